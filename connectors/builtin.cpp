@@ -1,0 +1,7 @@
+#include "connectors/connector.h"
+
+namespace journeyd {
+
+void registerBuiltinConnectors(ConnectorRegistry& /*registry*/) {}
+
+}  // namespace journeyd

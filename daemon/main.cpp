@@ -1,0 +1,3 @@
+#include "daemon/cli/cli.h"
+
+int main(int argc, char** argv) { return journeyd::runCli(argc, argv); }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages journeyd needs to build, test and benchmark.
+# Idempotent and quiet: only what is missing is installed; safe with no terminal.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config ccache
+  # core libraries
+  libboost-dev libyaml-cpp-dev libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libexpected-dev
+  # connectors, time zones, models, systemd
+  libcurl4-openssl-dev libssl-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev libsystemd-dev
+  # real peers for tests and load tools for benchmarks
+  python3 python3-aiosmtpd sqlite3 curl wrk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,62 @@
+#include <doctest/doctest.h>
+
+#include "daemon/core/diagnostic.h"
+#include "daemon/core/time.h"
+
+using namespace journeyd;
+
+TEST_CASE("ISO-8601 instants parse to epoch milliseconds") {
+  struct Row {
+    const char* text;
+    std::optional<TimeMs> want;
+  };
+  const Row rows[] = {
+      {"1970-01-01T00:00:00Z", 0},
+      {"2024-01-02T03:04:05Z", 1704164645000},
+      {"2024-01-02T03:04:05.678Z", 1704164645678},
+      {"2024-01-02T04:04:05+01:00", 1704164645000},
+      {"2024-01-02T02:04:05-0100", 1704164645000},
+      {"2024-01-02", 1704153600000},
+      {"2015-02-23T22:28:55.111Z", 1424730535111},
+      {"2024-02-30T00:00:00Z", std::nullopt},
+      {"2024-01-02T25:00:00Z", std::nullopt},
+      {"yesterday", std::nullopt},
+      {"2024-01-02T03:04:05Zjunk", std::nullopt},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.text);
+    CHECK(parseIsoTime(row.text) == row.want);
+  }
+}
+
+TEST_CASE("instants format back to ISO-8601 with milliseconds") {
+  CHECK(formatIsoTime(1704164645678) == "2024-01-02T03:04:05.678Z");
+  CHECK(parseIsoTime(formatIsoTime(1424730535111)) == 1424730535111);
+}
+
+TEST_CASE("durations use s, m, h, d and w") {
+  CHECK(parseDuration("90s") == 90 * kSecondMs);
+  CHECK(parseDuration("15m") == 15 * kMinuteMs);
+  CHECK(parseDuration("2h") == 2 * kHourMs);
+  CHECK(parseDuration("3d") == 3 * kDayMs);
+  CHECK(parseDuration("2w") == 14 * kDayMs);
+  CHECK(parseDuration("1h30m") == 90 * kMinuteMs);
+  CHECK(parseDuration("250ms") == 250);
+  CHECK_FALSE(parseDuration("1x").has_value());
+  CHECK_FALSE(parseDuration("d").has_value());
+  CHECK_FALSE(parseDuration("").has_value());
+  CHECK(formatDuration(3 * kDayMs) == "3d");
+  CHECK(formatDuration(90 * kMinuteMs) == "90m");
+}
+
+TEST_CASE("diagnostics print in the compiler convention") {
+  Diagnostics d;
+  d.error({"journeys/a.yaml", 21, 13}, "unknown channel 'emial' (did you mean 'email'?)");
+  d.warning({"journeys/a.yaml", 3, 0}, "unused");
+  CHECK(d.hasErrors());
+  CHECK(d.format() ==
+        "journeys/a.yaml:21:13: error: unknown channel 'emial' (did you mean 'email'?)\n"
+        "journeys/a.yaml:3: warning: unused\n");
+  CHECK(closestMatch("emial", {"email", "sms", "webhook"}) == "email");
+  CHECK(closestMatch("zzzzzz", {"email", "sms"}).empty());
+}
