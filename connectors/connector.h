@@ -23,6 +23,9 @@ class Node;
 
 namespace journeyd {
 
+/// Which rendered parts a channel carries.
+enum class MessageKind { kEmail, kSms, kWebhook };
+
 /// A message ready to go out: rendered once, stored with its outbox row, so a retry sends the
 /// same bytes.
 struct OutboundMessage {
@@ -64,6 +67,8 @@ class Connector {
   virtual ~Connector() = default;
   /// Sends one message. Blocking; bounded by the connector's own timeouts.
   virtual SendResult send(const OutboundMessage& message) = 0;
+  /// The kind of message this connector sends (log connectors say so in their settings).
+  [[nodiscard]] virtual MessageKind kind() const = 0;
 };
 
 /// Everything a factory gets: the channel's settings node (with marks for file:line:col) and
@@ -73,6 +78,14 @@ struct ConnectorConfigContext {
   std::string file;  ///< the config file the node came from
   Diagnostics* diagnostics = nullptr;
 };
+
+/// Channel settings keys the dispatcher owns; a connector ignores them and rejects any other
+/// key it does not know (with a did-you-mean).
+inline const std::vector<std::string>& dispatcherSettingKeys() {
+  static const std::vector<std::string> keys = {"connector", "rate_limit", "concurrency",
+                                                "max_attempts", "max_age"};
+  return keys;
+}
 
 /// Parses and validates a channel's settings once, and builds the connector; returns nullptr
 /// (with diagnostics) when the settings are wrong.
