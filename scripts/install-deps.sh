@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config ccache
   # core libraries
   libboost-dev libyaml-cpp-dev libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev
-  libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libexpected-dev
+  libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libexpected-dev libcli11-dev libcsv-dev
   # connectors, time zones, models, systemd
   libcurl4-openssl-dev libssl-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev libsystemd-dev
   # real peers for tests and load tools for benchmarks

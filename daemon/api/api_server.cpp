@@ -1,0 +1,316 @@
+#include "daemon/api/api_server.h"
+
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/api/metrics.h"
+#include "daemon/api/reader_pool.h"
+#include "daemon/customers/customer_reader.h"
+#include "daemon/customers/customer_writer.h"
+#include "daemon/store/writer.h"
+
+namespace journeyd {
+
+using json = nlohmann::json;
+
+namespace {
+
+void sendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void sendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message, const std::string& field = {}) {
+  json err = {{"code", code}, {"message", message}};
+  err["field"] = field.empty() ? json() : json(field);
+  sendJson(res, status, json{{"error", err}});
+}
+
+int statusFor(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kUnauthorized: return 401;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+void sendError(httplib::Response& res, const Error& e) {
+  sendError(res, statusFor(e), errorCodeName(e.code), e.message, e.field);
+}
+
+std::string base64Decode(const std::string& in) {
+  static const std::string chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    if (c == '=') break;
+    auto pos = chars.find(c);
+    if (pos == std::string::npos) return {};
+    val = (val << 6) + static_cast<int>(pos);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+/// The API key a request presents: Basic (key as user name, empty password, as Segment sends
+/// its write key) or Bearer.
+std::string presentedKey(const httplib::Request& req) {
+  const auto& auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+  if (auth.rfind("Basic ", 0) == 0) {
+    std::string decoded = base64Decode(auth.substr(6));
+    return decoded.substr(0, decoded.find(':'));
+  }
+  return {};
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a key matched.
+bool keyIn(const std::string& key, const std::vector<std::string>& keys) {
+  bool found = false;
+  for (const auto& k : keys) {
+    unsigned diff = k.size() ^ key.size();
+    for (size_t i = 0; i < k.size(); ++i) diff |= k[i] ^ (i < key.size() ? key[i] : 0);
+    found |= (diff == 0 && !key.empty());
+  }
+  return found;
+}
+
+Result<json> parseBody(const httplib::Request& req) {
+  if (req.body.empty()) return fail(Error::invalid("the request body is empty; expected JSON", ""));
+  try {
+    return json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    return fail(Error::invalid("malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                                   std::string(e.what()).substr(std::string(e.what()).find(':') + 2),
+                               ""));
+  }
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ApiDeps deps;
+  std::mutex config_mutex;
+  std::shared_ptr<const Config> config;
+  httplib::Server server;
+  int port = 0;
+
+  std::shared_ptr<const Config> currentConfig() {
+    std::lock_guard lock(config_mutex);
+    return config;
+  }
+
+  bool authorize(const httplib::Request& req, httplib::Response& res, bool admin) {
+    auto cfg = currentConfig();
+    const auto key = presentedKey(req);
+    if (keyIn(key, admin ? cfg->keys.admin : cfg->keys.write)) return true;
+    ++deps.metrics->unauthorized;
+    res.set_header("WWW-Authenticate", admin ? "Bearer" : "Basic realm=\"journeyd\"");
+    sendError(res, 401, "unauthorized",
+              key.empty() ? "an API key is required (Basic with the write key as user name, or Bearer)"
+                          : std::string("the API key is not valid for this endpoint") +
+                                (admin ? " (admin key required)" : " (write key required)"));
+    return false;
+  }
+
+  /// Applies messages in one writer job: all of them or (on a store error) none.
+  void ingest(std::vector<InboundMessage> messages, httplib::Response& res) {
+    auto* customers = deps.customers;
+    auto* metrics = deps.metrics;
+    auto result = deps.writer->run([&](Database& db) -> Result<void> {
+      for (const auto& m : messages) {
+        auto applied = customers->apply(db, m);
+        if (!applied) return fail(applied.error());
+        if (applied->duplicate) ++metrics->duplicates;
+      }
+      return ok();
+    });
+    if (!result) {
+      ++metrics->store_failures;
+      spdlog::error("msg=\"ingest failed\" error=\"{}\"", result.error().message);
+      return sendError(res, 503, "unavailable", "the store could not save the data; retry");
+    }
+    for (const auto& m : messages) ++metrics->messages_by_type[static_cast<size_t>(m.type)];
+    sendJson(res, 200, json{{"success", true}});
+  }
+
+  void routeIngest(const char* path, const char* type) {
+    server.Post(path, [this, type](const httplib::Request& req, httplib::Response& res) {
+      ++deps.metrics->requests;
+      if (!authorize(req, res, false)) return;
+      auto body = parseBody(req);
+      if (!body) return reject(res, body.error());
+      const TimeMs now = deps.clock->now();
+      std::vector<InboundMessage> messages;
+      if (std::string_view(type) == "batch") {
+        auto batch = parseSegmentBatch(*body, now);
+        if (!batch) return reject(res, batch.error());
+        messages = std::move(*batch);
+      } else {
+        auto m = parseSegmentMessage(*body, type, now);
+        if (!m) return reject(res, m.error());
+        messages.push_back(std::move(*m));
+      }
+      ingest(std::move(messages), res);
+    });
+  }
+
+  void reject(httplib::Response& res, const Error& e) {
+    ++deps.metrics->rejected;
+    sendError(res, e);
+  }
+
+  void routes() {
+    for (auto [path, type] : {std::pair{"/v1/identify", "identify"}, {"/v1/track", "track"},
+                              {"/v1/page", "page"}, {"/v1/screen", "screen"},
+                              {"/v1/alias", "alias"}, {"/v1/group", "group"},
+                              {"/v1/batch", "batch"}, {"/v1/import", "batch"}}) {
+      routeIngest(path, type);
+    }
+
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      sendJson(res, 200, json{{"status", "ok"}});
+    });
+    server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+      auto db = deps.readers->acquire();
+      bool store_ok = db && guardSql("ready", [&]() -> Result<void> {
+                        (*db)->sql().execAndGet("SELECT 1");
+                        return ok();
+                      }).has_value();
+      bool ready = store_ok && (!deps.ready || deps.ready());
+      sendJson(res, ready ? 200 : 503,
+               json{{"status", ready ? "ready" : "not ready"}, {"store", store_ok}});
+    });
+    server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+      if (currentConfig()->http.metrics_require_key && !authorize(req, res, true)) return;
+      res.set_content(metricsText(), "text/plain; version=0.0.4");
+    });
+
+    server.Get(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      auto id = guardSql("find customer", [&]() -> Result<std::int64_t> {
+        return findCustomerBySpec(**db, req.matches[1].str());
+      });
+      if (!id) return sendError(res, id.error());
+      if (*id == 0) return sendError(res, 404, "not_found", "no customer " + req.matches[1].str());
+      auto profile = customerProfile(**db, *id);
+      if (!profile) return sendError(res, profile.error());
+      sendJson(res, 200, *profile);
+    });
+    server.Delete(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      const std::string spec = req.matches[1].str();
+      std::int64_t erased = 0;
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        erased = findCustomerBySpec(db, spec);
+        if (erased == 0) return fail(Error::notFound("no customer " + spec));
+        return CustomerWriter::erase(db, erased);
+      });
+      if (!result) return sendError(res, result.error());
+      spdlog::info("msg=\"customer erased\" customer_id={}", erased);
+      sendJson(res, 200, json{{"erased", true}, {"id", erased}});
+    });
+  }
+
+  std::string metricsText() {
+    static const char* kTypes[] = {"identify", "track", "page", "screen", "alias", "group"};
+    auto* m = deps.metrics;
+    std::string out;
+    out += "# HELP journeyd_ingest_messages_total Messages accepted by the ingestion API.\n";
+    out += "# TYPE journeyd_ingest_messages_total counter\n";
+    for (size_t i = 0; i < 6; ++i) {
+      out += std::string("journeyd_ingest_messages_total{type=\"") + kTypes[i] + "\"} " +
+             std::to_string(m->messages_by_type[i].load()) + "\n";
+    }
+    auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+             " " + std::to_string(v) + "\n";
+    };
+    counter("journeyd_ingest_duplicates_total", "Messages dropped as repeats of a messageId.",
+            m->duplicates.load());
+    counter("journeyd_ingest_rejected_total", "Ingestion requests refused as bad input.",
+            m->rejected.load());
+    counter("journeyd_http_unauthorized_total", "Requests refused for a missing or wrong key.",
+            m->unauthorized.load());
+    counter("journeyd_ingest_requests_total", "Ingestion requests received.", m->requests.load());
+    counter("journeyd_store_failures_total", "Writes the store could not commit.",
+            m->store_failures.load());
+    counter("journeyd_store_transactions_total", "Write transactions committed (group commits).",
+            deps.writer->transactions());
+    counter("journeyd_store_jobs_total", "Write jobs committed.", deps.writer->jobsCommitted());
+    return out;
+  }
+};
+
+ApiServer::ApiServer(ApiDeps deps, std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>()) {
+  impl_->deps = std::move(deps);
+  impl_->config = std::move(config);
+  const auto& http = impl_->config->http;
+  int threads = http.threads > 0 ? http.threads : 128;
+  impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  impl_->server.set_keep_alive_max_count(http.keep_alive_max_requests);
+  impl_->server.set_keep_alive_timeout(30);
+  impl_->server.set_payload_max_length(http.max_body_bytes);
+  impl_->server.set_tcp_nodelay(true);
+  impl_->server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      sendError(res, 413, "too_large", "the request body is larger than the configured limit");
+    } else if (res.status == 404) {
+      sendError(res, 404, "not_found", "no such endpoint");
+    } else {
+      sendError(res, res.status, "http_" + std::to_string(res.status), "request failed");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  impl_->routes();
+}
+
+ApiServer::~ApiServer() { stop(); }
+
+Result<int> ApiServer::bind() {
+  const auto& http = impl_->config->http;
+  int port = http.port;
+  if (port == 0) {
+    port = impl_->server.bind_to_any_port(http.host);
+  } else if (!impl_->server.bind_to_port(http.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return fail(Error::unavailable("cannot listen on " + http.host + ":" + std::to_string(http.port) +
+                                   " (address in use or not available)"));
+  }
+  impl_->port = port;
+  return port;
+}
+
+void ApiServer::serve() { impl_->server.listen_after_bind(); }
+
+void ApiServer::stop() {
+  if (impl_ && impl_->server.is_running()) impl_->server.stop();
+}
+
+void ApiServer::reload(std::shared_ptr<const Config> config) {
+  std::lock_guard lock(impl_->config_mutex);
+  impl_->config = std::move(config);
+}
+
+}  // namespace journeyd

@@ -1,0 +1,148 @@
+// `journeyd serve`: the composition root. It alone knows which implementations are real; it
+// wires them, runs until SIGTERM/SIGINT, and reloads on SIGHUP.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/api/api_server.h"
+#include "daemon/api/metrics.h"
+#include "daemon/api/reader_pool.h"
+#include "daemon/cli/commands.h"
+#include "daemon/cli/logging.h"
+#include "daemon/cli/store_setup.h"
+#include "daemon/customers/customer_writer.h"
+#include "daemon/store/writer.h"
+
+namespace journeyd {
+
+namespace {
+
+Result<void> applyListen(Config& cfg, const std::string& listen) {
+  if (listen.empty()) return ok();
+  auto colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(listen.substr(colon + 1));
+    } catch (...) {
+    }
+  }
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+    return fail(Error::invalid("--listen must be HOST:PORT, e.g. 127.0.0.1:8700"));
+  }
+  cfg.http.host = listen.substr(0, colon);
+  cfg.http.port = port;
+  return ok();
+}
+
+/// Loads the config file and applies the command line's overrides; prints problems.
+std::shared_ptr<const Config> loadServeConfig(const ServeOptions& options) {
+  auto cfg = loadStoreConfig(options.store);
+  if (!cfg) return nullptr;
+  auto copy = std::make_shared<Config>(*cfg);
+  if (auto r = applyListen(*copy, options.listen); !r) {
+    std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
+    return nullptr;
+  }
+  return copy;
+}
+
+void warnWithoutKeys(const Config& cfg) {
+  if (cfg.keys.write.empty()) {
+    spdlog::warn("msg=\"no write keys configured: ingestion requests will be refused\" "
+                 "hint=\"set keys.write, keys.write_file or JOURNEYD_WRITE_KEY\"");
+  }
+  if (cfg.keys.admin.empty()) {
+    spdlog::warn("msg=\"no admin keys configured: the admin API will refuse every request\"");
+  }
+}
+
+}  // namespace
+
+int runServe(const ServeOptions& options) {
+  auto config = loadServeConfig(options);
+  if (!config) return 2;
+  setupLogging(config->log);
+  warnWithoutKeys(*config);
+
+  auto db = Database::open({config->databasePath(), config->store.synchronous});
+  if (!db) {
+    spdlog::critical("msg=\"cannot open the store\" path=\"{}\" error=\"{}\"", config->databasePath(),
+                     db.error().message);
+    return 1;
+  }
+  spdlog::info("msg=\"store open\" path=\"{}\" schema_version={}", config->databasePath(),
+               (*db)->schemaVersion());
+  SystemClock clock;
+  StoreWriter writer(std::move(*db), config->store.group_commit_max);
+  ReaderPool readers(config->databasePath());
+  CustomerWriter customers(config->orders);
+  IngestMetrics metrics;
+
+  ApiServer api({&writer, &readers, &customers, &metrics, &clock, {}}, config);
+  auto port = api.bind();
+  if (!port) {
+    spdlog::critical("msg=\"cannot listen\" error=\"{}\"", port.error().message);
+    return 1;
+  }
+  std::thread http([&] { api.serve(); });
+  spdlog::info("msg=listening addr={}:{} version={}", config->http.host, *port, JOURNEYD_VERSION);
+  sd_notifyf(0, "READY=1\nSTATUS=serving on %s:%d", config->http.host.c_str(), *port);
+
+  boost::asio::io_context io;
+  boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
+  boost::asio::signal_set hup(io, SIGHUP);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("msg=\"shutting down\" signal={}", signal);
+    sd_notify(0, "STOPPING=1");
+    io.stop();
+  });
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      sd_notify(0, "RELOADING=1");
+      auto fresh = loadServeConfig(options);
+      if (fresh) {
+        setupLogging(fresh->log);
+        api.reload(fresh);
+        spdlog::info("msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir and orders apply on restart\"",
+                     fresh->file);
+      } else {
+        spdlog::error("msg=\"reload failed, keeping the running configuration\" config=\"{}\"",
+                      options.store.config);
+      }
+      sd_notify(0, "READY=1");
+      wait_hup();
+    });
+  };
+  wait_hup();
+
+  boost::asio::steady_timer watchdog(io);
+  std::uint64_t watchdog_usec = 0;
+  std::function<void()> pet = [&] {
+    sd_notify(0, "WATCHDOG=1");
+    watchdog.expires_after(std::chrono::microseconds(watchdog_usec / 2));
+    watchdog.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) pet();
+    });
+  };
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) pet();
+
+  io.run();
+
+  api.stop();  // stops accepting; requests in flight finish (their writes commit first)
+  http.join();
+  writer.stop();
+  spdlog::info("msg=stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace journeyd

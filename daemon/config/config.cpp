@@ -1,0 +1,251 @@
+#include "daemon/config/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace journeyd {
+
+namespace fs = std::filesystem;
+
+std::string Config::databasePath() const { return (fs::path(store.data_dir) / "journeyd.db").string(); }
+
+namespace {
+
+SourcePos posOf(const std::string& file, const YAML::Node& node) {
+  const auto mark = node.Mark();
+  if (mark.is_null()) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+/// Walks one mapping, checking keys against a known list and reading typed values.
+class Reader {
+ public:
+  Reader(const std::string& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  bool expectMap(const YAML::Node& node, const std::string& what) {
+    if (node.IsMap()) return true;
+    diags_.error(posOf(file_, node), what + " must be a mapping of key: value");
+    return false;
+  }
+
+  void checkKeys(const YAML::Node& node, const std::vector<std::string>& known,
+                 const std::string& section) {
+    for (const auto& kv : node) {
+      const auto key = kv.first.as<std::string>();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string msg = "unknown key '" + key + "'" + (section.empty() ? "" : " in " + section);
+      if (auto near = closestMatch(key, known); !near.empty()) msg += " (did you mean '" + near + "'?)";
+      diags_.error(posOf(file_, kv.first), msg);
+    }
+  }
+
+  void str(const YAML::Node& node, const char* key, std::string& out) {
+    if (auto v = node[key]) {
+      if (!v.IsScalar()) return error(v, std::string(key) + " must be a string");
+      out = v.Scalar();
+    }
+  }
+
+  template <typename Int>
+  void integer(const YAML::Node& node, const char* key, Int& out, Int min, Int max) {
+    if (auto v = node[key]) {
+      Int value{};
+      if (!v.IsScalar() || !YAML::convert<Int>::decode(v, value)) {
+        return error(v, std::string(key) + " must be a whole number");
+      }
+      if (value < min || value > max) {
+        return error(v, std::string(key) + " must be between " + std::to_string(min) + " and " +
+                            std::to_string(max));
+      }
+      out = value;
+    }
+  }
+
+  void boolean(const YAML::Node& node, const char* key, bool& out) {
+    if (auto v = node[key]) {
+      bool value{};
+      if (!v.IsScalar() || !YAML::convert<bool>::decode(v, value)) {
+        return error(v, std::string(key) + " must be true or false");
+      }
+      out = value;
+    }
+  }
+
+  void strings(const YAML::Node& node, const char* key, std::vector<std::string>& out) {
+    if (auto v = node[key]) {
+      out.clear();
+      if (v.IsScalar()) {
+        out.push_back(v.Scalar());
+      } else if (v.IsSequence()) {
+        for (const auto& item : v) {
+          if (!item.IsScalar()) return error(item, std::string(key) + " must hold strings");
+          out.push_back(item.Scalar());
+        }
+      } else {
+        error(v, std::string(key) + " must be a string or a list of strings");
+      }
+    }
+  }
+
+  void oneOf(const YAML::Node& node, const char* key, std::string& out,
+             const std::vector<std::string>& allowed) {
+    std::string value = out;
+    str(node, key, value);
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return error(node[key], std::string(key) + " must be one of " + list + ", not '" + value + "'");
+    }
+    out = value;
+  }
+
+  void error(const YAML::Node& node, const std::string& message) {
+    diags_.error(posOf(file_, node), message);
+  }
+
+ private:
+  const std::string& file_;
+  Diagnostics& diags_;
+};
+
+std::string resolvePath(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+void addEnvKeys(const char* var, std::vector<std::string>& out) {
+  const char* value = std::getenv(var);
+  if (!value) return;
+  std::stringstream ss(value);
+  std::string key;
+  while (std::getline(ss, key, ',')) {
+    if (!key.empty()) out.push_back(key);
+  }
+}
+
+/// Reads keys from a file: one per line, blank lines and # comments ignored.
+void readKeyFile(const std::string& path, std::vector<std::string>& out, Reader& reader,
+                 const YAML::Node& node) {
+  std::ifstream in(path);
+  if (!in) return reader.error(node, "cannot read key file '" + path + "'");
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty() && line[0] != '#') out.push_back(line);
+  }
+}
+
+void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
+  Reader r(file, diags);
+  if (!r.expectMap(root, "the config file")) return;
+  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "journeys", "templates", "segments",
+                     "channels"},
+              "");
+  const std::string base = fs::path(file).parent_path().string();
+
+  if (auto http = root["http"]; http && r.expectMap(http, "http")) {
+    r.checkKeys(http, {"listen", "threads", "keep_alive_max_requests", "max_body_bytes",
+                       "metrics_require_key"},
+                "http");
+    if (auto listen = http["listen"]) {
+      std::string text = listen.IsScalar() ? listen.Scalar() : "";
+      auto colon = text.rfind(':');
+      int port = -1;
+      if (colon != std::string::npos) {
+        try {
+          port = std::stoi(text.substr(colon + 1));
+        } catch (...) {
+        }
+      }
+      if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+        r.error(listen, "listen must be HOST:PORT, e.g. 127.0.0.1:8700");
+      } else {
+        cfg.http.host = text.substr(0, colon);
+        cfg.http.port = port;
+      }
+    }
+    r.integer(http, "threads", cfg.http.threads, 0, 1024);
+    r.integer(http, "keep_alive_max_requests", cfg.http.keep_alive_max_requests, 1, 1 << 30);
+    r.integer<std::int64_t>(http, "max_body_bytes", cfg.http.max_body_bytes, 1024, 1LL << 30);
+    r.boolean(http, "metrics_require_key", cfg.http.metrics_require_key);
+  }
+
+  if (auto keys = root["keys"]; keys && r.expectMap(keys, "keys")) {
+    r.checkKeys(keys, {"write", "admin", "write_file", "admin_file"}, "keys");
+    r.strings(keys, "write", cfg.keys.write);
+    r.strings(keys, "admin", cfg.keys.admin);
+    if (auto f = keys["write_file"]) readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.write, r, f);
+    if (auto f = keys["admin_file"]) readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.admin, r, f);
+  }
+
+  if (auto store = root["store"]; store && r.expectMap(store, "store")) {
+    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max"}, "store");
+    r.str(store, "data_dir", cfg.store.data_dir);
+    r.oneOf(store, "synchronous", cfg.store.synchronous, {"off", "normal", "full"});
+    r.integer(store, "group_commit_max", cfg.store.group_commit_max, 1, 1000000);
+  }
+
+  if (auto orders = root["orders"]; orders && r.expectMap(orders, "orders")) {
+    r.checkKeys(orders, {"events", "revenue_properties"}, "orders");
+    r.strings(orders, "events", cfg.orders.events);
+    r.strings(orders, "revenue_properties", cfg.orders.revenue_properties);
+  }
+
+  if (auto log = root["log"]; log && r.expectMap(log, "log")) {
+    r.checkKeys(log, {"level", "file"}, "log");
+    r.oneOf(log, "level", cfg.log.level, {"trace", "debug", "info", "warn", "error"});
+    r.str(log, "file", cfg.log.file);
+  }
+
+  r.str(root, "journeys", cfg.journeys_dir);
+  r.str(root, "templates", cfg.templates_dir);
+  r.str(root, "segments", cfg.segments_dir);
+  if (auto channels = root["channels"]) {
+    if (!channels.IsNull() && r.expectMap(channels, "channels")) {
+      cfg.channels = std::make_shared<const YAML::Node>(YAML::Clone(channels));
+    }
+  }
+
+  cfg.store.data_dir = resolvePath(base, cfg.store.data_dir);
+  cfg.journeys_dir = resolvePath(base, cfg.journeys_dir);
+  cfg.templates_dir = resolvePath(base, cfg.templates_dir);
+  cfg.segments_dir = resolvePath(base, cfg.segments_dir);
+  cfg.log.file = resolvePath(base, cfg.log.file);
+}
+
+}  // namespace
+
+std::shared_ptr<const Config> parseConfig(const std::string& text, const std::string& file,
+                                          Diagnostics& diags) {
+  auto cfg = std::make_shared<Config>();
+  cfg->file = file;
+  Diagnostics local;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsNull()) parseRoot(root, file, *cfg, local);
+  } catch (const YAML::Exception& e) {
+    local.error({file, e.mark.line + 1, e.mark.column + 1}, e.msg);
+  }
+  addEnvKeys("JOURNEYD_WRITE_KEY", cfg->keys.write);
+  addEnvKeys("JOURNEYD_ADMIN_KEY", cfg->keys.admin);
+  diags.append(local);
+  if (local.hasErrors()) return nullptr;
+  return cfg;
+}
+
+std::shared_ptr<const Config> loadConfig(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error({path, 0, 0}, "cannot read config file");
+    return nullptr;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str(), path, diags);
+}
+
+}  // namespace journeyd

@@ -1,0 +1,76 @@
+#pragma once
+/// The daemon's configuration (etc/journeyd.yaml): parsed and validated once at start-up and on
+/// SIGHUP, immutable afterwards. Relative paths are resolved against the config file's folder.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/core/diagnostic.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace journeyd {
+
+/// Settings for the HTTP server.
+struct HttpSettings {
+  std::string host = "127.0.0.1";  ///< listen address
+  int port = 8700;                 ///< listen port; 0 picks a free one (printed at start)
+  int threads = 0;                 ///< worker threads; 0 = 4 × cores, at least 8
+  int keep_alive_max_requests = 10000;  ///< requests served per keep-alive connection
+  std::int64_t max_body_bytes = 512 * 1024;  ///< larger request bodies get 413 (Segment: 500 KB)
+  bool metrics_require_key = false;  ///< whether GET /metrics needs the admin key
+};
+
+/// Secrets that authorize API calls. Never logged.
+struct ApiKeys {
+  std::vector<std::string> write;  ///< ingestion keys (Segment write keys)
+  std::vector<std::string> admin;  ///< admin API keys
+};
+
+/// Storage settings.
+struct StoreSettings {
+  std::string data_dir = "var";        ///< folder for the database and other state
+  std::string synchronous = "normal";  ///< SQLite durability: off | normal | full
+  int group_commit_max = 2000;         ///< most ingest requests committed in one transaction
+};
+
+/// Which events are orders, and where their amount is.
+struct OrderSettings {
+  std::vector<std::string> events = {"Order Completed"};
+  std::vector<std::string> revenue_properties = {"revenue", "total"};
+};
+
+struct LogSettings {
+  std::string level = "info";  ///< trace | debug | info | warn | error
+  std::string file;            ///< empty = stderr (the journal under systemd); reopened on SIGHUP
+};
+
+struct Config {
+  std::string file;  ///< where it was read from
+  HttpSettings http;
+  ApiKeys keys;
+  StoreSettings store;
+  OrderSettings orders;
+  LogSettings log;
+  std::string journeys_dir = "journeys";
+  std::string templates_dir = "templates";
+  std::string segments_dir;  ///< empty = segments live beside the journeys
+  std::shared_ptr<const YAML::Node> channels;  ///< raw channel settings, parsed by connectors
+
+  /// Path of the SQLite database inside data_dir.
+  [[nodiscard]] std::string databasePath() const;
+};
+
+/// Reads and validates a config file; reports every problem as FILE:LINE:COL into diags and
+/// returns nullptr when there is an error. Keys from the environment (JOURNEYD_WRITE_KEY,
+/// JOURNEYD_ADMIN_KEY: comma-separated lists) are added.
+std::shared_ptr<const Config> loadConfig(const std::string& path, Diagnostics& diags);
+
+/// Same from text (for tests); `file` names it in diagnostics and anchors relative paths.
+std::shared_ptr<const Config> parseConfig(const std::string& text, const std::string& file,
+                                          Diagnostics& diags);
+
+}  // namespace journeyd

@@ -1,0 +1,74 @@
+#include "daemon/store/database.h"
+
+#include <filesystem>
+
+#include <SQLiteCpp/Transaction.h>
+
+#include "daemon/store/migrations.h"
+
+namespace journeyd {
+
+namespace {
+int openFlags(const DatabaseOptions& o) {
+  return o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+}
+}  // namespace
+
+Database::Database(const DatabaseOptions& options) : db_(options.path, openFlags(options)) {}
+
+Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options) {
+  return guardSql("open database", [&]() -> Result<std::unique_ptr<Database>> {
+    if (options.path != ":memory:" && !options.read_only) {
+      auto dir = std::filesystem::path(options.path).parent_path();
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+      if (ec) return fail(Error::internal("cannot create " + dir.string() + ": " + ec.message()));
+    }
+    std::unique_ptr<Database> db(new Database(options));
+    auto& sql = db->db_;
+    sql.exec("PRAGMA busy_timeout = 5000");
+    if (!options.read_only) {
+      if (options.path != ":memory:") sql.exec("PRAGMA journal_mode = WAL");
+      sql.exec("PRAGMA synchronous = " + options.synchronous);
+      sql.exec("PRAGMA foreign_keys = OFF");
+      if (auto r = db->migrate(); !r) return fail(r.error());
+    }
+    sql.exec("PRAGMA cache_size = -65536");  // 64 MiB page cache per connection
+    sql.exec("PRAGMA temp_store = MEMORY");
+    return db;
+  });
+}
+
+SQLite::Statement& Database::prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+  } else {
+    it->second->reset();
+    it->second->clearBindings();
+  }
+  return *it->second;
+}
+
+int Database::latestSchemaVersion() { return schemaMigrations().back().version; }
+
+int Database::schemaVersion() { return db_.execAndGet("PRAGMA user_version").getInt(); }
+
+Result<void> Database::migrate() {
+  int current = schemaVersion();
+  if (current > latestSchemaVersion()) {
+    return fail(Error::internal("database schema version " + std::to_string(current) +
+                                " is newer than this journeyd (" +
+                                std::to_string(latestSchemaVersion()) + "); upgrade journeyd"));
+  }
+  for (const auto& m : schemaMigrations()) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(db_);
+    db_.exec(m.sql);
+    db_.exec("PRAGMA user_version = " + std::to_string(m.version));
+    tx.commit();
+  }
+  return ok();
+}
+
+}  // namespace journeyd

@@ -1,0 +1,53 @@
+#pragma once
+/// One SQLite connection (WAL mode) with its prepared statements, and the numbered schema
+/// migrations applied when it opens. Not thread-safe: each thread or strand owns its own.
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "daemon/core/result.h"
+
+namespace journeyd {
+
+struct DatabaseOptions {
+  std::string path;                    ///< file path, or ":memory:" for a private in-memory store
+  std::string synchronous = "normal";  ///< off | normal | full (SQLite PRAGMA synchronous)
+  bool read_only = false;              ///< readers open read-only and never migrate
+};
+
+class Database {
+ public:
+  /// Opens (creating the file and its folder if needed) and migrates to the latest schema.
+  static Result<std::unique_ptr<Database>> open(const DatabaseOptions& options);
+
+  SQLite::Database& sql() { return db_; }
+
+  /// A statement prepared once per connection and reset for reuse. The SQL text is the key.
+  SQLite::Statement& prepare(const std::string& sql);
+
+  /// The schema version this build migrates to.
+  static int latestSchemaVersion();
+  int schemaVersion();
+
+ private:
+  explicit Database(const DatabaseOptions& options);
+  Result<void> migrate();
+
+  SQLite::Database db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+/// Runs `fn` and turns an SQLite exception into a retryable Error naming `operation`.
+template <typename Fn>
+auto guardSql(const char* operation, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return fail(Error::internal(std::string(operation) + ": " + e.what()));
+  }
+}
+
+}  // namespace journeyd

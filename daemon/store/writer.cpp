@@ -1,0 +1,97 @@
+#include "daemon/store/writer.h"
+
+namespace journeyd {
+
+StoreWriter::StoreWriter(std::unique_ptr<Database> db, int max_group)
+    : db_(std::move(db)), max_group_(max_group), thread_([this] { loop(); }) {}
+
+StoreWriter::~StoreWriter() { stop(); }
+
+std::future<Result<void>> StoreWriter::submit(Job job) {
+  Pending p{std::move(job), {}};
+  auto future = p.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      p.done.set_value(fail(Error::unavailable("the store is shutting down")));
+      return future;
+    }
+    queue_.push_back(std::move(p));
+  }
+  wake_.notify_one();
+  return future;
+}
+
+void StoreWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StoreWriter::loop() {
+  std::deque<Pending> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    runGroup(group);
+    group.clear();
+  }
+}
+
+void StoreWriter::runGroup(std::deque<Pending>& group) {
+  auto& sql = db_->sql();
+  std::vector<Result<void>> results;
+  results.reserve(group.size());
+  Result<void> commit = guardSql("begin transaction", [&]() -> Result<void> {
+    sql.exec("BEGIN IMMEDIATE");
+    return ok();
+  });
+  if (commit) {
+    for (auto& p : group) {
+      Result<void> r = guardSql("savepoint", [&]() -> Result<void> {
+        sql.exec("SAVEPOINT job");
+        return ok();
+      });
+      if (r) {
+        r = guardSql("write", [&] { return p.job(*db_); });
+        auto end = guardSql("release savepoint", [&]() -> Result<void> {
+          if (!r) sql.exec("ROLLBACK TO job");
+          sql.exec("RELEASE job");
+          return ok();
+        });
+        if (!end) r = end;
+      }
+      results.push_back(std::move(r));
+    }
+    commit = guardSql("commit", [&]() -> Result<void> {
+      sql.exec("COMMIT");
+      return ok();
+    });
+    if (!commit) {
+      try {
+        sql.exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i].done.set_value(commit ? std::move(results[i]) : commit);
+  }
+  if (commit) {
+    jobs_committed_ += group.size();
+    ++transactions_;
+  }
+}
+
+}  // namespace journeyd

@@ -1,0 +1,61 @@
+#pragma once
+/// The single writer: owns the read-write connection and runs write jobs on its own thread,
+/// grouping every job queued meanwhile into one transaction (group commit). A job's future is
+/// fulfilled only after its transaction has committed, so a caller that waits on it may
+/// acknowledge durably. Each job runs inside a savepoint: a failing job is rolled back alone and
+/// the rest of the group still commits.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "daemon/core/result.h"
+#include "daemon/store/database.h"
+
+namespace journeyd {
+
+class StoreWriter {
+ public:
+  using Job = std::function<Result<void>(Database&)>;
+
+  /// Takes the connection; `max_group` caps the jobs in one transaction.
+  StoreWriter(std::unique_ptr<Database> db, int max_group);
+  ~StoreWriter();
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  /// Queues a job; the future holds its result after the commit. After stop(), fails at once.
+  std::future<Result<void>> submit(Job job);
+  /// submit() and wait.
+  Result<void> run(Job job) { return submit(std::move(job)).get(); }
+
+  /// Finishes every queued job, commits, and joins the thread. Idempotent.
+  void stop();
+
+  /// Jobs committed and transactions made since start (for metrics).
+  [[nodiscard]] std::uint64_t jobsCommitted() const { return jobs_committed_.load(); }
+  [[nodiscard]] std::uint64_t transactions() const { return transactions_.load(); }
+
+ private:
+  struct Pending {
+    Job job;
+    std::promise<Result<void>> done;
+  };
+  void loop();
+  void runGroup(std::deque<Pending>& group);
+
+  std::unique_ptr<Database> db_;
+  const int max_group_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> jobs_committed_{0};
+  std::atomic<std::uint64_t> transactions_{0};
+  std::thread thread_;
+};
+
+}  // namespace journeyd
