@@ -17,6 +17,7 @@ Result<ReaderPool::Lease> ReaderPool::acquire() {
 }
 
 void ReaderPool::giveBack(std::unique_ptr<Database> db) {
+  db->resetStatements();
   std::lock_guard lock(mutex_);
   if (idle_.size() < 16) idle_.push_back(std::move(db));
 }

@@ -117,11 +117,10 @@ Result<std::int64_t> CustomerWriter::resolveAlias(Database& db, const InboundMes
     return known;
   }
   std::int64_t target = known ? known : previous;
-  if (!target) {
-    target = createCustomer(db, now);
-    attach(db, target, "anon", m.previous_id, now);
-  }
-  attach(db, target, "user", m.user_id, now);
+  if (!target) target = createCustomer(db, now);
+  // An unknown previous id is most often a pre-login anonymous id: later events under it land here.
+  if (!previous) attach(db, target, "anon", m.previous_id, now);
+  if (!known) attach(db, target, "user", m.user_id, now);
   return target;
 }
 

@@ -50,6 +50,10 @@ SQLite::Statement& Database::prepare(const std::string& sql) {
   return *it->second;
 }
 
+void Database::resetStatements() {
+  for (auto& [_, statement] : statements_) statement->reset();
+}
+
 int Database::latestSchemaVersion() { return schemaMigrations().back().version; }
 
 int Database::schemaVersion() { return db_.execAndGet("PRAGMA user_version").getInt(); }

@@ -28,6 +28,10 @@ class Database {
   /// A statement prepared once per connection and reset for reuse. The SQL text is the key.
   SQLite::Statement& prepare(const std::string& sql);
 
+  /// Resets every cached statement, ending the read transaction an unfinished one keeps open
+  /// (a reader that kept one would go on seeing an old snapshot).
+  void resetStatements();
+
   /// The schema version this build migrates to.
   static int latestSchemaVersion();
   int schemaVersion();
