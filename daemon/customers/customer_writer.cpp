@@ -129,7 +129,10 @@ Result<std::int64_t> CustomerWriter::resolve(Database& db, const InboundMessage&
   const TimeMs now = m.received_at;
   std::int64_t by_user = findCustomer(db, "user", m.user_id);
   std::int64_t by_anon = findCustomer(db, "anon", m.anonymous_id);
-  std::int64_t target = by_user ? by_user : by_anon;
+  // An anonymous id already tied to another known user is a shared device: it does not make
+  // this user that person.
+  const bool anon_is_other_user = by_anon && !by_user && !m.user_id.empty() && hasUserId(db, by_anon);
+  std::int64_t target = by_user ? by_user : (anon_is_other_user ? 0 : by_anon);
 
   std::string email, phone;
   if (m.type == MessageType::kIdentify) {
@@ -156,7 +159,7 @@ Result<std::int64_t> CustomerWriter::resolve(Database& db, const InboundMessage&
     }
   }
   if (!by_user) attach(db, target, "user", m.user_id, now);
-  if (!by_anon) attach(db, target, "anon", m.anonymous_id, now);
+  if (!by_anon || anon_is_other_user) attach(db, target, "anon", m.anonymous_id, now);
   for (auto [kind, value] : {std::pair{"email", &email}, std::pair{"phone", &phone}}) {
     if (value->empty()) continue;
     std::int64_t c = findCustomer(db, kind, *value);

@@ -85,12 +85,12 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
       }
     }
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    group[i].done.set_value(commit ? std::move(results[i]) : commit);
-  }
   if (commit) {
     jobs_committed_ += group.size();
     ++transactions_;
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i].done.set_value(commit ? std::move(results[i]) : commit);
   }
 }
 

@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+#include "daemon/config/config.h"
+
+using namespace journeyd;
+
+TEST_CASE("a full config parses with relative paths anchored at the file's folder") {
+  Diagnostics d;
+  auto cfg = parseConfig(R"(
+http:
+  listen: 0.0.0.0:9000
+  threads: 16
+  max_body_bytes: 100000
+keys:
+  write: [w1, w2]
+  admin: a1
+store:
+  data_dir: ../var
+  synchronous: full
+orders:
+  events: [Order Completed, Purchase]
+journeys: ../journeys
+)",
+                         "/etc/journeyd/journeyd.yaml", d);
+  REQUIRE(cfg);
+  CHECK(d.empty());
+  CHECK(cfg->http.host == "0.0.0.0");
+  CHECK(cfg->http.port == 9000);
+  CHECK(cfg->http.threads == 16);
+  CHECK(cfg->http.max_body_bytes == 100000);
+  CHECK(cfg->keys.write == std::vector<std::string>{"w1", "w2"});
+  CHECK(cfg->keys.admin == std::vector<std::string>{"a1"});
+  CHECK(cfg->store.data_dir == "/etc/var");
+  CHECK(cfg->databasePath() == "/etc/var/journeyd.db");
+  CHECK(cfg->store.synchronous == "full");
+  CHECK(cfg->orders.events.size() == 2);
+  CHECK(cfg->journeys_dir == "/etc/journeys");
+}
+
+TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
+  struct Row {
+    const char* text;
+    const char* want;
+  };
+  const Row rows[] = {
+      {"htpp:\n  listen: 1.2.3.4:5\n", "c.yaml:1:1: error: unknown key 'htpp' (did you mean 'http'?)"},
+      {"http:\n  listen: nowhere\n", "c.yaml:2:11: error: listen must be HOST:PORT, e.g. 127.0.0.1:8700"},
+      {"http:\n  threads: many\n", "c.yaml:2:12: error: threads must be a whole number"},
+      {"store:\n  synchronous: sometimes\n",
+       "c.yaml:2:16: error: synchronous must be one of off, normal, full, not 'sometimes'"},
+      {"store:\n  data_dri: x\n", "c.yaml:2:3: error: unknown key 'data_dri' in store (did you mean 'data_dir'?)"},
+      {"http: [1, 2]\n", "c.yaml:1:7: error: http must be a mapping of key: value"},
+      {"http:\n  listen: 1.2.3.4:5\n   bad: indent\n", "c.yaml:3:7: error: "},
+      {"keys:\n  write_file: /nonexistent/keys\n", "c.yaml:2:15: error: cannot read key file '/nonexistent/keys'"},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.text);
+    Diagnostics d;
+    auto cfg = parseConfig(row.text, "c.yaml", d);
+    CHECK(cfg == nullptr);
+    REQUIRE_FALSE(d.empty());
+    CHECK(d.items()[0].format().rfind(row.want, 0) == 0);
+  }
+
+  Diagnostics several;
+  CHECK(parseConfig("http:\n  threads: x\nstore:\n  synchronous: y\n", "c.yaml", several) == nullptr);
+  CHECK(several.items().size() == 2);
+}
+
+TEST_CASE("keys from the environment add to the configured keys") {
+  setenv("JOURNEYD_WRITE_KEY", "env-w1,env-w2", 1);
+  setenv("JOURNEYD_ADMIN_KEY", "env-a", 1);
+  Diagnostics d;
+  auto cfg = parseConfig("keys:\n  write: [file-w]\n", "c.yaml", d);
+  unsetenv("JOURNEYD_WRITE_KEY");
+  unsetenv("JOURNEYD_ADMIN_KEY");
+  REQUIRE(cfg);
+  CHECK(cfg->keys.write == std::vector<std::string>{"file-w", "env-w1", "env-w2"});
+  CHECK(cfg->keys.admin == std::vector<std::string>{"env-a"});
+}
+
+TEST_CASE("the shipped config is valid") {
+  Diagnostics d;
+  auto cfg = loadConfig(JOURNEYD_SOURCE_DIR "/etc/journeyd.yaml", d);
+  CHECK(d.format() == "");
+  REQUIRE(cfg);
+  CHECK(cfg->http.port == 8700);
+  CHECK(cfg->http.host == "127.0.0.1");
+}
