@@ -4,7 +4,12 @@
 // idempotent trait updates).
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,61 +30,44 @@ namespace {
 
 constexpr size_t kMessagesPerTransaction = 20000;
 constexpr size_t kMaxErrorsShown = 20;
+constexpr size_t kMaxChunksQueued = 8;
 
-/// Batches messages into transactions and keeps the tallies and the progress line.
+/// Two stages on two cores: the caller's thread parses lines into messages (add/reject), a
+/// writer thread stores them in large transactions, in file order. Rejections travel in the
+/// same stream so they print in order too.
 class Importer {
  public:
   Importer(Database& db, const OrderSettings& orders, std::string file)
       : db_(db), writer_(orders), file_(std::move(file)), tty_(isatty(STDERR_FILENO)) {
     start_ = std::chrono::steady_clock::now();
     last_progress_ = start_;
+    thread_ = std::thread([this] { writeLoop(); });
+  }
+  ~Importer() {
+    if (thread_.joinable()) {
+      close();
+      thread_.join();
+    }
   }
 
   void add(InboundMessage m) {
-    pending_.push_back(std::move(m));
-    if (pending_.size() >= kMessagesPerTransaction) flush();
+    chunk_.push_back(Item{std::move(m), 0, 0, {}});
+    if (chunk_.size() >= kMessagesPerTransaction) handOver();
   }
 
-  void reject(int line, int column, const std::string& message) {
-    ++rejected_;
-    if (rejected_ <= kMaxErrorsShown) {
-      clearProgress();
-      std::fprintf(stderr, "%s:%d:%d: error: %s\n", file_.c_str(), line, column, message.c_str());
-    }
+  void reject(int line, int column, std::string message) {
+    chunk_.push_back(Item{{}, line, column, std::move(message)});
   }
 
-  /// Commits what is pending; false (with a message printed) if the store failed.
-  bool flush() {
-    if (pending_.empty() || failed_) return !failed_;
-    auto result = guardSql("import", [&]() -> Result<void> {
-      db_.sql().exec("BEGIN IMMEDIATE");
-      for (const auto& m : pending_) {
-        auto applied = writer_.apply(db_, m);
-        if (!applied) {
-          db_.sql().exec("ROLLBACK");
-          return fail(applied.error());
-        }
-        if (applied->duplicate) ++duplicates_;
-      }
-      db_.sql().exec("COMMIT");
-      return ok();
-    });
-    if (!result) {
-      failed_ = true;
-      clearProgress();
-      std::fprintf(stderr, "%s: error: the store failed: %s\n", file_.c_str(), result.error().message.c_str());
-      return false;
-    }
-    imported_ += pending_.size();
-    pending_.clear();
-    progress();
-    return true;
-  }
+  [[nodiscard]] bool failed() const { return failed_.load(); }
 
   int finish() {
-    if (!flush()) return 1;
+    handOver();
+    close();
+    thread_.join();
     clearProgress();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (failed_) return 1;
     if (rejected_ > kMaxErrorsShown) {
       std::fprintf(stderr, "%s: %zu more errors not shown\n", file_.c_str(), rejected_ - kMaxErrorsShown);
     }
@@ -88,9 +76,83 @@ class Importer {
     return rejected_ > 0 ? 1 : 0;
   }
 
-  bool failed() const { return failed_; }
-
  private:
+  struct Item {
+    InboundMessage message;
+    int line = 0;  ///< non-zero: a rejection at line:column
+    int column = 0;
+    std::string error;
+  };
+  using Chunk = std::vector<Item>;
+
+  void handOver() {
+    if (chunk_.empty()) return;
+    std::unique_lock lock(mutex_);
+    space_.wait(lock, [&] { return queue_.size() < kMaxChunksQueued || failed_; });
+    queue_.push_back(std::move(chunk_));
+    chunk_.clear();
+    ready_.notify_one();
+  }
+
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    ready_.notify_one();
+  }
+
+  void writeLoop() {
+    for (;;) {
+      Chunk chunk;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
+        space_.notify_one();
+      }
+      if (!failed_) store(chunk);
+    }
+  }
+
+  void store(Chunk& chunk) {
+    size_t stored = 0;
+    auto result = guardSql("import", [&]() -> Result<void> {
+      db_.execCached("BEGIN IMMEDIATE");
+      for (auto& item : chunk) {
+        if (item.line) {
+          printRejection(item);
+          continue;
+        }
+        auto applied = writer_.apply(db_, item.message);
+        if (!applied) {
+          db_.execCached("ROLLBACK");
+          return fail(applied.error());
+        }
+        if (applied->duplicate) ++duplicates_;
+        ++stored;
+      }
+      db_.execCached("COMMIT");
+      return ok();
+    });
+    if (!result) {
+      failed_ = true;
+      space_.notify_one();
+      clearProgress();
+      std::fprintf(stderr, "%s: error: the store failed: %s\n", file_.c_str(), result.error().message.c_str());
+      return;
+    }
+    imported_ += stored;
+    progress();
+  }
+
+  void printRejection(const Item& item) {
+    ++rejected_;
+    if (rejected_ > kMaxErrorsShown) return;
+    clearProgress();
+    std::fprintf(stderr, "%s:%d:%d: error: %s\n", file_.c_str(), item.line, item.column, item.error.c_str());
+  }
+
   void progress() {
     if (!tty_) return;
     auto now = std::chrono::steady_clock::now();
@@ -110,11 +172,19 @@ class Importer {
   CustomerWriter writer_;
   std::string file_;
   bool tty_;
+  Chunk chunk_;  // parse side only
+
+  std::mutex mutex_;
+  std::condition_variable ready_, space_;
+  std::deque<Chunk> queue_;
+  bool closed_ = false;
+  std::atomic<bool> failed_{false};
+
+  // writer side only (read by finish() after the join)
   bool shown_ = false;
-  bool failed_ = false;
-  std::vector<InboundMessage> pending_;
   size_t imported_ = 0, duplicates_ = 0, rejected_ = 0;
   std::chrono::steady_clock::time_point start_, last_progress_;
+  std::thread thread_;
 };
 
 int importNdjson(std::istream& in, Importer& importer, const Clock& clock) {

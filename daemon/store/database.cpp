@@ -39,7 +39,7 @@ Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options)
   });
 }
 
-SQLite::Statement& Database::prepare(const std::string& sql) {
+SQLite::Statement& Database::prepare(const char* sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;

@@ -25,8 +25,13 @@ class Database {
 
   SQLite::Database& sql() { return db_; }
 
-  /// A statement prepared once per connection and reset for reuse. The SQL text is the key.
-  SQLite::Statement& prepare(const std::string& sql);
+  /// A statement prepared once per connection and reset for reuse. `sql` must be a string
+  /// literal (or otherwise outlive the connection): its address is the cache key, which keeps
+  /// the lookup to one pointer hash on the hot path.
+  SQLite::Statement& prepare(const char* sql);
+
+  /// Runs a cached statement that returns no rows (BEGIN, COMMIT, SAVEPOINT ...).
+  void execCached(const char* sql) { prepare(sql).exec(); }
 
   /// Resets every cached statement, ending the read transaction an unfinished one keeps open
   /// (a reader that kept one would go on seeing an old snapshot).
@@ -41,7 +46,7 @@ class Database {
   Result<void> migrate();
 
   SQLite::Database db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 /// Runs `fn` and turns an SQLite exception into a retryable Error naming `operation`.

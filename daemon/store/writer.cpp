@@ -54,20 +54,20 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
   std::vector<Result<void>> results;
   results.reserve(group.size());
   Result<void> commit = guardSql("begin transaction", [&]() -> Result<void> {
-    sql.exec("BEGIN IMMEDIATE");
+    db_->execCached("BEGIN IMMEDIATE");
     return ok();
   });
   if (commit) {
     for (auto& p : group) {
       Result<void> r = guardSql("savepoint", [&]() -> Result<void> {
-        sql.exec("SAVEPOINT job");
+        db_->execCached("SAVEPOINT job");
         return ok();
       });
       if (r) {
         r = guardSql("write", [&] { return p.job(*db_); });
         auto end = guardSql("release savepoint", [&]() -> Result<void> {
-          if (!r) sql.exec("ROLLBACK TO job");
-          sql.exec("RELEASE job");
+          if (!r) db_->execCached("ROLLBACK TO job");
+          db_->execCached("RELEASE job");
           return ok();
         });
         if (!end) r = end;
@@ -75,7 +75,7 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
       results.push_back(std::move(r));
     }
     commit = guardSql("commit", [&]() -> Result<void> {
-      sql.exec("COMMIT");
+      db_->execCached("COMMIT");
       return ok();
     });
     if (!commit) {
