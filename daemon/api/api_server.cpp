@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api/metrics.h"
-#include "daemon/api/reader_pool.h"
+#include "daemon/store/reader_pool.h"
 #include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/store/writer.h"

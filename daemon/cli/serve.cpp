@@ -12,7 +12,7 @@
 
 #include "daemon/api/api_server.h"
 #include "daemon/api/metrics.h"
-#include "daemon/api/reader_pool.h"
+#include "daemon/store/reader_pool.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/logging.h"
 #include "daemon/cli/store_setup.h"

@@ -2,8 +2,8 @@
 
 namespace journeyd {
 
-const std::vector<Migration>& schemaMigrations() {
-  static const std::vector<Migration> migrations = {
+const std::vector<SchemaMigration>& schemaMigrations() {
+  static const std::vector<SchemaMigration> migrations = {
       {1, R"sql(
         -- One profile per person (OneID). Times are epoch milliseconds (UTC).
         CREATE TABLE customers (
@@ -45,6 +45,82 @@ const std::vector<Migration>& schemaMigrations() {
           from_id INTEGER NOT NULL,
           into_id INTEGER NOT NULL,
           at INTEGER NOT NULL
+        );
+      )sql"},
+      {2, R"sql(
+        -- Tags marketers and journeys put on customers (JSON array of strings).
+        ALTER TABLE customers ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+        -- Every journey version the daemon has run, so in-flight customers can be explained.
+        CREATE TABLE journey_versions (
+          journey_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          file TEXT NOT NULL,
+          source TEXT NOT NULL,
+          loaded_at INTEGER NOT NULL,
+          PRIMARY KEY (journey_id, version)
+        );
+        -- One customer's passage through one journey. `state` is the engine's Enrollment as
+        -- JSON; the columns beside it are what the scheduler queries.
+        CREATE TABLE enrollments (
+          id INTEGER PRIMARY KEY,
+          journey_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          customer_id INTEGER NOT NULL,
+          key TEXT NOT NULL DEFAULT '',
+          status TEXT NOT NULL,                -- waiting | completed | converted | exited
+          step_id TEXT,
+          wake_at INTEGER,                     -- when the scheduler must advance it next
+          listening INTEGER NOT NULL,          -- 1 while events and changes can still move it
+          entered_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          converted_at INTEGER,
+          exit_reason TEXT,
+          variant TEXT,                        -- split assignments, JSON object step → variant
+          state TEXT NOT NULL
+        );
+        CREATE INDEX enrollments_by_wake ON enrollments(wake_at) WHERE wake_at IS NOT NULL;
+        CREATE INDEX enrollments_listening ON enrollments(customer_id) WHERE listening = 1;
+        CREATE INDEX enrollments_by_customer ON enrollments(customer_id, journey_id);
+        CREATE INDEX enrollments_by_journey ON enrollments(journey_id, status);
+        -- Never twice in the same journey (and key) at the same time.
+        CREATE UNIQUE INDEX enrollments_one_active ON enrollments(journey_id, customer_id, key)
+          WHERE finished_at IS NULL;
+        -- The outbox: every message a journey decided to send, written in the same transaction
+        -- as the decision; the dispatcher sends pending rows and records the outcome.
+        CREATE TABLE messages (
+          id INTEGER PRIMARY KEY,
+          idempotency_key TEXT NOT NULL UNIQUE,
+          customer_id INTEGER NOT NULL,
+          journey_id TEXT,
+          step_id TEXT,
+          enrollment_id INTEGER,
+          channel TEXT NOT NULL,
+          template TEXT NOT NULL,
+          recipient TEXT,
+          status TEXT NOT NULL,                -- pending | sent | failed | skipped | dead
+          rendered TEXT,                       -- the rendered message, JSON; a retry sends these bytes
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER,
+          created_at INTEGER NOT NULL,
+          sent_at INTEGER,
+          provider_id TEXT,
+          reason TEXT                          -- why skipped / failed / dead
+        );
+        CREATE INDEX messages_pending ON messages(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX messages_by_customer ON messages(customer_id);
+        CREATE INDEX messages_by_journey ON messages(journey_id, step_id, status);
+        CREATE TABLE message_attempts (
+          message_id INTEGER NOT NULL,
+          at INTEGER NOT NULL,
+          result TEXT NOT NULL,                -- sent | retry | failed
+          detail TEXT
+        );
+        CREATE INDEX message_attempts_by_message ON message_attempts(message_id);
+        -- Operator state of a journey that outlives reloads and restarts.
+        CREATE TABLE journey_state (
+          journey_id TEXT PRIMARY KEY,
+          paused INTEGER NOT NULL DEFAULT 0,
+          changed_at INTEGER NOT NULL
         );
       )sql"},
   };

@@ -5,11 +5,11 @@
 
 namespace journeyd {
 
-struct Migration {
+struct SchemaMigration {
   int version;
   const char* sql;
 };
 
-const std::vector<Migration>& schemaMigrations();
+const std::vector<SchemaMigration>& schemaMigrations();
 
 }  // namespace journeyd

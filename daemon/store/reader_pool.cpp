@@ -1,4 +1,4 @@
-#include "daemon/api/reader_pool.h"
+#include "daemon/store/reader_pool.h"
 
 namespace journeyd {
 

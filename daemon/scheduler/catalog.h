@@ -1,0 +1,37 @@
+#pragma once
+/// What the daemon runs right now: the loaded journeys (current versions, plus older versions
+/// still needed by customers pinned to them), templates and channel kinds. Immutable; a reload
+/// builds a new one and swaps the pointer.
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "daemon/journeys/journey.h"
+#include "daemon/render/message_template.h"
+
+namespace journeyd {
+
+struct RuntimeCatalog {
+  std::vector<JourneyPtr> journeys;                         ///< current versions
+  std::unordered_map<std::string, JourneyPtr> current;      ///< by journey id
+  std::map<std::pair<std::string, std::string>, JourneyPtr> versions;  ///< (id, version) → journey
+  std::shared_ptr<const TemplateSet> templates;
+  std::map<std::string, Channel> channels;  ///< configured channel name → kind
+  std::vector<SegmentDefinition> segments;
+  std::vector<ScoreDefinition> scores;
+
+  [[nodiscard]] JourneyPtr find(const std::string& id) const {
+    auto it = current.find(id);
+    return it == current.end() ? nullptr : it->second;
+  }
+  [[nodiscard]] JourneyPtr version(const std::string& id, const std::string& version) const {
+    auto it = versions.find({id, version});
+    return it == versions.end() ? nullptr : it->second;
+  }
+};
+
+using CatalogPtr = std::shared_ptr<const RuntimeCatalog>;
+
+}  // namespace journeyd

@@ -1,0 +1,455 @@
+#include "daemon/scheduler/journey_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/engine/entry.h"
+#include "daemon/engine/migration.h"
+#include "daemon/engine/simulation.h"
+#include "daemon/journeys/loader.h"
+#include "daemon/scheduler/customer_view.h"
+
+namespace journeyd {
+
+using json = nlohmann::json;
+
+struct JourneyRunner::Row {
+  std::int64_t id = 0;
+  std::int64_t customer_id = 0;
+  Enrollment enrollment;
+};
+
+namespace {
+
+constexpr const char* kSelectRow = "SELECT id, customer_id, state FROM enrollments ";
+
+
+std::vector<std::pair<std::int64_t, std::int64_t>> readRows(SQLite::Statement& q,
+                                                            std::vector<Enrollment>& enrollments) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> ids;
+  while (q.executeStep()) {
+    ids.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+    enrollments.push_back(Enrollment::fromJson(json::parse(q.getColumn(2).getString())));
+  }
+  q.reset();
+  return ids;
+}
+
+void bindOptional(SQLite::Statement& q, int index, const std::optional<TimeMs>& t) {
+  if (t) {
+    q.bind(index, *t);
+  } else {
+    q.bind(index);
+  }
+}
+
+}  // namespace
+
+void JourneyRunner::setCatalog(CatalogPtr catalog) {
+  std::lock_guard lock(mutex_);
+  catalog_ = std::move(catalog);
+}
+
+CatalogPtr JourneyRunner::catalog() const {
+  std::lock_guard lock(mutex_);
+  return catalog_;
+}
+
+bool JourneyRunner::paused(Database& db, const std::string& journey_id) {
+  auto& q = db.prepare("SELECT paused FROM journey_state WHERE journey_id = ?");
+  q.bind(1, journey_id);
+  bool result = q.executeStep() && q.getColumn(0).getInt() != 0;
+  q.reset();
+  return result;
+}
+
+JourneyPtr JourneyRunner::versionFor(Database& db, const std::string& journey_id, const std::string& version) {
+  auto cat = catalog();
+  if (auto j = cat->version(journey_id, version)) return j;
+  auto key = std::make_pair(journey_id, version);
+  if (auto it = old_versions_.find(key); it != old_versions_.end()) return it->second;
+  // A version from before the last restart: recompile it from the source kept in the store.
+  auto& q = db.prepare("SELECT file, source FROM journey_versions WHERE journey_id = ? AND version = ?");
+  q.bind(1, journey_id);
+  q.bind(2, version);
+  JourneyPtr journey;
+  if (q.executeStep()) {
+    Diagnostics diags;
+    journey = loadJourneyText(q.getColumn(1).getString(), q.getColumn(0).getString(), {}, diags);
+  }
+  q.reset();
+  if (journey) old_versions_[key] = journey;
+  return journey;
+}
+
+Result<void> JourneyRunner::recordVersions(Database& db, TimeMs now,
+                                           const std::map<std::string, std::string>& sources) {
+  auto cat = catalog();
+  for (const auto& j : cat->journeys) {
+    auto it = sources.find(j->file);
+    if (it == sources.end()) continue;
+    auto& q = db.prepare(
+        "INSERT OR IGNORE INTO journey_versions (journey_id, version, file, source, loaded_at) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, j->id);
+    q.bind(2, j->version);
+    q.bind(3, j->file);
+    q.bind(4, it->second);
+    q.bind(5, now);
+    q.exec();
+  }
+  return ok();
+}
+
+Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applied, const InboundMessage& m) {
+  if (applied.duplicate) return ok();
+  if (m.type == MessageType::kAlias || m.type == MessageType::kGroup) return ok();
+  auto cat = catalog();
+  if (!cat) return ok();
+  const TimeMs now = m.received_at;
+  auto customer = loadCustomerJson(db, applied.customer_id);
+  if (!customer) return ok();  // erased in the same group
+  StoreCustomerView view(db, applied.customer_id, std::move(*customer), now);
+
+  Input input;
+  input.now = now;
+  if (m.type == MessageType::kIdentify) {
+    input.kind = InputKind::kCustomerChanged;
+  } else {
+    input.kind = InputKind::kEvent;
+    input.event = {m.event, m.properties.is_object() ? m.properties : json::object(), m.timestamp};
+  }
+
+  // Customers already in journeys first: a conversion or an awaited event moves them on.
+  auto& q = db.prepare(
+      "SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? AND listening = 1 ORDER BY id");
+  q.bind(1, applied.customer_id);
+  std::vector<Enrollment> enrollments;
+  auto ids = readRows(q, enrollments);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (paused(db, enrollments[i].journey_id)) continue;
+    Row row{ids[i].first, ids[i].second, std::move(enrollments[i])};
+    if (auto r = advanceRow(db, row, input, view); !r) return r;
+  }
+
+  if (input.kind != InputKind::kEvent) return ok();
+  TriggerInput trigger{TriggerKind::kEvent, input.event};
+  for (const auto& journey : cat->journeys) {
+    if (journey->trigger.kind != TriggerKind::kEvent || journey->trigger.name != m.event) continue;
+    if (paused(db, journey->id)) continue;
+    if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return r;
+  }
+  return ok();
+}
+
+Result<void> JourneyRunner::tryEnter(Database& db, const Journey& journey, const TriggerInput& trigger,
+                                     StoreCustomerView& view, TimeMs now, std::int64_t* row_id) {
+  std::vector<PastEnrollment> past;
+  auto& q = db.prepare(
+      "SELECT key, entered_at, finished_at IS NULL FROM enrollments WHERE customer_id = ? AND journey_id = ?");
+  q.bind(1, view.customerId());
+  q.bind(2, journey.id);
+  while (q.executeStep()) {
+    past.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt() != 0});
+  }
+  q.reset();
+  view.setNow(now);
+  auto decision = decideEntry(journey, trigger, view, past, now);
+  if (!decision.enter) {
+    if (row_id) return fail(Error{ErrorCode::kConflict, "not enrolled: " + decision.reason, {}});
+    return ok();
+  }
+  auto transition = startEnrollment(journey, view.customer()["id"].get<std::string>(), trigger.event, view, now);
+  ++metrics_.entered;
+  return store(db, 0, journey, transition, view, now, row_id);
+}
+
+Result<std::int64_t> JourneyRunner::enroll(Database& db, const std::string& journey_id, std::int64_t customer_id,
+                                           const json& data, TimeMs now) {
+  auto cat = catalog();
+  auto journey = cat ? cat->find(journey_id) : nullptr;
+  if (!journey) return fail(Error::notFound("no journey " + journey_id));
+  if (journey->trigger.kind != TriggerKind::kApi) {
+    return fail(Error{ErrorCode::kConflict, "journey " + journey_id + " is not started through the API (trigger: " +
+                                                triggerKindName(journey->trigger.kind) + ")",
+                      "journey"});
+  }
+  if (paused(db, journey_id)) return fail(Error{ErrorCode::kConflict, "journey " + journey_id + " is paused", {}});
+  auto customer = loadCustomerJson(db, customer_id);
+  if (!customer) return fail(customer.error());
+  StoreCustomerView view(db, customer_id, std::move(*customer), now);
+  TriggerInput trigger{TriggerKind::kApi, {journey_id, data.is_object() ? data : json::object(), now}};
+  std::int64_t row_id = 0;
+  if (auto r = tryEnter(db, *journey, trigger, view, now, &row_id); !r) return fail(r.error());
+  return row_id;
+}
+
+Result<void> JourneyRunner::advanceRow(Database& db, const Row& row, const Input& input, StoreCustomerView& view) {
+  auto journey = versionFor(db, row.enrollment.journey_id, row.enrollment.version);
+  if (!journey) {
+    // The journey's file is gone and its source was never recorded: nothing can move it on.
+    Enrollment ended = row.enrollment;
+    ended.status = EnrollmentStatus::kExited;
+    ended.exit_reason = ExitReason::kJourneyChanged;
+    ended.exit_detail = "journey version " + ended.version + " is no longer available";
+    ended.finished_at = input.now;
+    ended.wake_at.reset();
+    Transition t{ended, {}, {}};
+    Journey placeholder;
+    placeholder.id = ended.journey_id;
+    return store(db, row.id, placeholder, t, view, input.now);
+  }
+  view.setNow(input.now);
+  auto transition = advance(*journey, row.enrollment, view, input);
+  ++metrics_.advanced;
+  return store(db, row.id, *journey, transition, view, input.now);
+}
+
+Result<void> JourneyRunner::store(Database& db, std::int64_t row_id, const Journey& journey, const Transition& t,
+                                  StoreCustomerView& view, TimeMs now, std::int64_t* new_row_id) {
+  const Enrollment& e = t.enrollment;
+  const std::string state = e.toJson().dump();
+  const std::string variants = json(e.variants).dump();
+  const char* exit_reason = e.finished() ? exitReasonName(e.exit_reason) : nullptr;
+  if (row_id == 0) {
+    auto& ins = db.prepare(
+        "INSERT INTO enrollments (journey_id, version, customer_id, key, status, step_id, wake_at, listening, "
+        "entered_at, finished_at, converted_at, exit_reason, variant, state) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, e.journey_id);
+    ins.bind(2, e.version);
+    ins.bind(3, view.customerId());
+    ins.bind(4, e.key);
+    ins.bind(5, enrollmentStatusName(e.status));
+    ins.bind(6, e.step_id);
+    bindOptional(ins, 7, e.wake_at);
+    ins.bind(8, e.listening() ? 1 : 0);
+    ins.bind(9, e.entered_at);
+    bindOptional(ins, 10, e.finished_at);
+    bindOptional(ins, 11, e.converted_at);
+    if (exit_reason) ins.bind(12, exit_reason); else ins.bind(12);
+    ins.bind(13, variants);
+    ins.bind(14, state);
+    ins.exec();
+    row_id = db.sql().getLastInsertRowid();
+  } else {
+    auto& up = db.prepare(
+        "UPDATE enrollments SET version = ?, status = ?, step_id = ?, wake_at = ?, listening = ?, finished_at = ?, "
+        "converted_at = ?, exit_reason = ?, variant = ?, state = ? WHERE id = ?");
+    up.bind(1, e.version);
+    up.bind(2, enrollmentStatusName(e.status));
+    up.bind(3, e.step_id);
+    bindOptional(up, 4, e.wake_at);
+    up.bind(5, e.listening() ? 1 : 0);
+    bindOptional(up, 6, e.finished_at);
+    bindOptional(up, 7, e.converted_at);
+    if (exit_reason) up.bind(8, exit_reason); else up.bind(8);
+    up.bind(9, variants);
+    up.bind(10, state);
+    up.bind(11, row_id);
+    up.exec();
+  }
+  if (new_row_id) *new_row_id = row_id;
+
+  for (const auto& effect : t.effects) {
+    switch (effect.kind) {
+      case EffectKind::kSend: queueSend(db, row_id, journey, effect, view, e, now); break;
+      case EffectKind::kUpdateCustomer: updateCustomer(db, effect, view, now); break;
+      case EffectKind::kEmitEvent: {
+        auto& ins = db.prepare(
+            "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, properties) "
+            "VALUES (?, ?, 'track', ?, ?, ?, ?)");
+        ins.bind(1, view.customerId());
+        ins.bind(2, "journey:" + std::to_string(row_id) + ":" + effect.step_id + ":" + std::to_string(effect.sequence));
+        ins.bind(3, effect.name);
+        ins.bind(4, now);
+        ins.bind(5, now);
+        ins.bind(6, effect.data.dump());
+        ins.exec();
+        break;
+      }
+      case EffectKind::kConverted: ++metrics_.converted; break;
+      case EffectKind::kExit:
+        if (effect.reason == ExitReason::kCompleted) {
+          ++metrics_.completed;
+        } else {
+          ++metrics_.exited;
+        }
+        break;
+      default: break;
+    }
+  }
+  return ok();
+}
+
+void JourneyRunner::updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now) {
+  json& customer = view.customer();
+  applyCustomerUpdate(customer, effect);
+  // The top-level copies of traits follow the traits (they are how conditions read them).
+  for (auto& [k, v] : effect.set.items()) customer[k] = v;
+  for (const auto& k : effect.unset) customer.erase(k);
+  auto& up = db.prepare("UPDATE customers SET traits = ?, tags = ?, updated_at = ? WHERE id = ?");
+  up.bind(1, customer["traits"].dump());
+  up.bind(2, customer["tags"].dump());
+  up.bind(3, now);
+  up.bind(4, view.customerId());
+  up.exec();
+}
+
+void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& journey, const Effect& effect,
+                              StoreCustomerView& view, const Enrollment& enrollment, TimeMs now) {
+  auto cat = catalog();
+  const json& customer = view.customer();
+  std::string status = "pending", reason, recipient;
+  json rendered;
+
+  auto channel = cat->channels.find(effect.channel);
+  const MessageTemplate* tmpl = cat->templates ? cat->templates->find(effect.template_name) : nullptr;
+  if (channel == cat->channels.end()) {
+    status = "failed";
+    reason = "unknown channel '" + effect.channel + "' (not configured)";
+  } else if (!tmpl) {
+    status = "failed";
+    reason = "unknown template '" + effect.template_name + "'";
+  } else if (tmpl->channel() != channel->second) {
+    status = "failed";
+    reason = "template '" + effect.template_name + "' is for " + channelName(tmpl->channel()) + " but channel '" +
+             effect.channel + "' sends " + channelName(channel->second);
+  } else {
+    if (channel->second != Channel::kWebhook) {
+      const char* field = channel->second == Channel::kEmail ? "email" : "phone";
+      if (customer.contains(field) && customer[field].is_string()) recipient = customer[field].get<std::string>();
+      if (recipient.empty()) {
+        status = "skipped";
+        reason = std::string("missing address: the customer has no ") + field;
+      }
+    }
+    if (status == "pending") {
+      json data = enrollment.data.is_object() ? enrollment.data : json::object();
+      for (auto& [k, v] : effect.data.items()) data[k] = v;
+      json context = {{"customer", customer},
+                      {"event", enrollment.trigger_event},
+                      {"journey", {{"id", journey.id}, {"name", journey.name}, {"step", effect.step_id}}},
+                      {"data", std::move(data)}};
+      RenderOptions options;
+      options.now = now;
+      options.timezone = customer.value("timezone", "UTC");
+      std::string locale = customer.contains("locale") && customer["locale"].is_string()
+                               ? customer["locale"].get<std::string>() : std::string();
+      auto r = tmpl->render(context, locale, options);
+      if (!r) {
+        status = "failed";
+        reason = "render error: " + r.error().message;
+      } else {
+        rendered = {{"locale", r->locale}, {"subject", r->subject}, {"html", r->html},
+                    {"text", r->text}, {"body", r->body}};
+        if (r->sms) rendered["sms"] = {{"encoding", r->sms->encoding}, {"segments", r->sms->segments}};
+      }
+    }
+  }
+
+  auto& ins = db.prepare(
+      "INSERT OR IGNORE INTO messages (idempotency_key, customer_id, journey_id, step_id, enrollment_id, channel, "
+      "template, recipient, status, rendered, next_attempt_at, created_at, reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, journey.id + "-" + std::to_string(row_id) + "-" + effect.step_id + "-" + std::to_string(effect.sequence));
+  ins.bind(2, view.customerId());
+  ins.bind(3, journey.id);
+  ins.bind(4, effect.step_id);
+  ins.bind(5, row_id);
+  ins.bind(6, effect.channel);
+  ins.bind(7, effect.template_name);
+  if (recipient.empty()) ins.bind(8); else ins.bind(8, recipient);
+  ins.bind(9, status);
+  if (rendered.is_null()) ins.bind(10); else ins.bind(10, rendered.dump());
+  if (status == "pending") ins.bind(11, now); else ins.bind(11);
+  ins.bind(12, now);
+  if (reason.empty()) ins.bind(13); else ins.bind(13, reason);
+  ins.exec();
+  if (status == "pending") {
+    ++metrics_.messages_queued;
+  } else {
+    ++metrics_.messages_skipped;
+  }
+}
+
+Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {
+  auto& q = db.prepare(
+      "SELECT id, customer_id, state FROM enrollments WHERE wake_at <= ? AND journey_id NOT IN "
+      "(SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY wake_at LIMIT ?");
+  q.bind(1, now);
+  q.bind(2, limit);
+  std::vector<Enrollment> enrollments;
+  auto ids = readRows(q, enrollments);
+  Input input;
+  input.kind = InputKind::kWake;
+  input.now = now;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto customer = loadCustomerJson(db, ids[i].second);
+    if (!customer) {
+      // The customer was erased: the enrollment goes with them.
+      auto& del = db.prepare("DELETE FROM enrollments WHERE id = ?");
+      del.bind(1, ids[i].first);
+      del.exec();
+      continue;
+    }
+    StoreCustomerView view(db, ids[i].second, std::move(*customer), now);
+    Row row{ids[i].first, ids[i].second, std::move(enrollments[i])};
+    if (auto r = advanceRow(db, row, input, view); !r) return fail(r.error());
+  }
+  return static_cast<int>(ids.size());
+}
+
+Result<std::optional<TimeMs>> JourneyRunner::nextWake(Database& db) {
+  auto& q = db.prepare(
+      "SELECT min(wake_at) FROM enrollments WHERE wake_at IS NOT NULL AND journey_id NOT IN "
+      "(SELECT journey_id FROM journey_state WHERE paused = 1)");
+  std::optional<TimeMs> next;
+  if (q.executeStep() && !q.getColumn(0).isNull()) next = q.getColumn(0).getInt64();
+  q.reset();
+  return next;
+}
+
+Result<void> JourneyRunner::migrateInFlight(Database& db, TimeMs now) {
+  auto cat = catalog();
+  for (const auto& journey : cat->journeys) {
+    auto& q = db.prepare(
+        "SELECT id, customer_id, state FROM enrollments WHERE journey_id = ? AND finished_at IS NULL AND version != ?");
+    q.bind(1, journey->id);
+    q.bind(2, journey->version);
+    std::vector<Enrollment> enrollments;
+    auto ids = readRows(q, enrollments);
+    if (ids.empty()) continue;
+    std::map<std::pair<std::string, std::string>, int> tally;  // (step, action) → customers
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const Enrollment& e = enrollments[i];
+      auto old_journey = versionFor(db, e.journey_id, e.version);
+      Migration m;
+      if (old_journey) {
+        m = migrateEnrollment(*old_journey, *journey, e, now);
+      } else {
+        m.action = MigrationAction::kKeptOnOld;
+        m.enrollment = e;
+      }
+      ++tally[{e.step_id, migrationActionName(m.action)}];
+      if (m.action == MigrationAction::kMoved || m.action == MigrationAction::kRestart) {
+        auto customer = loadCustomerJson(db, ids[i].second);
+        if (!customer) continue;
+        StoreCustomerView view(db, ids[i].second, std::move(*customer), now);
+        Transition t{m.enrollment, {}, {}};
+        if (auto r = store(db, ids[i].first, *journey, t, view, now); !r) return r;
+        if (m.action == MigrationAction::kRestart) {
+          const json& trig = e.trigger_event;
+          TriggerInput again{journey->trigger.kind,
+                             {trig.value("name", ""), trig.value("properties", json::object()), now}};
+          if (auto r = tryEnter(db, *journey, again, view, now); !r) return r;
+        }
+      }
+    }
+    for (const auto& [key, count] : tally) {
+      spdlog::info("msg=\"journey changed\" journey={} version={} on_change={} step={} customers={} action={}",
+                   journey->id, journey->version, onChangeName(journey->on_change), key.first, count, key.second);
+    }
+  }
+  return ok();
+}
+
+}  // namespace journeyd

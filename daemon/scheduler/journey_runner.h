@@ -1,0 +1,76 @@
+#pragma once
+/// Runs the pure engine against the store. Every method runs inside a writer job (the writer
+/// thread's connection and transaction), so a customer's state change, their enrollment's new
+/// state and the messages it causes commit together.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "daemon/core/clock.h"
+#include "daemon/customers/customer_writer.h"
+#include "daemon/engine/entry.h"
+#include "daemon/engine/step_machine.h"
+#include "daemon/scheduler/catalog.h"
+#include "daemon/store/database.h"
+
+namespace journeyd {
+
+class StoreCustomerView;
+
+/// Counters for /metrics and logs.
+struct RunnerMetrics {
+  std::atomic<std::uint64_t> entered{0}, advanced{0}, messages_queued{0}, messages_skipped{0},
+      converted{0}, exited{0}, completed{0};
+};
+
+class JourneyRunner {
+ public:
+  JourneyRunner() = default;
+
+  void setCatalog(CatalogPtr catalog);
+  [[nodiscard]] CatalogPtr catalog() const;
+
+  /// After an inbound message was applied: moves this customer's enrollments on (goal, exit_when,
+  /// wait_for) and starts the journeys the message triggers.
+  Result<void> onMessage(Database& db, const AppliedMessage& applied, const InboundMessage& message);
+
+  /// Enrolls a customer through the API trigger; returns the enrollment row id.
+  Result<std::int64_t> enroll(Database& db, const std::string& journey_id, std::int64_t customer_id,
+                              const nlohmann::json& data, TimeMs now);
+
+  /// Advances up to `limit` enrollments whose wake-up is due at `now`; returns how many.
+  Result<int> wakeDue(Database& db, TimeMs now, int limit);
+
+  /// The earliest pending wake-up of a journey that is not paused.
+  Result<std::optional<TimeMs>> nextWake(Database& db);
+
+  /// Moves customers in flight onto the current versions per each journey's on_change, and logs
+  /// per changed journey how many customers sit on each step and what happens to them.
+  Result<void> migrateInFlight(Database& db, TimeMs now);
+
+  /// Records the catalog's journey versions (source text) so older versions can be reloaded.
+  Result<void> recordVersions(Database& db, TimeMs now, const std::map<std::string, std::string>& sources);
+
+  RunnerMetrics& metrics() { return metrics_; }
+
+ private:
+  struct Row;
+  Result<void> advanceRow(Database& db, const Row& row, const Input& input, StoreCustomerView& view);
+  Result<void> tryEnter(Database& db, const Journey& journey, const TriggerInput& trigger, StoreCustomerView& view,
+                        TimeMs now, std::int64_t* row_id = nullptr);
+  Result<void> store(Database& db, std::int64_t row_id, const Journey& journey, const Transition& t,
+                     StoreCustomerView& view, TimeMs now, std::int64_t* new_row_id = nullptr);
+  void queueSend(Database& db, std::int64_t row_id, const Journey& journey, const Effect& effect,
+                 StoreCustomerView& view, const Enrollment& enrollment, TimeMs now);
+  void updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now);
+  JourneyPtr versionFor(Database& db, const std::string& journey_id, const std::string& version);
+  bool paused(Database& db, const std::string& journey_id);
+
+  mutable std::mutex mutex_;
+  CatalogPtr catalog_;
+  std::map<std::pair<std::string, std::string>, JourneyPtr> old_versions_;  // writer thread only
+  RunnerMetrics metrics_;
+};
+
+}  // namespace journeyd
