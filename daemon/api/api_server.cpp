@@ -11,6 +11,8 @@
 #include "daemon/store/reader_pool.h"
 #include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/scheduler/journey_runner.h"
+#include "daemon/scheduler/report.h"
 #include "daemon/store/writer.h"
 
 namespace journeyd {
@@ -132,14 +134,19 @@ struct ApiServer::Impl {
   void ingest(std::vector<InboundMessage> messages, httplib::Response& res) {
     auto* customers = deps.customers;
     auto* metrics = deps.metrics;
+    auto* runner = deps.runner;
     auto result = deps.writer->run([&](Database& db) -> Result<void> {
       for (const auto& m : messages) {
         auto applied = customers->apply(db, m);
         if (!applied) return fail(applied.error());
         if (applied->duplicate) ++metrics->duplicates;
+        if (runner) {
+          if (auto r = runner->onMessage(db, *applied, m); !r) return r;
+        }
       }
       return ok();
     });
+    if (result && deps.on_change) deps.on_change();
     if (!result) {
       ++metrics->store_failures;
       spdlog::error("msg=\"ingest failed\" error=\"{}\"", result.error().message);
@@ -212,8 +219,13 @@ struct ApiServer::Impl {
       if (*id == 0) return sendError(res, 404, "not_found", "no customer " + req.matches[1].str());
       auto profile = customerProfile(**db, *id);
       if (!profile) return sendError(res, profile.error());
+      if (auto journeys = customerJourneys(**db, *id)) {
+        (*profile)["enrollments"] = (*journeys)["enrollments"];
+        (*profile)["messages"] = (*journeys)["messages"];
+      }
       sendJson(res, 200, *profile);
     });
+    journeyRoutes();
     server.Delete(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, true)) return;
       const std::string spec = req.matches[1].str();
@@ -227,6 +239,137 @@ struct ApiServer::Impl {
       spdlog::info("msg=\"customer erased\" customer_id={}", erased);
       sendJson(res, 200, json{{"erased", true}, {"id", erased}});
     });
+  }
+
+  void journeyRoutes() {
+    server.Get("/v1/journeys", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto cat = deps.runner ? deps.runner->catalog() : nullptr;
+      json list = json::array();
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      for (const auto& j : cat ? cat->journeys : std::vector<JourneyPtr>{}) {
+        list.push_back(journeySummary(**db, *j));
+      }
+      sendJson(res, 200, json{{"journeys", list}});
+    });
+    server.Get(R"(/v1/journeys/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto journey = findJourney(req.matches[1].str(), res);
+      if (!journey) return;
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      json body = journeySummary(**db, *journey);
+      json steps = json::array();
+      for (const auto& step : journey->steps) {
+        steps.push_back({{"id", step.id}, {"kind", stepKindName(step.kind)}, {"line", step.pos.line}});
+      }
+      body["steps"] = steps;
+      sendJson(res, 200, body);
+    });
+    server.Get(R"(/v1/journeys/([^/]+)/report)", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      if (!findJourney(req.matches[1].str(), res)) return;
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      auto report = journeyReport(**db, req.matches[1].str());
+      if (!report) return sendError(res, report.error());
+      sendJson(res, 200, *report);
+    });
+    server.Post(R"(/v1/journeys/([^/]+)/enroll)", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto journey = findJourney(req.matches[1].str(), res);
+      if (!journey) return;
+      auto body = parseBody(req);
+      if (!body) return sendError(res, body.error());
+      if (!body->is_object()) return sendError(res, 400, "invalid_argument", "the body must be a JSON object");
+      std::string spec = body->value("userId", "");
+      if (spec.empty()) return sendError(res, 400, "invalid_argument", "userId is required", "userId");
+      json data = body->value("data", json::object());
+      if (!data.is_object()) return sendError(res, 400, "invalid_argument", "data must be an object", "data");
+      std::int64_t enrollment = 0;
+      const TimeMs now = deps.clock->now();
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        std::int64_t customer = findCustomerBySpec(db, spec);
+        if (!customer) return fail(Error::notFound("no customer " + spec));
+        auto id = deps.runner->enroll(db, journey->id, customer, data, now);
+        if (!id) return fail(id.error());
+        enrollment = *id;
+        return ok();
+      });
+      if (!result) return sendError(res, result.error());
+      if (deps.on_change) deps.on_change();
+      sendJson(res, 200, json{{"enrolled", true}, {"enrollment_id", enrollment}});
+    });
+    for (const char* action : {"pause", "resume"}) {
+      const bool pause = std::string_view(action) == "pause";
+      server.Post(std::string(R"(/v1/journeys/([^/]+)/)") + action,
+                  [this, pause](const httplib::Request& req, httplib::Response& res) {
+                    if (!authorize(req, res, true)) return;
+                    auto journey = findJourney(req.matches[1].str(), res);
+                    if (!journey) return;
+                    const TimeMs now = deps.clock->now();
+                    auto result = deps.writer->run([&](Database& db) -> Result<void> {
+                      auto& q = db.prepare(
+                          "INSERT INTO journey_state (journey_id, paused, changed_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (journey_id) DO UPDATE SET paused = excluded.paused, changed_at = excluded.changed_at");
+                      q.bind(1, journey->id);
+                      q.bind(2, pause ? 1 : 0);
+                      q.bind(3, now);
+                      q.exec();
+                      return ok();
+                    });
+                    if (!result) return sendError(res, result.error());
+                    spdlog::info("msg=\"journey {}\" journey={}", pause ? "paused" : "resumed", journey->id);
+                    if (deps.on_change) deps.on_change();
+                    sendJson(res, 200, json{{"journey", journey->id}, {"paused", pause}});
+                  });
+    }
+    server.Post("/v1/clock", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      if (!deps.virtual_clock) {
+        return sendError(res, 404, "not_found", "the clock is real; start serve with --virtual-clock to move it");
+      }
+      auto body = parseBody(req);
+      if (!body) return sendError(res, body.error());
+      if (body->contains("advance")) {
+        auto d = parseDuration(body->value("advance", ""));
+        if (!d) return sendError(res, 400, "invalid_argument", "advance must be a duration like 90s or 3d", "advance");
+        deps.virtual_clock->advance(*d);
+      } else if (body->contains("set")) {
+        auto t = parseIsoTime(body->value("set", ""));
+        if (!t) return sendError(res, 400, "invalid_argument", "set must be an ISO-8601 time", "set");
+        deps.virtual_clock->set(*t);
+      }
+      if (deps.on_change) deps.on_change();
+      sendJson(res, 200, json{{"now", formatIsoTime(deps.virtual_clock->now())}});
+    });
+  }
+
+  JourneyPtr findJourney(const std::string& id, httplib::Response& res) {
+    auto cat = deps.runner ? deps.runner->catalog() : nullptr;
+    auto journey = cat ? cat->find(id) : nullptr;
+    if (!journey) sendError(res, 404, "not_found", "no journey " + id);
+    return journey;
+  }
+
+  json journeySummary(Database& db, const Journey& j) {
+    json counts = json::object();
+    bool paused = false;
+    guardSql("journey summary", [&]() -> Result<void> {
+      auto& q = db.prepare("SELECT status, count(*) FROM enrollments WHERE journey_id = ? GROUP BY status");
+      q.bind(1, j.id);
+      while (q.executeStep()) counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+      q.reset();
+      auto& p = db.prepare("SELECT paused FROM journey_state WHERE journey_id = ?");
+      p.bind(1, j.id);
+      paused = p.executeStep() && p.getColumn(0).getInt() != 0;
+      p.reset();
+      return ok();
+    });
+    return {{"id", j.id},           {"name", j.name},   {"description", j.description},
+            {"version", j.version}, {"file", j.file},   {"trigger", triggerKindName(j.trigger.kind)},
+            {"paused", paused},     {"priority", j.priority}, {"enrollments", counts}};
   }
 
   std::string metricsText() {
@@ -255,6 +398,16 @@ struct ApiServer::Impl {
     counter("journeyd_store_transactions_total", "Write transactions committed (group commits).",
             deps.writer->transactions());
     counter("journeyd_store_jobs_total", "Write jobs committed.", deps.writer->jobsCommitted());
+    if (deps.runner) {
+      auto& r = deps.runner->metrics();
+      counter("journeyd_journey_entries_total", "Customers who entered a journey.", r.entered.load());
+      counter("journeyd_journey_transitions_total", "Enrollments moved on by an event or wake-up.", r.advanced.load());
+      counter("journeyd_messages_queued_total", "Messages written to the outbox.", r.messages_queued.load());
+      counter("journeyd_messages_not_sent_total", "Messages recorded as skipped or failed before sending.",
+              r.messages_skipped.load());
+      counter("journeyd_journey_conversions_total", "Enrollments that reached their goal.", r.converted.load());
+    }
+    if (deps.extra_metrics) out += deps.extra_metrics();
     return out;
   }
 };

@@ -15,6 +15,8 @@ namespace journeyd {
 class StoreWriter;
 class ReaderPool;
 class CustomerWriter;
+class JourneyRunner;
+class ManualClock;
 struct IngestMetrics;
 
 struct ApiDeps {
@@ -24,6 +26,10 @@ struct ApiDeps {
   IngestMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
   std::function<bool()> ready;  ///< readiness beyond "store open" (journeys loaded, ...)
+  JourneyRunner* runner = nullptr;        ///< journeys react to ingested data (optional)
+  std::function<void()> on_change;        ///< after a commit that may have queued work
+  ManualClock* virtual_clock = nullptr;   ///< set only with `serve --virtual-clock` (tests, demos)
+  std::function<std::string()> extra_metrics;  ///< more Prometheus text from other parts
 };
 
 class ApiServer {

@@ -24,6 +24,8 @@ int runCli(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "run the daemon");
   addStoreOptions(serve_cmd, serve.store);
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (overrides http.listen)");
+  serve_cmd->add_option("--virtual-clock", serve.virtual_clock,
+                        "start a virtual clock at this ISO time, moved only by POST /v1/clock (tests, demos)");
 
   ImportOptions import;
   auto* import_cmd = app.add_subcommand("import", "bulk import customers (.csv) or Segment messages (.ndjson)");

@@ -14,9 +14,12 @@
 #include "daemon/api/metrics.h"
 #include "daemon/store/reader_pool.h"
 #include "daemon/cli/commands.h"
+#include "daemon/cli/catalog_setup.h"
 #include "daemon/cli/logging.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/scheduler/journey_runner.h"
+#include "daemon/scheduler/scheduler.h"
 #include "daemon/store/writer.h"
 
 namespace journeyd {
@@ -63,6 +66,25 @@ void warnWithoutKeys(const Config& cfg) {
   }
 }
 
+/// Loads journeys, segments and templates; logs every problem. With `keep` (a reload), a catalog
+/// with errors is refused and the running one stays.
+CatalogPtr loadAndLogCatalog(const Config& config, LoadedCatalog& loaded, bool reload) {
+  Diagnostics diags;
+  loaded = loadCatalog(config, diags);
+  for (const auto& d : diags.items()) {
+    if (d.severity == Severity::kError) {
+      spdlog::error("msg=\"invalid file\" problem=\"{}\"", d.format());
+    } else {
+      spdlog::warn("msg=\"file warning\" problem=\"{}\"", d.format());
+    }
+  }
+  if (reload && diags.hasErrors()) return nullptr;
+  spdlog::info("msg=\"journeys loaded\" journeys={} templates={} segments={} errors={}",
+               loaded.catalog->journeys.size(), loaded.catalog->templates ? loaded.catalog->templates->size() : 0,
+               loaded.catalog->segments.size(), diags.hasErrors());
+  return loaded.catalog;
+}
+
 }  // namespace
 
 int runServe(const ServeOptions& options) {
@@ -79,13 +101,41 @@ int runServe(const ServeOptions& options) {
   }
   spdlog::info("msg=\"store open\" path=\"{}\" schema_version={}", config->databasePath(),
                (*db)->schemaVersion());
-  SystemClock clock;
+  SystemClock system_clock;
+  std::unique_ptr<ManualClock> virtual_clock;
+  if (!options.virtual_clock.empty()) {
+    auto start = parseIsoTime(options.virtual_clock);
+    if (!start) {
+      spdlog::critical("msg=\"--virtual-clock needs an ISO-8601 time\" value=\"{}\"", options.virtual_clock);
+      return 2;
+    }
+    virtual_clock = std::make_unique<ManualClock>(*start);
+    spdlog::warn("msg=\"virtual clock: time moves only through POST /v1/clock (tests and demos only)\" now={}",
+                 formatIsoTime(*start));
+  }
+  const Clock& clock = virtual_clock ? static_cast<const Clock&>(*virtual_clock) : system_clock;
   StoreWriter writer(std::move(*db), config->store.group_commit_max);
   ReaderPool readers(config->databasePath());
   CustomerWriter customers(config->orders);
   IngestMetrics metrics;
 
-  ApiServer api({&writer, &readers, &customers, &metrics, &clock, {}}, config);
+  JourneyRunner runner;
+  LoadedCatalog loaded;
+  runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
+  auto record = writer.run([&](Database& d) -> Result<void> {
+    if (auto r = runner.recordVersions(d, clock.now(), loaded.sources); !r) return r;
+    return runner.migrateInFlight(d, clock.now());
+  });
+  if (!record) spdlog::error("msg=\"cannot record journey versions\" error=\"{}\"", record.error().message);
+
+  Scheduler scheduler(writer, runner, clock, {});
+  scheduler.start();
+
+  ApiDeps deps{&writer, &readers, &customers, &metrics, &clock, {}};
+  deps.runner = &runner;
+  deps.on_change = [&] { scheduler.notify(); };
+  deps.virtual_clock = virtual_clock.get();
+  ApiServer api(deps, config);
   auto port = api.bind();
   if (!port) {
     spdlog::critical("msg=\"cannot listen\" error=\"{}\"", port.error().message);
@@ -112,6 +162,18 @@ int runServe(const ServeOptions& options) {
       if (fresh) {
         setupLogging(fresh->log);
         api.reload(fresh);
+        LoadedCatalog reloaded;
+        if (auto catalog = loadAndLogCatalog(*fresh, reloaded, true)) {
+          runner.setCatalog(catalog);
+          auto migrated = writer.run([&](Database& d) -> Result<void> {
+            if (auto r = runner.recordVersions(d, clock.now(), reloaded.sources); !r) return r;
+            return runner.migrateInFlight(d, clock.now());
+          });
+          if (!migrated) spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", migrated.error().message);
+          scheduler.notify();
+        } else {
+          spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");
+        }
         spdlog::info("msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir and orders apply on restart\"",
                      fresh->file);
       } else {
@@ -139,6 +201,7 @@ int runServe(const ServeOptions& options) {
 
   api.stop();  // stops accepting; requests in flight finish (their writes commit first)
   http.join();
+  scheduler.stop();
   writer.stop();
   spdlog::info("msg=stopped");
   spdlog::default_logger()->flush();

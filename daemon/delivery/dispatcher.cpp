@@ -1,0 +1,330 @@
+#include "daemon/delivery/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "daemon/delivery/token_bucket.h"
+
+namespace journeyd {
+
+/// One channel's queue of claimed rows, its token bucket and its worker threads.
+struct Dispatcher::Lane {
+  Lane(const DeliveryChannel& c, size_t cap, TimeMs now)
+      : channel(c), capacity(cap), bucket(c.settings.rate_limit, now) {}
+  const DeliveryChannel& channel;
+  const size_t capacity;
+  std::mutex mutex;  // guards queue and bucket
+  std::condition_variable wake;
+  std::deque<OutboxRow> queue;
+  TokenBucket bucket;
+  std::vector<std::thread> workers;
+};
+
+Dispatcher::Dispatcher(StoreWriter& writer, std::string database_path, const Channels& channels,
+                       const Clock& clock, DispatcherOptions options)
+    : writer_(writer),
+      database_path_(std::move(database_path)),
+      channels_(channels),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+Result<void> Dispatcher::start() {
+  {
+    std::lock_guard lock(mutex_);
+    if (started_) return fail(Error::internal("the dispatcher was already started"));
+    started_ = true;
+  }
+  auto db = Database::open({database_path_, "normal", /*read_only=*/true});
+  if (!db) return fail(db.error());
+  reader_ = std::move(*db);
+  const TimeMs now = clock_.now();
+  for (const auto& [name, channel] : channels_.all()) {
+    const auto capacity = static_cast<size_t>(channel.settings.concurrency) *
+                          static_cast<size_t>(std::max(1, options_.queue_per_worker));
+    lanes_.emplace(name, std::make_unique<Lane>(channel, capacity, now));
+  }
+  for (auto& [_, lane] : lanes_) {
+    for (int i = 0; i < lane->channel.settings.concurrency; ++i) {
+      lane->workers.emplace_back([this, l = lane.get()] { workerLoop(*l); });
+    }
+  }
+  recorder_ = std::thread([this] { recordLoop(); });
+  claimer_ = std::thread([this] { claimLoop(); });
+  return ok();
+}
+
+void Dispatcher::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    claim_requested_ = true;
+  }
+  claim_wake_.notify_one();
+  // The clock may have moved: sends waiting for a token re-check it now.
+  for (auto& [_, lane] : lanes_) {
+    std::lock_guard lock(lane->mutex);
+    lane->wake.notify_all();
+  }
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    stopping_ = true;
+  }
+  const auto give_up_at = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.drain_timeout);
+  claim_wake_.notify_all();
+  if (claimer_.joinable()) claimer_.join();
+
+  // Rows not yet handed to a connector stay 'pending' for the next start.
+  for (auto& [_, lane] : lanes_) {
+    std::deque<OutboxRow> dropped;
+    {
+      std::lock_guard lock(lane->mutex);
+      dropped.swap(lane->queue);
+      lane->wake.notify_all();
+    }
+    for (const auto& row : dropped) release(row.id);
+  }
+  {
+    std::unique_lock lock(drain_mutex_);
+    if (!drained_.wait_until(lock, give_up_at, [&] { return sending_.load() == 0; })) {
+      spdlog::warn("msg=\"delivery drain timed out; waiting for connector timeouts\" sending={}",
+                   sending_.load());
+    }
+  }
+  for (auto& [_, lane] : lanes_) {
+    for (auto& worker : lane->workers) {
+      if (worker.joinable()) worker.join();
+    }
+  }
+  {
+    std::lock_guard lock(results_mutex_);
+    recorder_stopping_ = true;
+    give_up_at_ = give_up_at;
+  }
+  results_wake_.notify_all();
+  if (recorder_.joinable()) recorder_.join();
+  reader_.reset();
+}
+
+DispatcherMetrics Dispatcher::metrics() const {
+  DispatcherMetrics m;
+  m.sent = sent_.load();
+  m.retried = retried_.load();
+  m.failed = failed_.load();
+  m.dead = dead_.load();
+  m.store_errors = store_errors_.load();
+  m.in_flight = in_flight_count_.load();
+  m.rate_limited = rate_limited_.load();
+  return m;
+}
+
+void Dispatcher::claimLoop() {
+  while (!stopping_) {
+    claimOnce();
+    std::unique_lock lock(mutex_);
+    claim_wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval),
+                         [&] { return stopping_.load() || claim_requested_; });
+    claim_requested_ = false;
+  }
+}
+
+void Dispatcher::claimOnce() {
+  int room = 0;
+  {
+    std::lock_guard lock(mutex_);
+    room = options_.max_in_flight - static_cast<int>(in_flight_.size());
+  }
+  if (room <= 0) return;
+  std::map<std::string_view, size_t> lane_room;
+  for (auto& [name, lane] : lanes_) {
+    std::lock_guard lock(lane->mutex);
+    lane_room[name] = lane->capacity > lane->queue.size() ? lane->capacity - lane->queue.size() : 0;
+  }
+  std::vector<std::int64_t> claimed;
+  auto take = [&](std::int64_t id, std::string_view channel) {
+    auto lane = lanes_.find(channel);
+    if (lane != lanes_.end()) {
+      auto& left = lane_room[lane->first];
+      if (left == 0) return false;
+      std::lock_guard lock(mutex_);
+      if (!in_flight_.insert(id).second) return false;
+      --left;
+    } else {
+      std::lock_guard lock(mutex_);
+      if (!in_flight_.insert(id).second) return false;
+    }
+    ++in_flight_count_;
+    claimed.push_back(id);
+    return true;
+  };
+  auto rows = readDueRows(*reader_, clock_.now(), options_.scan_limit,
+                          std::min(room, options_.claim_batch), take);
+  if (!rows) {
+    spdlog::error("msg=\"reading the outbox failed\" error=\"{}\"", rows.error().message);
+    for (auto id : claimed) release(id);
+    return;
+  }
+  for (auto& row : *rows) {
+    auto lane = lanes_.find(row.channel);
+    if (lane == lanes_.end()) {
+      pushOutcome(failedWithoutAttempt(row.id, "channel not configured", clock_.now()));
+      continue;
+    }
+    std::lock_guard lock(lane->second->mutex);
+    lane->second->queue.push_back(std::move(row));
+    lane->second->wake.notify_one();
+  }
+}
+
+void Dispatcher::workerLoop(Lane& lane) {
+  for (;;) {
+    OutboxRow row;
+    {
+      std::unique_lock lock(lane.mutex);
+      lane.wake.wait(lock, [&] { return stopping_.load() || !lane.queue.empty(); });
+      if (stopping_) return;
+      row = std::move(lane.queue.front());
+      lane.queue.pop_front();
+    }
+    if (!waitForToken(lane)) {
+      release(row.id);
+      return;
+    }
+    sendOne(lane, row);
+  }
+}
+
+bool Dispatcher::waitForToken(Lane& lane) {
+  std::unique_lock lock(lane.mutex);
+  bool counted = false;
+  for (;;) {
+    if (stopping_) break;
+    const DurationMs wait = lane.bucket.take(clock_.now());
+    if (wait == 0) {
+      // Counted under the lane lock, so stop() either sees this send or this worker sees stop.
+      ++sending_;
+      if (counted) --rate_limited_;
+      return true;
+    }
+    if (!counted) {
+      ++rate_limited_;
+      counted = true;
+    }
+    // The token is due `wait` ms later on the Clock; a ManualClock may jump meanwhile (notify()
+    // wakes us), a real one gets re-read at least every poll interval.
+    lane.wake.wait_for(lock, std::chrono::milliseconds(std::min(wait, options_.poll_interval)));
+  }
+  if (counted) --rate_limited_;
+  return false;
+}
+
+void Dispatcher::sendOne(Lane& lane, const OutboxRow& row) {
+  const DeliveryChannel& channel = lane.channel;
+  AttemptOutcome outcome;
+  auto message = buildOutboundMessage(row, channel.kind);
+  if (!message) {
+    outcome = failedWithoutAttempt(row.id, message.error().message, clock_.now());
+  } else {
+    SendResult result;
+    try {
+      result = channel.connector->send(*message);
+    } catch (const std::exception& e) {
+      // A connector must not throw; if one does, treat it as a temporary failure.
+      result = SendResult::retry(std::string("connector error: ") + e.what());
+    } catch (...) {
+      result = SendResult::retry("connector error");
+    }
+    outcome = decideOutcome(row.id, result, row.attempts, row.created_at, clock_.now(),
+                            channel.settings, options_.backoff, drawRandom());
+  }
+  pushOutcome(std::move(outcome));
+  {
+    std::lock_guard lock(drain_mutex_);
+    --sending_;
+  }
+  drained_.notify_all();
+}
+
+void Dispatcher::pushOutcome(AttemptOutcome outcome) {
+  {
+    std::lock_guard lock(results_mutex_);
+    results_.push_back(std::move(outcome));
+  }
+  results_wake_.notify_one();
+}
+
+void Dispatcher::recordLoop() {
+  using Status = AttemptOutcome::Status;
+  for (;;) {
+    std::vector<AttemptOutcome> batch;
+    bool stopping = false;
+    std::chrono::steady_clock::time_point give_up_at;
+    {
+      std::unique_lock lock(results_mutex_);
+      results_wake_.wait(lock, [&] { return recorder_stopping_ || !results_.empty(); });
+      if (results_.empty()) return;
+      while (!results_.empty() && static_cast<int>(batch.size()) < options_.record_batch) {
+        batch.push_back(std::move(results_.front()));
+        results_.pop_front();
+      }
+      stopping = recorder_stopping_;
+      give_up_at = give_up_at_;
+    }
+    // One job (one savepoint in the writer's group commit) for the whole batch.
+    Result<void> written = writer_.run([&batch](Database& db) { return recordOutcomes(db, batch); });
+    if (written) {
+      for (const auto& o : batch) {
+        switch (o.status) {
+          case Status::kSent: ++sent_; break;
+          case Status::kRetry: ++retried_; break;
+          case Status::kFailed: ++failed_; break;
+          case Status::kDead: ++dead_; break;
+        }
+        release(o.message_id);
+      }
+      // Rows freed: the claimer may have skipped some for want of room.
+      {
+        std::lock_guard lock(mutex_);
+        claim_requested_ = true;
+      }
+      claim_wake_.notify_one();
+      continue;
+    }
+    ++store_errors_;
+    if (stopping && std::chrono::steady_clock::now() >= give_up_at) {
+      spdlog::error(
+          "msg=\"cannot record delivery outcomes at shutdown; the rows stay pending and will be "
+          "sent again\" count={} error=\"{}\"",
+          batch.size(), written.error().message);
+      for (const auto& o : batch) release(o.message_id);
+      continue;
+    }
+    spdlog::error("msg=\"recording delivery outcomes failed; will retry\" count={} error=\"{}\"",
+                  batch.size(), written.error().message);
+    std::unique_lock lock(results_mutex_);
+    results_.insert(results_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+    results_wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval));
+  }
+}
+
+void Dispatcher::release(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  if (in_flight_.erase(id) > 0) --in_flight_count_;
+}
+
+double Dispatcher::drawRandom() {
+  if (options_.random) return options_.random();
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+}  // namespace journeyd

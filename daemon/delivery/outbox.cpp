@@ -1,0 +1,127 @@
+#include "daemon/delivery/outbox.h"
+
+#include <nlohmann/json.hpp>
+
+namespace journeyd {
+
+namespace {
+
+std::string textColumn(SQLite::Statement& q, int index) {
+  return q.isColumnNull(index) ? std::string{} : q.getColumn(index).getString();
+}
+
+std::string stringField(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+}  // namespace
+
+Result<std::vector<OutboxRow>> readDueRows(
+    Database& db, TimeMs now, int scan_limit, int max_rows,
+    const std::function<bool(std::int64_t id, std::string_view channel)>& take) {
+  return guardSql("read due messages", [&]() -> Result<std::vector<OutboxRow>> {
+    std::vector<OutboxRow> rows;
+    auto& q = db.prepare(
+        "SELECT id, channel, idempotency_key, customer_id, journey_id, step_id, recipient, "
+        "rendered, attempts, created_at FROM messages "
+        "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+    q.bind(1, now);
+    q.bind(2, scan_limit);
+    while (static_cast<int>(rows.size()) < max_rows && q.executeStep()) {
+      const std::int64_t id = q.getColumn(0).getInt64();
+      const std::string channel = textColumn(q, 1);
+      if (!take(id, channel)) continue;
+      OutboxRow row;
+      row.id = id;
+      row.channel = channel;
+      row.idempotency_key = textColumn(q, 2);
+      row.customer_id = q.getColumn(3).getInt64();
+      row.journey_id = textColumn(q, 4);
+      row.step_id = textColumn(q, 5);
+      row.recipient = textColumn(q, 6);
+      row.rendered = textColumn(q, 7);
+      row.attempts = q.getColumn(8).getInt();
+      row.created_at = q.getColumn(9).getInt64();
+      rows.push_back(std::move(row));
+    }
+    // An unfinished statement would hold the read snapshot open and hide later commits.
+    q.reset();
+    return rows;
+  });
+}
+
+void addUnsubscribeHeaders(const std::string& unsubscribe_url, OutboundMessage& message) {
+  if (unsubscribe_url.empty()) return;
+  message.headers.emplace_back("List-Unsubscribe", "<" + unsubscribe_url + ">");
+  if (unsubscribe_url.rfind("https://", 0) == 0) {
+    message.headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  }
+}
+
+Result<OutboundMessage> buildOutboundMessage(const OutboxRow& row, MessageKind kind) {
+  auto rendered = nlohmann::json::parse(row.rendered, nullptr, false);
+  if (rendered.is_discarded() || !rendered.is_object()) {
+    return fail(Error::invalid("the stored rendered message is not a JSON object"));
+  }
+  OutboundMessage m;
+  m.id = row.idempotency_key;
+  m.channel = row.channel;
+  m.to = row.recipient;
+  m.subject = stringField(rendered, "subject");
+  m.html = stringField(rendered, "html");
+  m.text = stringField(rendered, "text");
+  m.body = stringField(rendered, "body");
+  m.metadata["customer_id"] = std::to_string(row.customer_id);
+  if (!row.journey_id.empty()) m.metadata["journey"] = row.journey_id;
+  if (!row.step_id.empty()) m.metadata["step"] = row.step_id;
+  m.created_at = row.created_at;
+  if (kind == MessageKind::kEmail) addUnsubscribeHeaders(stringField(rendered, "unsubscribe_url"), m);
+  return m;
+}
+
+Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& outcomes) {
+  using Status = AttemptOutcome::Status;
+  for (const auto& o : outcomes) {
+    const int attempted = o.attempted ? 1 : 0;
+    if (o.status == Status::kSent) {
+      auto& up = db.prepare(
+          "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, "
+          "attempts = attempts + 1, next_attempt_at = NULL, reason = NULL "
+          "WHERE id = ? AND status = 'pending'");
+      up.bind(1, o.at);
+      if (o.provider_id.empty()) up.bind(2); else up.bind(2, o.provider_id);
+      up.bind(3, o.message_id);
+      up.exec();
+    } else if (o.status == Status::kRetry) {
+      auto& up = db.prepare(
+          "UPDATE messages SET attempts = attempts + 1, next_attempt_at = ?, reason = ? "
+          "WHERE id = ? AND status = 'pending'");
+      up.bind(1, o.next_attempt_at);
+      up.bind(2, o.reason);
+      up.bind(3, o.message_id);
+      up.exec();
+    } else {
+      auto& up = db.prepare(
+          "UPDATE messages SET status = ?, attempts = attempts + ?, next_attempt_at = NULL, "
+          "reason = ? WHERE id = ? AND status = 'pending'");
+      up.bind(1, o.status == Status::kDead ? "dead" : "failed");
+      up.bind(2, attempted);
+      up.bind(3, o.reason);
+      up.bind(4, o.message_id);
+      up.exec();
+    }
+    if (o.attempted) {
+      auto& ins = db.prepare(
+          "INSERT INTO message_attempts (message_id, at, result, detail) VALUES (?, ?, ?, ?)");
+      ins.bind(1, o.message_id);
+      ins.bind(2, o.at);
+      ins.bind(3, attemptResultName(o.attempt_result));
+      if (o.detail.empty()) ins.bind(4); else ins.bind(4, o.detail);
+      ins.exec();
+    }
+  }
+  return ok();
+}
+
+}  // namespace journeyd

@@ -1,0 +1,22 @@
+#pragma once
+/// Results per journey, read from the store: the funnel (entered, in flight, completed,
+/// converted, exited with reasons), messages per step by status (sent, failed, skipped with
+/// reasons, dead), and split variants. Shared by the admin API and `journeyd report`.
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "daemon/core/result.h"
+#include "daemon/store/database.h"
+
+namespace journeyd {
+
+Result<nlohmann::json> journeyReport(Database& db, const std::string& journey_id);
+
+/// A customer's enrollments and most recent messages, for the customer profile.
+Result<nlohmann::json> customerJourneys(Database& db, std::int64_t customer_id, int recent_messages = 50);
+
+/// Plain-text rendering of journeyReport for the CLI.
+std::string formatReport(const nlohmann::json& report);
+
+}  // namespace journeyd
