@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/core/clock.h"
 
 namespace journeyd {
 
@@ -33,9 +34,38 @@ int runCli(int argc, char** argv) {
   import_cmd->add_option("FILE", import.file, ".csv (header row = trait names; id, email, phone columns) or .ndjson")
       ->required();
 
-  std::vector<std::string> validate_paths;
+  ValidateCommand validate;
   auto* validate_cmd = app.add_subcommand("validate", "check config, journey, segment and template files");
-  validate_cmd->add_option("PATH", validate_paths, "files or folders (folders are walked)")->required();
+  validate_cmd->add_option("PATH", validate.paths, "files or folders (folders are walked)")->required();
+  validate_cmd->add_flag("--ids", validate.ids, "also list every step id (derived ids marked) so you can pin them");
+
+  RenderCommand render;
+  std::string render_now;
+  auto* render_cmd = app.add_subcommand("render", "preview a template with a context");
+  render_cmd->add_option("TEMPLATE_FILE", render.file, "a message template (.yaml) or a Liquid file")->required();
+  render_cmd->add_option("--context", render.context, "JSON file whose top-level keys are the variables")->required();
+  render_cmd->add_option("--channel", render.channel, "email | sms | webhook")
+      ->check(CLI::IsMember({"email", "sms", "webhook"}));
+  render_cmd->add_option("--locale", render.locale, "locale variant, e.g. zh-CN (default: the customer's)");
+  render_cmd->add_option("--now", render_now, "ISO time used for 'now' in date filters (default: the real now)");
+  render_cmd->add_flag("--json", render.json, "print the rendered parts as one JSON object");
+
+  SimulateCommand simulate;
+  auto* simulate_cmd = app.add_subcommand("simulate", "run one customer through a journey on a virtual clock");
+  simulate_cmd->add_option("JOURNEY_FILE", simulate.journey, "the journey file")->required();
+  simulate_cmd->add_option("--customer", simulate.customer, "customer JSON (traits, email, orders_count, ...)")
+      ->required();
+  simulate_cmd->add_option("--events", simulate.events,
+                           "NDJSON events: {\"event\": NAME, \"after\": \"2d\", \"properties\": {...}}");
+  simulate_cmd->add_option("--for", simulate.duration, "how long to run the timeline")->capture_default_str();
+  simulate_cmd->add_option("--start", simulate.start, "ISO time the timeline starts (default: now)");
+  simulate_cmd->add_flag("--json", simulate.json, "NDJSON: one object per timeline line, then a summary");
+
+  ReportCommand report;
+  auto* report_cmd = app.add_subcommand("report", "funnel and results per journey");
+  addStoreOptions(report_cmd, report.store);
+  report_cmd->add_option("JOURNEY_ID", report.journey, "one journey (default: all)");
+  report_cmd->add_flag("--json", report.json, "print JSON");
 
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -46,7 +76,25 @@ int runCli(int argc, char** argv) {
   }
   if (*serve_cmd) return runServe(serve);
   if (*import_cmd) return runImport(import);
-  if (*validate_cmd) return runValidate(validate_paths);
+  if (*validate_cmd) return runValidate(validate);
+  if (*render_cmd) {
+    SystemClock clock;
+    render.now = clock.now();
+    if (!render_now.empty()) {
+      auto t = parseIsoTime(render_now);
+      if (!t) {
+        std::fprintf(stderr, "journeyd: error: --now must be an ISO-8601 time\n");
+        return 2;
+      }
+      render.now = *t;
+    }
+    return runRender(render);
+  }
+  if (*simulate_cmd) {
+    if (simulate.start.empty()) simulate.start = formatIsoTime(SystemClock().now());
+    return runSimulate(simulate);
+  }
+  if (*report_cmd) return runReport(report);
   if (*version_cmd) {
     std::printf("journeyd %s\n", JOURNEYD_VERSION);
     return 0;

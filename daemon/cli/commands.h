@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/time.h"
+
 namespace journeyd {
 
 /// Options shared by every subcommand that uses the store.
@@ -24,6 +26,37 @@ struct ImportOptions {
 };
 int runImport(const ImportOptions& options);
 
-int runValidate(const std::vector<std::string>& paths);
+struct ValidateCommand {
+  std::vector<std::string> paths;
+  bool ids = false;  ///< also list every step id (derived ones marked), to pin them
+};
+int runValidate(const ValidateCommand& cmd);
+
+struct RenderCommand {
+  std::string file;
+  std::string context;
+  std::string channel;  ///< email | sms | webhook; empty: the file is one Liquid template
+  std::string locale;
+  bool json = false;
+  TimeMs now = 0;
+};
+int runRender(const RenderCommand& cmd);
+
+struct SimulateCommand {
+  std::string journey;
+  std::string customer;
+  std::string events;
+  std::string duration = "30d";
+  std::string start;
+  bool json = false;
+};
+int runSimulate(const SimulateCommand& cmd);
+
+struct ReportCommand {
+  StoreOptions store;
+  std::string journey;  ///< empty: every journey
+  bool json = false;
+};
+int runReport(const ReportCommand& cmd);
 
 }  // namespace journeyd

@@ -1,0 +1,46 @@
+// `journeyd report [JOURNEY] [--json]`: the funnel and results per journey, from the store.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/cli/commands.h"
+#include "daemon/cli/store_setup.h"
+#include "daemon/scheduler/report.h"
+
+namespace journeyd {
+
+int runReport(const ReportCommand& cmd) {
+  auto config = loadStoreConfig(cmd.store);
+  if (!config) return 2;
+  auto db = Database::open({config->databasePath(), config->store.synchronous, /*read_only=*/true});
+  if (!db) {
+    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
+    return 1;
+  }
+  std::vector<std::string> ids;
+  if (!cmd.journey.empty()) {
+    ids.push_back(cmd.journey);
+  } else {
+    auto& q = (*db)->prepare("SELECT DISTINCT journey_id FROM enrollments ORDER BY journey_id");
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+    q.reset();
+  }
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& id : ids) {
+    auto r = journeyReport(**db, id);
+    if (!r) {
+      std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    if (cmd.json) {
+      all.push_back(*r);
+    } else {
+      std::fputs(formatReport(*r).c_str(), stdout);
+    }
+  }
+  if (cmd.json) std::printf("%s\n", (cmd.journey.empty() ? all : all[0]).dump(2).c_str());
+  if (ids.empty() && !cmd.json) std::printf("no journey has had any customer yet\n");
+  return 0;
+}
+
+}  // namespace journeyd
