@@ -30,12 +30,12 @@ enum class FileKind { kConfig, kJourney, kSegments, kTemplate, kUnknown };
 
 FileKind kindOf(const YAML::Node& root) {
   if (!root.IsMap()) return FileKind::kUnknown;
-  if (root["journey"]) return FileKind::kJourney;
-  if (root["segments"] || root["scores"]) return FileKind::kSegments;
-  if (root["locales"] || (root["channel"] && !root["steps"])) return FileKind::kTemplate;
   for (const char* key : {"http", "keys", "store", "channels", "orders", "log"}) {
     if (root[key]) return FileKind::kConfig;
   }
+  if (root["journey"]) return FileKind::kJourney;
+  if (root["segments"] || root["scores"]) return FileKind::kSegments;
+  if (root["locales"] || (root["channel"] && !root["steps"])) return FileKind::kTemplate;
   return FileKind::kUnknown;
 }
 
