@@ -1,0 +1,206 @@
+// The shipped journeys run by the real daemon: data in over HTTP, time moved on a virtual clock
+// (serve --virtual-clock, POST /v1/clock), enrollments and outbox messages read back through the
+// admin API. No test sleeps on journey time.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "tests/integration/daemon_process.h"
+
+using namespace journeyd::testing;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kStart = "2026-03-02T01:00:00Z";  // a Monday, 09:00 in Asia/Shanghai
+
+std::string journeyConfig(const fs::path& dir) {
+  std::string out = (dir / "outbox").string();
+  return std::string("journeys: ") + JOURNEYD_SOURCE_DIR + "/journeys\n" + "templates: " + JOURNEYD_SOURCE_DIR +
+         "/templates\n" + "channels:\n" + "  email: {connector: log, kind: email, path: " + out +
+         "/email.ndjson}\n" + "  sms: {connector: log, kind: sms, path: " + out + "/sms.ndjson}\n" +
+         "  webhook: {connector: log, kind: webhook, path: " + out + "/webhook.ndjson}\n";
+}
+
+struct JourneyDaemon {
+  TempDir tmp;
+  Daemon d{tmp.path(), journeyConfig(tmp.path())};
+
+  JourneyDaemon() { REQUIRE(d.start({"--virtual-clock", kStart})); }
+
+  void advance(const std::string& duration) {
+    auto c = d.client();
+    c.set_bearer_token_auth(Daemon::kAdminKey);
+    auto r = c.Post("/v1/clock", json{{"advance", duration}}.dump(), "application/json");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  void send(const char* path, const json& body) {
+    auto r = d.post(path, body.dump());
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+  }
+  /// The customer's messages (step → status), waiting until the scheduler has caught up with at
+  /// least `expected` of them (it runs on its own thread after a clock move).
+  std::vector<json> messages(const std::string& customer, size_t expected) {
+    std::vector<json> out;
+    for (int i = 0; i < 500; ++i) {
+      auto c = d.customer(customer);
+      REQUIRE(c);
+      out.assign((*c)["messages"].begin(), (*c)["messages"].end());
+      if (out.size() >= expected) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::reverse(out.begin(), out.end());  // oldest first
+    return out;
+  }
+  json enrollment(const std::string& customer, const std::string& journey) {
+    auto c = d.customer(customer);
+    REQUIRE(c);
+    for (const auto& e : (*c)["enrollments"]) {
+      if (e["journey"] == journey) return e;
+    }
+    return json();
+  }
+};
+
+std::vector<std::string> steps(const std::vector<json>& messages) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) out.push_back(m["step"].get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("newcomer guide: welcome now, a guide after a day, a coupon two days later without an order") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "new-1"},
+                          {"traits", {{"email", "new1@example.com"}, {"phone", "+8613800000011"}, {"first_name", "林"}}},
+                          {"context", {{"timezone", "Asia/Shanghai"}, {"locale", "zh-CN"}}}});
+  j.send("/v1/track", {{"userId", "new-1"}, {"event", "Signed Up"}});
+  auto first = j.messages("new-1", 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["step"] == "welcome");
+  CHECK(first[0]["channel"] == "email");
+  CHECK(first[0]["to"] == "new1@example.com");
+  CHECK(first[0]["created_at"] == "2026-03-02T01:00:00.000Z");
+
+  j.advance("23h");
+  CHECK(j.messages("new-1", 1).size() == 1);  // not yet: one hour early
+  j.advance("1h");
+  auto second = j.messages("new-1", 2);
+  CHECK(steps(second) == std::vector<std::string>{"welcome", "first-steps"});
+  CHECK(second[1]["created_at"] == "2026-03-03T01:00:00.000Z");
+
+  j.advance("2d");
+  auto third = j.messages("new-1", 3);
+  CHECK(steps(third) == std::vector<std::string>{"welcome", "first-steps", "first-order-coupon"});
+  CHECK(third[2]["channel"] == "sms");
+  CHECK(third[2]["to"] == "+8613800000011");
+  CHECK(third[2]["idempotency_key"].get<std::string>().find("first-order-coupon") != std::string::npos);
+
+  auto e = j.enrollment("new-1", "newcomer-guide");
+  CHECK(e["status"] == "completed");
+}
+
+TEST_CASE("newcomer guide: a first order ends the journey as converted, mid-wait") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "new-2"}, {"traits", {{"email", "new2@example.com"}}}});
+  j.send("/v1/track", {{"userId", "new-2"}, {"event", "Signed Up"}});
+  j.advance("1d");
+  CHECK(j.messages("new-2", 2).size() == 2);
+  j.advance("12h");
+  j.send("/v1/track", {{"userId", "new-2"}, {"event", "Order Completed"}, {"properties", {{"revenue", 42}}}});
+  auto e = j.enrollment("new-2", "newcomer-guide");
+  CHECK(e["status"] == "converted");
+  CHECK(e["exit_reason"] == "converted");
+  j.advance("3d");
+  CHECK(j.messages("new-2", 3).size() == 2);  // no coupon after the order
+
+  auto report = j.d.get("/v1/journeys/newcomer-guide/report");
+  REQUIRE(report);
+  REQUIRE(report->status == 200);
+  auto r = json::parse(report->body);
+  CHECK(r["entered"] == 1);
+  CHECK(r["converted"] == 1);
+}
+
+TEST_CASE("cart abandon: one instance per cart, the order of one cart ends only that one") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "cart-1"}, {"traits", {{"email", "cart1@example.com"}}},
+                          {"context", {{"timezone", "Asia/Shanghai"}}}});
+  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "A"}}}});
+  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "B"}}}});
+  j.advance("30m");
+  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Order Completed"}, {"properties", {{"cart_id", "A"}}}});
+  j.advance("1h");   // 10:30 local on Monday: cart B waits for the next weekday 10:00
+  CHECK(j.messages("cart-1", 0).empty());
+  j.advance("23h30m");  // Tuesday 10:00 local: the nudge for B goes out
+  auto m = j.messages("cart-1", 1);
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]["step"] == "nudge");
+  CHECK(m[0]["created_at"] == "2026-03-03T02:00:00.000Z");  // 10:00 in Shanghai
+
+  std::set<std::string> statuses;
+  auto c = j.d.customer("cart-1");
+  for (const auto& e : (*c)["enrollments"]) {
+    if (e["journey"] == "cart-abandon") statuses.insert(e["key"].get<std::string>() + "=" + e["status"].get<std::string>());
+  }
+  CHECK(statuses == std::set<std::string>{"A=converted", "B=completed"});
+}
+
+TEST_CASE("referral: the friend's first order rewards the referrer through the webhook channel") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "friend"}, {"traits", {{"email", "friend@example.com"}}}});
+  j.send("/v1/track", {{"userId", "friend"},
+                       {"event", "Order Completed"},
+                       {"properties", {{"order_id", "o-9"}, {"referrer_id", "ref-1"}, {"first_order", true}, {"revenue", 20}}}});
+  auto m = j.messages("friend", 1);
+  REQUIRE_FALSE(m.empty());
+  CHECK(m[0]["step"] == "reward-referrer");
+  CHECK(m[0]["channel"] == "webhook");
+  CHECK(j.d.customer("friend").value()["traits"]["referral_rewarded"] == true);
+  // An order without a referrer does not start it.
+  j.send("/v1/identify", {{"userId", "plain"}, {"traits", {{"email", "plain@example.com"}}}});
+  j.send("/v1/track", {{"userId", "plain"}, {"event", "Order Completed"}, {"properties", {{"order_id", "o-10"}}}});
+  CHECK(j.enrollment("plain", "referral").is_null());
+}
+
+TEST_CASE("a paused journey holds its customers in place; resuming continues them") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "p-1"}, {"traits", {{"email", "p1@example.com"}}}});
+  j.send("/v1/track", {{"userId", "p-1"}, {"event", "Signed Up"}});
+  auto c = j.d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/journeys/newcomer-guide/pause", "", "application/json")->status == 200);
+  j.advance("2d");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // give the scheduler a chance to (wrongly) act
+  CHECK(j.messages("p-1", 1).size() == 1);
+  CHECK(j.enrollment("p-1", "newcomer-guide")["step"] == "wait-first-day");
+  REQUIRE(c.Post("/v1/journeys/newcomer-guide/resume", "", "application/json")->status == 200);
+  CHECK(j.messages("p-1", 2).size() == 2);
+  auto list = j.d.get("/v1/journeys");
+  REQUIRE(list);
+  const json listed = json::parse(list->body);
+  bool found = false;
+  for (const auto& journey : listed["journeys"]) {
+    if (journey["id"] == "newcomer-guide") {
+      found = true;
+      CHECK(journey["paused"] == false);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("the API trigger enrolls through POST /v1/journeys/{id}/enroll and refuses other journeys") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "api-1"}, {"traits", {{"email", "api1@example.com"}}}});
+  auto c = j.d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  auto wrong = c.Post("/v1/journeys/newcomer-guide/enroll", R"({"userId": "api-1"})", "application/json");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 409);
+  auto missing = c.Post("/v1/journeys/no-such-journey/enroll", R"({"userId": "api-1"})", "application/json");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+}
