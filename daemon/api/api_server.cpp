@@ -222,6 +222,7 @@ struct ApiServer::Impl {
       if (auto journeys = customerJourneys(**db, *id)) {
         (*profile)["enrollments"] = (*journeys)["enrollments"];
         (*profile)["messages"] = (*journeys)["messages"];
+        (*profile)["segments"] = (*journeys)["segments"];
       }
       sendJson(res, 200, *profile);
     });

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 
 namespace journeyd {
 
@@ -152,10 +153,15 @@ std::shared_ptr<const Channels> Channels::build(const YAML::Node& channels, cons
       return nullptr;
     }
     const std::vector<std::string> types = registry.names();
+    std::set<std::string> names;
     for (const auto& entry : channels) {
       const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string{};
       if (name.empty()) {
         report(entry.first, "a channel name must be a non-empty string");
+        continue;
+      }
+      if (!names.insert(name).second) {
+        report(entry.first, "channel '" + name + "' is defined twice");
         continue;
       }
       const YAML::Node& settings = entry.second;
@@ -164,6 +170,17 @@ std::shared_ptr<const Channels> Channels::build(const YAML::Node& channels, cons
                "channel '" + name + "': settings must be a map with at least 'connector'");
         continue;
       }
+      // yaml-cpp keeps the first of two equal keys; a second one is a mistake to point out.
+      std::set<std::string> keys;
+      bool duplicate = false;
+      for (const auto& setting : settings) {
+        if (setting.first.IsScalar() && !keys.insert(setting.first.Scalar()).second) {
+          report(setting.first, "channel '" + name + "': setting '" + setting.first.Scalar() +
+                                    "' is given twice");
+          duplicate = true;
+        }
+      }
+      if (duplicate) continue;
       const YAML::Node type_node = settings["connector"];
       if (!type_node.IsDefined() || type_node.IsNull()) {
         report(entry.first, "channel '" + name + "': missing required setting 'connector' (one of " +

@@ -140,6 +140,11 @@ void Dispatcher::claimOnce() {
   int room = 0;
   {
     std::lock_guard lock(mutex_);
+    // Rows whose outcome committed before this read are no longer 'pending' in what it sees.
+    // Rows recorded while it runs stay in in_flight_ until the next read: the read's snapshot
+    // may predate their commit and still show them pending.
+    for (auto id : recorded_) in_flight_.erase(id);
+    recorded_.clear();
     room = options_.max_in_flight - static_cast<int>(in_flight_.size());
   }
   if (room <= 0) return;
@@ -288,8 +293,8 @@ void Dispatcher::recordLoop() {
           case Status::kFailed: ++failed_; break;
           case Status::kDead: ++dead_; break;
         }
-        release(o.message_id);
       }
+      forgetAfterCommit(batch);
       // Rows freed: the claimer may have skipped some for want of room.
       {
         std::lock_guard lock(mutex_);
@@ -314,6 +319,12 @@ void Dispatcher::recordLoop() {
                     std::make_move_iterator(batch.end()));
     results_wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval));
   }
+}
+
+void Dispatcher::forgetAfterCommit(const std::vector<AttemptOutcome>& batch) {
+  std::lock_guard lock(mutex_);
+  for (const auto& o : batch) recorded_.push_back(o.message_id);
+  in_flight_count_ -= static_cast<std::int64_t>(batch.size());
 }
 
 void Dispatcher::release(std::int64_t id) {

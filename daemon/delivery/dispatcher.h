@@ -106,7 +106,10 @@ class Dispatcher {
   void sendOne(Lane& lane, const OutboxRow& row);
   void recordLoop();
   void pushOutcome(AttemptOutcome outcome);
+  /// Forgets a claim whose row was not changed (dropped at stop, read failed).
   void release(std::int64_t id);
+  /// Forgets claims whose outcomes just committed, at the claimer's next read (see claimOnce).
+  void forgetAfterCommit(const std::vector<AttemptOutcome>& batch);
   double drawRandom();
 
   StoreWriter& writer_;
@@ -121,7 +124,8 @@ class Dispatcher {
   // Claim state, guarded by mutex_.
   mutable std::mutex mutex_;
   std::condition_variable claim_wake_;
-  std::unordered_set<std::int64_t> in_flight_;
+  std::unordered_set<std::int64_t> in_flight_;  // claimed ids, including recorded_
+  std::vector<std::int64_t> recorded_;          // committed, to forget before the next read
   bool claim_requested_ = false;
   bool started_ = false;
   bool stopped_ = false;

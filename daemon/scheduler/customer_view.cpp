@@ -38,6 +38,12 @@ Result<json> loadCustomerJson(Database& db, std::int64_t customer_id) {
       c[kind == "user" ? "user_id" : kind] = ids.getColumn(1).getString();  // the latest wins
     }
   }
+  json segments = json::array();
+  auto& seg = db.prepare("SELECT segment FROM segment_membership WHERE customer_id = ? ORDER BY segment");
+  seg.bind(1, customer_id);
+  while (seg.executeStep()) segments.push_back(seg.getColumn(0).getString());
+  seg.reset();
+  c["segments"] = std::move(segments);
   return c;
 }
 

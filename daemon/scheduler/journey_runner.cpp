@@ -1,5 +1,7 @@
 #include "daemon/scheduler/journey_runner.h"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/engine/entry.h"
@@ -129,6 +131,8 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
     Row row{ids[i].first, ids[i].second, std::move(enrollments[i])};
     if (auto r = advanceRow(db, row, input, view); !r) return r;
   }
+
+  if (auto r = evaluateSegments(db, view, now); !r) return r;
 
   if (input.kind != InputKind::kEvent) return ok();
   TriggerInput trigger{TriggerKind::kEvent, input.event};
@@ -405,7 +409,95 @@ Result<std::optional<TimeMs>> JourneyRunner::nextWake(Database& db) {
   std::optional<TimeMs> next;
   if (q.executeStep() && !q.getColumn(0).isNull()) next = q.getColumn(0).getInt64();
   q.reset();
+  auto& s = db.prepare("SELECT min(segments_recheck_at) FROM customers WHERE segments_recheck_at IS NOT NULL");
+  if (s.executeStep() && !s.getColumn(0).isNull()) {
+    TimeMs t = s.getColumn(0).getInt64();
+    if (!next || t < *next) next = t;
+  }
+  s.reset();
   return next;
+}
+
+Result<void> JourneyRunner::evaluateSegments(Database& db, StoreCustomerView& view, TimeMs now) {
+  auto cat = catalog();
+  if (!cat || cat->segments.empty()) return ok();
+  std::set<std::string> member;
+  auto& q = db.prepare("SELECT segment FROM segment_membership WHERE customer_id = ?");
+  q.bind(1, view.customerId());
+  while (q.executeStep()) member.insert(q.getColumn(0).getString());
+  q.reset();
+  view.setNow(now);
+  std::optional<TimeMs> recheck;
+  std::vector<std::pair<std::string, bool>> changes;  // segment, entered?
+  for (const auto& segment : cat->segments) {
+    if (!segment.when) continue;
+    const bool in = segment.when->truthy(view);
+    if (auto next = segment.when->nextChange(view); next && (!recheck || *next < *recheck)) recheck = next;
+    if (in != (member.count(segment.name) > 0)) changes.emplace_back(segment.name, in);
+  }
+  auto& rc = db.prepare("UPDATE customers SET segments_recheck_at = ? WHERE id = ?");
+  bindOptional(rc, 1, recheck);
+  rc.bind(2, view.customerId());
+  rc.exec();
+
+  for (const auto& [segment, entered] : changes) {
+    if (entered) {
+      auto& ins = db.prepare("INSERT OR REPLACE INTO segment_membership (customer_id, segment, entered_at) VALUES (?, ?, ?)");
+      ins.bind(1, view.customerId());
+      ins.bind(2, segment);
+      ins.bind(3, now);
+      ins.exec();
+      ++metrics_.segment_entries;
+    } else {
+      auto& del = db.prepare("DELETE FROM segment_membership WHERE customer_id = ? AND segment = ?");
+      del.bind(1, view.customerId());
+      del.bind(2, segment);
+      del.exec();
+      ++metrics_.segment_exits;
+    }
+    auto& h = db.prepare("INSERT INTO segment_history (customer_id, segment, change, at) VALUES (?, ?, ?, ?)");
+    h.bind(1, view.customerId());
+    h.bind(2, segment);
+    h.bind(3, entered ? "entered" : "exited");
+    h.bind(4, now);
+    h.exec();
+  }
+  if (changes.empty()) return ok();
+  // The customer's segment list is part of what conditions can read.
+  json segments = json::array();
+  for (const auto& s : member) segments.push_back(s);
+  for (const auto& [segment, entered] : changes) {
+    if (entered) segments.push_back(segment);
+    else segments.erase(std::remove(segments.begin(), segments.end(), json(segment)), segments.end());
+  }
+  view.customer()["segments"] = segments;
+  // Entering or leaving a segment is an event journeys start on (dynamic tiering).
+  for (const auto& [segment, entered] : changes) {
+    const TriggerKind kind = entered ? TriggerKind::kSegmentEntered : TriggerKind::kSegmentExited;
+    TriggerInput trigger{kind, {segment, json::object(), now}};
+    for (const auto& journey : cat->journeys) {
+      if (journey->trigger.kind != kind || journey->trigger.name != segment) continue;
+      if (paused(db, journey->id)) continue;
+      if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return r;
+    }
+  }
+  return ok();
+}
+
+Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limit) {
+  auto& q = db.prepare("SELECT id FROM customers WHERE segments_recheck_at <= ? ORDER BY segments_recheck_at LIMIT ?");
+  q.bind(1, now);
+  q.bind(2, limit);
+  std::vector<std::int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  for (auto id : ids) {
+    auto customer = loadCustomerJson(db, id);
+    if (!customer) continue;
+    StoreCustomerView view(db, id, std::move(*customer), now);
+    if (auto r = evaluateSegments(db, view, now); !r) return fail(r.error());
+  }
+  return static_cast<int>(ids.size());
 }
 
 Result<void> JourneyRunner::migrateInFlight(Database& db, TimeMs now) {

@@ -21,7 +21,7 @@ class StoreCustomerView;
 /// Counters for /metrics and logs.
 struct RunnerMetrics {
   std::atomic<std::uint64_t> entered{0}, advanced{0}, messages_queued{0}, messages_skipped{0},
-      converted{0}, exited{0}, completed{0};
+      converted{0}, exited{0}, completed{0}, segment_entries{0}, segment_exits{0};
 };
 
 class JourneyRunner {
@@ -42,7 +42,11 @@ class JourneyRunner {
   /// Advances up to `limit` enrollments whose wake-up is due at `now`; returns how many.
   Result<int> wakeDue(Database& db, TimeMs now, int limit);
 
-  /// The earliest pending wake-up of a journey that is not paused.
+  /// Re-evaluates the segments of customers whose time-based segment rules are due; returns how
+  /// many customers were re-evaluated.
+  Result<int> recheckSegmentsDue(Database& db, TimeMs now, int limit);
+
+  /// The earliest pending wake-up of a journey that is not paused, or segment re-check.
   Result<std::optional<TimeMs>> nextWake(Database& db);
 
   /// Moves customers in flight onto the current versions per each journey's on_change, and logs
@@ -56,6 +60,7 @@ class JourneyRunner {
 
  private:
   struct Row;
+  Result<void> evaluateSegments(Database& db, StoreCustomerView& view, TimeMs now);
   Result<void> advanceRow(Database& db, const Row& row, const Input& input, StoreCustomerView& view);
   Result<void> tryEnter(Database& db, const Journey& journey, const TriggerInput& trigger, StoreCustomerView& view,
                         TimeMs now, std::int64_t* row_id = nullptr);

@@ -111,7 +111,12 @@ Result<json> customerJourneys(Database& db, std::int64_t customer_id, int recent
                           {"reason", m.getColumn(11).isNull() ? json() : json(m.getColumn(11).getString())}});
     }
     m.reset();
-    return json{{"enrollments", enrollments}, {"messages", messages}};
+    json segments = json::object();
+    auto& s = db.prepare("SELECT segment, entered_at FROM segment_membership WHERE customer_id = ? ORDER BY segment");
+    s.bind(1, customer_id);
+    while (s.executeStep()) segments[s.getColumn(0).getString()] = formatIsoTime(s.getColumn(1).getInt64());
+    s.reset();
+    return json{{"enrollments", enrollments}, {"messages", messages}, {"segments", segments}};
   });
 }
 

@@ -46,6 +46,11 @@ void Scheduler::loop() {
       if (!n) return fail(n.error());
       advanced = *n;
       if (advanced < options_.batch) {
+        auto s = runner_.recheckSegmentsDue(db, clock_.now(), options_.batch - advanced);
+        if (!s) return fail(s.error());
+        advanced += *s;
+      }
+      if (advanced < options_.batch) {
         auto w = runner_.nextWake(db);
         if (w) next = *w;
       }

@@ -123,6 +123,29 @@ const std::vector<SchemaMigration>& schemaMigrations() {
           changed_at INTEGER NOT NULL
         );
       )sql"},
+      {3, R"sql(
+        -- Materialized segment membership, kept current as data changes and as time passes.
+        CREATE TABLE segment_membership (
+          customer_id INTEGER NOT NULL,
+          segment TEXT NOT NULL,
+          entered_at INTEGER NOT NULL,
+          PRIMARY KEY (customer_id, segment)
+        ) WITHOUT ROWID;
+        CREATE INDEX segment_membership_by_segment ON segment_membership(segment);
+        -- Every entry and exit, so tier movements can be reported.
+        CREATE TABLE segment_history (
+          customer_id INTEGER NOT NULL,
+          segment TEXT NOT NULL,
+          change TEXT NOT NULL,                -- entered | exited
+          at INTEGER NOT NULL
+        );
+        CREATE INDEX segment_history_by_segment ON segment_history(segment, at);
+        -- When a customer's segments can next change with no new data (a time-based rule such as
+        -- "no order for 60 days"): the scheduler re-evaluates them then instead of rescanning all.
+        ALTER TABLE customers ADD COLUMN segments_recheck_at INTEGER;
+        CREATE INDEX customers_by_segments_recheck ON customers(segments_recheck_at)
+          WHERE segments_recheck_at IS NOT NULL;
+      )sql"},
   };
   return migrations;
 }

@@ -204,3 +204,35 @@ TEST_CASE("the API trigger enrolls through POST /v1/journeys/{id}/enroll and ref
   REQUIRE(missing);
   CHECK(missing->status == 404);
 }
+
+TEST_CASE("win-back: 60 days after the last order the customer turns dormant, gets a coupon, then a reminder") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "wb-1"}, {"traits", {{"email", "wb1@example.com"}, {"phone", "+8613800000077"}}}});
+  j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 88}}}});
+  j.advance("59d");
+  CHECK(j.d.customer("wb-1").value()["segments"].empty());
+  j.advance("1d");  // exactly 60 days: the scheduled segment re-check moves the customer
+  std::vector<json> m;
+  for (int i = 0; i < 500; ++i) {
+    m = j.messages("wb-1", 0);
+    bool coupon = std::any_of(m.begin(), m.end(), [](const json& x) { return x["step"] == "comeback-coupon"; });
+    if (coupon) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto profile = j.d.customer("wb-1").value();
+  CHECK(profile["segments"].contains("dormant"));
+  auto coupon = std::find_if(m.begin(), m.end(), [](const json& x) { return x["step"] == "comeback-coupon"; });
+  REQUIRE(coupon != m.end());
+  CHECK((*coupon)["created_at"] == "2026-05-01T01:00:00.000Z");
+  j.advance("3d");
+  bool reminded = false;
+  for (int i = 0; i < 500 && !reminded; ++i) {
+    m = j.messages("wb-1", 0);
+    reminded = std::any_of(m.begin(), m.end(), [](const json& x) { return x["step"] == "coupon-reminder"; });
+    if (!reminded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(reminded);
+  // Ordering again leaves the segment (and the history keeps both moves).
+  j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 10}}}});
+  CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
+}
