@@ -128,6 +128,24 @@ int runServe(const ServeOptions& options) {
   });
   if (!record) spdlog::error("msg=\"cannot record journey versions\" error=\"{}\"", record.error().message);
 
+  // Date-attribute and cron journeys: plan every customer's next moment (batched) before serving.
+  auto plan = [&](const char* when) {
+    std::int64_t cursor = 0;
+    do {
+      auto r = writer.run([&](Database& d) -> Result<void> {
+        auto next = runner.planScheduledEntries(d, clock.now(), cursor, 5000);
+        if (!next) return fail(next.error());
+        cursor = *next;
+        return ok();
+      });
+      if (!r) {
+        spdlog::error("msg=\"planning scheduled entries failed\" when={} error=\"{}\"", when, r.error().message);
+        return;
+      }
+    } while (cursor != 0);
+  };
+  plan("start");
+
   Scheduler scheduler(writer, runner, clock, {});
   scheduler.start();
 
@@ -170,6 +188,7 @@ int runServe(const ServeOptions& options) {
             return runner.migrateInFlight(d, clock.now());
           });
           if (!migrated) spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", migrated.error().message);
+          plan("reload");
           scheduler.notify();
         } else {
           spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");

@@ -268,6 +268,7 @@ void Dispatcher::pushOutcome(AttemptOutcome outcome) {
 
 void Dispatcher::recordLoop() {
   using Status = AttemptOutcome::Status;
+  std::uint64_t failures_in_a_row = 0;  // to log a store outage once, not every poll
   for (;;) {
     std::vector<AttemptOutcome> batch;
     bool stopping = false;
@@ -286,6 +287,11 @@ void Dispatcher::recordLoop() {
     // One job (one savepoint in the writer's group commit) for the whole batch.
     Result<void> written = writer_.run([&batch](Database& db) { return recordOutcomes(db, batch); });
     if (written) {
+      if (failures_in_a_row > 0) {
+        spdlog::info("msg=\"recording delivery outcomes works again\" failures={}",
+                     failures_in_a_row);
+        failures_in_a_row = 0;
+      }
       for (const auto& o : batch) {
         switch (o.status) {
           case Status::kSent: ++sent_; break;
@@ -312,8 +318,12 @@ void Dispatcher::recordLoop() {
       for (const auto& o : batch) release(o.message_id);
       continue;
     }
-    spdlog::error("msg=\"recording delivery outcomes failed; will retry\" count={} error=\"{}\"",
-                  batch.size(), written.error().message);
+    if (++failures_in_a_row % 100 == 1) {
+      spdlog::error(
+          "msg=\"recording delivery outcomes failed; will retry\" count={} failures={} "
+          "error=\"{}\"",
+          batch.size(), failures_in_a_row, written.error().message);
+    }
     std::unique_lock lock(results_mutex_);
     results_.insert(results_.begin(), std::make_move_iterator(batch.begin()),
                     std::make_move_iterator(batch.end()));

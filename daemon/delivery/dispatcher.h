@@ -80,6 +80,8 @@ struct DispatcherMetrics {
 /// Sends outbox rows; start()/stop()/notify()/metrics() may be called from any thread.
 class Dispatcher {
  public:
+  /// `writer`, `channels` and `clock` must outlive the dispatcher; `database_path` is the file
+  /// the writer uses (the claimer opens its own read-only connection to it).
   Dispatcher(StoreWriter& writer, std::string database_path, const Channels& channels,
              const Clock& clock, DispatcherOptions options = {});
   ~Dispatcher();
@@ -92,6 +94,7 @@ class Dispatcher {
   /// Drains and joins (see the header comment). Idempotent; also run by the destructor.
   void stop();
   /// New rows were queued or the clock moved: read the outbox now, re-check rate limits now.
+  /// Cheap; call it after start().
   void notify();
 
   [[nodiscard]] DispatcherMetrics metrics() const;

@@ -133,6 +133,7 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
   }
 
   if (auto r = evaluateSegments(db, view, now); !r) return r;
+  if (m.type == MessageType::kIdentify) planDateEntries(db, view, now);
 
   if (input.kind != InputKind::kEvent) return ok();
   TriggerInput trigger{TriggerKind::kEvent, input.event};
@@ -409,6 +410,14 @@ Result<std::optional<TimeMs>> JourneyRunner::nextWake(Database& db) {
   std::optional<TimeMs> next;
   if (q.executeStep() && !q.getColumn(0).isNull()) next = q.getColumn(0).getInt64();
   q.reset();
+  auto& d = db.prepare(
+      "SELECT min(due_at) FROM scheduled_entries WHERE journey_id NOT IN "
+      "(SELECT journey_id FROM journey_state WHERE paused = 1)");
+  if (d.executeStep() && !d.getColumn(0).isNull()) {
+    TimeMs t = d.getColumn(0).getInt64();
+    if (!next || t < *next) next = t;
+  }
+  d.reset();
   auto& s = db.prepare("SELECT min(segments_recheck_at) FROM customers WHERE segments_recheck_at IS NOT NULL");
   if (s.executeStep() && !s.getColumn(0).isNull()) {
     TimeMs t = s.getColumn(0).getInt64();
@@ -482,6 +491,145 @@ Result<void> JourneyRunner::evaluateSegments(Database& db, StoreCustomerView& vi
     }
   }
   return ok();
+}
+
+void JourneyRunner::planDateEntries(Database& db, StoreCustomerView& view, TimeMs after) {
+  auto cat = catalog();
+  if (!cat) return;
+  for (const auto& journey : cat->journeys) {
+    if (journey->trigger.kind != TriggerKind::kDateAttribute) continue;
+    view.setNow(after);
+    auto next = nextScheduledEntry(*journey, view, after);
+    if (next) {
+      auto& up = db.prepare(
+          "INSERT INTO scheduled_entries (journey_id, customer_id, due_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at");
+      up.bind(1, journey->id);
+      up.bind(2, view.customerId());
+      up.bind(3, *next);
+      up.exec();
+    } else {
+      auto& del = db.prepare("DELETE FROM scheduled_entries WHERE journey_id = ? AND customer_id = ?");
+      del.bind(1, journey->id);
+      del.bind(2, view.customerId());
+      del.exec();
+    }
+  }
+}
+
+Result<std::int64_t> JourneyRunner::planScheduledEntries(Database& db, TimeMs now, std::int64_t after_id, int limit) {
+  auto cat = catalog();
+  if (!cat) return 0;
+  bool any_date = false;
+  for (const auto& journey : cat->journeys) {
+    if (journey->trigger.kind == TriggerKind::kDateAttribute) any_date = true;
+    if (journey->trigger.kind != TriggerKind::kSchedule || after_id != 0) continue;
+    StoreCustomerView nobody(db, 0, json::object(), now);
+    auto next = nextScheduledEntry(*journey, nobody, now);
+    if (!next) continue;
+    // Keeps a broadcast already planned (or half streamed); a changed cron takes effect after it.
+    auto& ins = db.prepare("INSERT OR IGNORE INTO scheduled_entries (journey_id, customer_id, due_at) VALUES (?, 0, ?)");
+    ins.bind(1, journey->id);
+    ins.bind(2, *next);
+    ins.exec();
+  }
+  if (!any_date) return 0;
+  auto& q = db.prepare("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+  q.bind(1, after_id);
+  q.bind(2, limit);
+  std::vector<std::int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  for (auto id : ids) {
+    auto customer = loadCustomerJson(db, id);
+    if (!customer) continue;
+    StoreCustomerView view(db, id, std::move(*customer), now);
+    planDateEntries(db, view, now);
+  }
+  return ids.size() < static_cast<size_t>(limit) ? 0 : ids.back();
+}
+
+Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int limit) {
+  auto cat = catalog();
+  if (!cat) return 0;
+  auto& q = db.prepare(
+      "SELECT journey_id, customer_id, due_at, cursor FROM scheduled_entries WHERE due_at <= ? AND journey_id NOT IN "
+      "(SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY due_at LIMIT ?");
+  q.bind(1, now);
+  q.bind(2, limit);
+  struct Due {
+    std::string journey_id;
+    std::int64_t customer_id;
+    TimeMs due_at;
+    std::int64_t cursor;
+  };
+  std::vector<Due> due;
+  while (q.executeStep()) {
+    due.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                   q.getColumn(3).getInt64()});
+  }
+  q.reset();
+  int done = 0;
+  for (const auto& d : due) {
+    auto journey = cat->find(d.journey_id);
+    auto remove = [&] {
+      auto& del = db.prepare("DELETE FROM scheduled_entries WHERE journey_id = ? AND customer_id = ?");
+      del.bind(1, d.journey_id);
+      del.bind(2, d.customer_id);
+      del.exec();
+    };
+    if (!journey || (journey->trigger.kind != TriggerKind::kDateAttribute &&
+                     journey->trigger.kind != TriggerKind::kSchedule)) {
+      remove();  // the journey is gone or no longer time-triggered
+      continue;
+    }
+    if (d.customer_id != 0) {
+      auto customer = loadCustomerJson(db, d.customer_id);
+      if (!customer) {
+        remove();
+        continue;
+      }
+      StoreCustomerView view(db, d.customer_id, std::move(*customer), now);
+      TriggerInput trigger{TriggerKind::kDateAttribute, {journey->trigger.name, json::object(), d.due_at}};
+      if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return fail(r.error());
+      planDateEntries(db, view, std::max(now, d.due_at + 1));
+      ++done;
+      continue;
+    }
+    // A broadcast: the audience streams in batches; the cursor survives a crash.
+    auto& ids = db.prepare("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
+    ids.bind(1, d.cursor);
+    ids.bind(2, limit);
+    std::vector<std::int64_t> batch;
+    while (ids.executeStep()) batch.push_back(ids.getColumn(0).getInt64());
+    ids.reset();
+    TriggerInput trigger{TriggerKind::kSchedule, {journey->trigger.name, json::object(), d.due_at}};
+    for (auto id : batch) {
+      auto customer = loadCustomerJson(db, id);
+      if (!customer) continue;
+      StoreCustomerView view(db, id, std::move(*customer), now);
+      if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return fail(r.error());
+    }
+    done += static_cast<int>(batch.size());
+    auto& up = db.prepare("UPDATE scheduled_entries SET cursor = ?, due_at = ? WHERE journey_id = ? AND customer_id = 0");
+    if (batch.size() == static_cast<size_t>(limit)) {
+      up.bind(1, batch.back());
+      up.bind(2, d.due_at);
+    } else {
+      StoreCustomerView nobody(db, 0, json::object(), now);
+      auto next = nextScheduledEntry(*journey, nobody, std::max(now, d.due_at));
+      if (!next) {
+        up.reset();
+        remove();
+        continue;
+      }
+      up.bind(1, static_cast<std::int64_t>(0));
+      up.bind(2, *next);
+    }
+    up.bind(3, d.journey_id);
+    up.exec();
+  }
+  return done;
 }
 
 Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limit) {

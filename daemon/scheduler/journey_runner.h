@@ -46,6 +46,13 @@ class JourneyRunner {
   /// many customers were re-evaluated.
   Result<int> recheckSegmentsDue(Database& db, TimeMs now, int limit);
 
+  /// Runs due time-triggered entries (date attributes, cron broadcasts in batches of `limit`).
+  Result<int> runScheduledEntries(Database& db, TimeMs now, int limit);
+
+  /// Plans the date-attribute entries of customers with id > `after_id` (up to `limit`) and every
+  /// broadcast's next run; returns the last customer id seen (0 when done). For start-up and reload.
+  Result<std::int64_t> planScheduledEntries(Database& db, TimeMs now, std::int64_t after_id, int limit);
+
   /// The earliest pending wake-up of a journey that is not paused, or segment re-check.
   Result<std::optional<TimeMs>> nextWake(Database& db);
 
@@ -61,6 +68,7 @@ class JourneyRunner {
  private:
   struct Row;
   Result<void> evaluateSegments(Database& db, StoreCustomerView& view, TimeMs now);
+  void planDateEntries(Database& db, StoreCustomerView& view, TimeMs after);
   Result<void> advanceRow(Database& db, const Row& row, const Input& input, StoreCustomerView& view);
   Result<void> tryEnter(Database& db, const Journey& journey, const TriggerInput& trigger, StoreCustomerView& view,
                         TimeMs now, std::int64_t* row_id = nullptr);

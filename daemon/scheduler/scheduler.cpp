@@ -51,6 +51,11 @@ void Scheduler::loop() {
         advanced += *s;
       }
       if (advanced < options_.batch) {
+        auto s = runner_.runScheduledEntries(db, clock_.now(), options_.batch - advanced);
+        if (!s) return fail(s.error());
+        advanced += *s;
+      }
+      if (advanced < options_.batch) {
         auto w = runner_.nextWake(db);
         if (w) next = *w;
       }

@@ -146,6 +146,19 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         CREATE INDEX customers_by_segments_recheck ON customers(segments_recheck_at)
           WHERE segments_recheck_at IS NOT NULL;
       )sql"},
+      {4, R"sql(
+        -- Time-triggered entries: a customer's next date-attribute moment (birthday at 09:00 in
+        -- their timezone, N days before a date), or with customer_id 0 a journey's next cron
+        -- broadcast, which streams the audience in batches (cursor = last customer id done).
+        CREATE TABLE scheduled_entries (
+          journey_id TEXT NOT NULL,
+          customer_id INTEGER NOT NULL,
+          due_at INTEGER NOT NULL,
+          cursor INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (journey_id, customer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX scheduled_entries_by_due ON scheduled_entries(due_at);
+      )sql"},
   };
   return migrations;
 }

@@ -236,3 +236,25 @@ TEST_CASE("win-back: 60 days after the last order the customer turns dormant, ge
   j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 10}}}});
   CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
 }
+
+TEST_CASE("birthday: the greeting goes out at 09:00 on the birthday in the customer's own timezone") {
+  JourneyDaemon j;
+  // Start: Monday 2026-03-02 09:00 Shanghai. Birthday 5 March → 2026-03-05T01:00Z (09:00 +08:00);
+  // a New York customer with the same birthday gets it at 09:00 New York time, 14:00Z.
+  j.send("/v1/identify", {{"userId", "bd-sh"}, {"traits", {{"email", "sh@example.com"}, {"birthday", "1990-03-05"}}},
+                          {"context", {{"timezone", "Asia/Shanghai"}}}});
+  j.send("/v1/identify", {{"userId", "bd-ny"}, {"traits", {{"email", "ny@example.com"}, {"birthday", "1985-03-05"}}},
+                          {"context", {{"timezone", "America/New_York"}}}});
+  j.advance("2d23h59m");  // 2026-03-05T00:59Z
+  CHECK(j.messages("bd-sh", 0).empty());
+  j.advance("1m");
+  auto sh = j.messages("bd-sh", 1);
+  REQUIRE(sh.size() == 1);
+  CHECK(sh[0]["step"] == "birthday");
+  CHECK(sh[0]["created_at"] == "2026-03-05T01:00:00.000Z");
+  CHECK(j.messages("bd-ny", 0).empty());
+  j.advance("13h");  // 14:00Z = 09:00 in New York
+  auto ny = j.messages("bd-ny", 1);
+  REQUIRE(ny.size() == 1);
+  CHECK(ny[0]["created_at"] == "2026-03-05T14:00:00.000Z");
+}
