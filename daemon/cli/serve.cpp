@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <yaml-cpp/yaml.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
@@ -18,6 +19,7 @@
 #include "daemon/cli/logging.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/delivery/dispatcher.h"
 #include "daemon/scheduler/journey_runner.h"
 #include "daemon/scheduler/scheduler.h"
 #include "daemon/store/writer.h"
@@ -119,6 +121,22 @@ int runServe(const ServeOptions& options) {
   CustomerWriter customers(config->orders);
   IngestMetrics metrics;
 
+  // Channels: each connector validates its own settings once; a bad channel refuses the start.
+  std::shared_ptr<const Channels> channels;
+  {
+    Diagnostics diags;
+    channels = Channels::build(config->channels ? *config->channels : YAML::Node(), config->file, diags);
+    for (const auto& d : diags.items()) {
+      if (d.severity == Severity::kError) {
+        spdlog::critical("msg=\"invalid channel\" problem=\"{}\"", d.format());
+      } else {
+        spdlog::warn("msg=\"channel warning\" problem=\"{}\"", d.format());
+      }
+    }
+    if (!channels) return 2;
+  }
+  Dispatcher dispatcher(writer, config->databasePath(), *channels, clock, {});
+
   JourneyRunner runner;
   LoadedCatalog loaded;
   runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
@@ -146,12 +164,40 @@ int runServe(const ServeOptions& options) {
   };
   plan("start");
 
-  Scheduler scheduler(writer, runner, clock, {});
+  SchedulerOptions scheduler_options;
+  scheduler_options.on_batch = [&](int) { dispatcher.notify(); };
+  Scheduler scheduler(writer, runner, clock, scheduler_options);
   scheduler.start();
+  if (auto started = dispatcher.start(); !started) {
+    spdlog::critical("msg=\"cannot start the dispatcher\" error=\"{}\"", started.error().message);
+    return 1;
+  }
 
   ApiDeps deps{&writer, &readers, &customers, &metrics, &clock, {}};
   deps.runner = &runner;
-  deps.on_change = [&] { scheduler.notify(); };
+  deps.on_change = [&] {
+    scheduler.notify();
+    dispatcher.notify();
+  };
+  deps.extra_metrics = [&] {
+    auto m = dispatcher.metrics();
+    std::string out;
+    auto line = [&](const char* name, const char* type, const char* help, std::int64_t v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+             std::to_string(v) + "\n";
+    };
+    line("journeyd_messages_sent_total", "counter", "Messages the channels accepted.", static_cast<std::int64_t>(m.sent));
+    line("journeyd_messages_retried_total", "counter", "Send attempts that will be retried.",
+         static_cast<std::int64_t>(m.retried));
+    line("journeyd_messages_failed_total", "counter", "Messages that failed permanently.",
+         static_cast<std::int64_t>(m.failed));
+    line("journeyd_messages_dead_total", "counter", "Messages given up after max_attempts or max_age.",
+         static_cast<std::int64_t>(m.dead));
+    line("journeyd_messages_in_flight", "gauge", "Messages claimed and not yet recorded.", m.in_flight);
+    line("journeyd_scheduler_wakeups_total", "counter", "Enrollments and re-checks the scheduler ran.",
+         static_cast<std::int64_t>(scheduler.wakeups()));
+    return out;
+  };
   deps.virtual_clock = virtual_clock.get();
   ApiServer api(deps, config);
   auto port = api.bind();
@@ -221,6 +267,7 @@ int runServe(const ServeOptions& options) {
   api.stop();  // stops accepting; requests in flight finish (their writes commit first)
   http.join();
   scheduler.stop();
+  dispatcher.stop();  // sends in flight finish and are recorded before the writer stops
   writer.stop();
   spdlog::info("msg=stopped");
   spdlog::default_logger()->flush();

@@ -49,8 +49,9 @@ class DispatcherSettingsReader {
       if (auto limit = parseRateLimit(*text)) {
         out.rate_limit = *limit;
       } else {
-        error("rate_limit", "'rate_limit' must be a count per unit like 100/s, 6000/m or 10/h, not '" +
-                                *text + "'");
+        error("rate_limit",
+              "'rate_limit' must be a count per unit like 100/s, 6000/m or 10/h, not '" + *text +
+                  "'");
       }
     }
     out.concurrency = integer("concurrency", out.concurrency, 1, 1024);
@@ -58,7 +59,8 @@ class DispatcherSettingsReader {
     if (auto text = scalar("max_age")) {
       auto age = parseDuration(*text);
       if (!age || *age <= 0) {
-        error("max_age", "'max_age' must be a positive duration like 24h or 3d, not '" + *text + "'");
+        error("max_age",
+              "'max_age' must be a positive duration like 24h or 3d, not '" + *text + "'");
       } else {
         out.max_age = *age;
       }
@@ -175,15 +177,16 @@ std::shared_ptr<const Channels> Channels::build(const YAML::Node& channels, cons
       bool duplicate = false;
       for (const auto& setting : settings) {
         if (setting.first.IsScalar() && !keys.insert(setting.first.Scalar()).second) {
-          report(setting.first, "channel '" + name + "': setting '" + setting.first.Scalar() +
-                                    "' is given twice");
+          report(setting.first,
+                 "channel '" + name + "': setting '" + setting.first.Scalar() + "' is given twice");
           duplicate = true;
         }
       }
       if (duplicate) continue;
       const YAML::Node type_node = settings["connector"];
       if (!type_node.IsDefined() || type_node.IsNull()) {
-        report(entry.first, "channel '" + name + "': missing required setting 'connector' (one of " +
+        report(entry.first, "channel '" + name +
+                                "': missing required setting 'connector' (one of " +
                                 joinNames(types) + ")");
         continue;
       }

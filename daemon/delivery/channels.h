@@ -50,10 +50,10 @@ std::optional<RateLimit> parseRateLimit(std::string_view text);
 
 /// Settings of one channel that the dispatcher (not the connector) applies.
 struct ChannelSettings {
-  RateLimit rate_limit;           ///< unlimited unless configured
-  int concurrency = 8;            ///< worker threads sending on this channel at once
-  int max_attempts = 8;           ///< a message retried this many times is dead
-  DurationMs max_age = kDayMs;    ///< a message is not retried past created_at + max_age
+  RateLimit rate_limit;         ///< unlimited unless configured
+  int concurrency = 8;          ///< worker threads sending on this channel at once
+  int max_attempts = 8;         ///< a message retried this many times is dead
+  DurationMs max_age = kDayMs;  ///< a message is not retried past created_at + max_age
 };
 
 /// One configured channel. The connector is owned by Channels.

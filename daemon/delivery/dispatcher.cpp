@@ -77,8 +77,8 @@ void Dispatcher::stop() {
     stopped_ = true;
     stopping_ = true;
   }
-  const auto give_up_at = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(options_.drain_timeout);
+  const auto give_up_at =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.drain_timeout);
   claim_wake_.notify_all();
   if (claimer_.joinable()) claimer_.join();
 
@@ -285,7 +285,8 @@ void Dispatcher::recordLoop() {
       give_up_at = give_up_at_;
     }
     // One job (one savepoint in the writer's group commit) for the whole batch.
-    Result<void> written = writer_.run([&batch](Database& db) { return recordOutcomes(db, batch); });
+    Result<void> written =
+        writer_.run([&batch](Database& db) { return recordOutcomes(db, batch); });
     if (written) {
       if (failures_in_a_row > 0) {
         spdlog::info("msg=\"recording delivery outcomes works again\" failures={}",
@@ -294,10 +295,18 @@ void Dispatcher::recordLoop() {
       }
       for (const auto& o : batch) {
         switch (o.status) {
-          case Status::kSent: ++sent_; break;
-          case Status::kRetry: ++retried_; break;
-          case Status::kFailed: ++failed_; break;
-          case Status::kDead: ++dead_; break;
+          case Status::kSent:
+            ++sent_;
+            break;
+          case Status::kRetry:
+            ++retried_;
+            break;
+          case Status::kFailed:
+            ++failed_;
+            break;
+          case Status::kDead:
+            ++dead_;
+            break;
         }
       }
       forgetAfterCommit(batch);

@@ -76,7 +76,8 @@ Result<OutboundMessage> buildOutboundMessage(const OutboxRow& row, MessageKind k
   if (!row.journey_id.empty()) m.metadata["journey"] = row.journey_id;
   if (!row.step_id.empty()) m.metadata["step"] = row.step_id;
   m.created_at = row.created_at;
-  if (kind == MessageKind::kEmail) addUnsubscribeHeaders(stringField(rendered, "unsubscribe_url"), m);
+  if (kind == MessageKind::kEmail)
+    addUnsubscribeHeaders(stringField(rendered, "unsubscribe_url"), m);
   return m;
 }
 
@@ -90,7 +91,10 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
           "attempts = attempts + 1, next_attempt_at = NULL, reason = NULL "
           "WHERE id = ? AND status = 'pending'");
       up.bind(1, o.at);
-      if (o.provider_id.empty()) up.bind(2); else up.bind(2, o.provider_id);
+      if (o.provider_id.empty())
+        up.bind(2);
+      else
+        up.bind(2, o.provider_id);
       up.bind(3, o.message_id);
       up.exec();
     } else if (o.status == Status::kRetry) {
@@ -117,7 +121,10 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
       ins.bind(1, o.message_id);
       ins.bind(2, o.at);
       ins.bind(3, attemptResultName(o.attempt_result));
-      if (o.detail.empty()) ins.bind(4); else ins.bind(4, o.detail);
+      if (o.detail.empty())
+        ins.bind(4);
+      else
+        ins.bind(4, o.detail);
       ins.exec();
     }
   }

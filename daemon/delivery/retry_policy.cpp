@@ -34,7 +34,8 @@ AttemptOutcome decideOutcome(std::int64_t message_id, const SendResult& result, 
       out.status = AttemptOutcome::Status::kFailed;
       out.reason = result.reason;
       return out;
-    case SendResult::Status::kRetry: break;
+    case SendResult::Status::kRetry:
+      break;
   }
   const DurationMs delay = retryDelay(attempts, result.retry_after, random_unit, policy);
   const TimeMs deadline = created_at + settings.max_age;
@@ -66,9 +67,12 @@ AttemptOutcome failedWithoutAttempt(std::int64_t message_id, std::string reason,
 
 const char* attemptResultName(SendResult::Status status) {
   switch (status) {
-    case SendResult::Status::kSent: return "sent";
-    case SendResult::Status::kRetry: return "retry";
-    case SendResult::Status::kFailed: return "failed";
+    case SendResult::Status::kSent:
+      return "sent";
+    case SendResult::Status::kRetry:
+      return "retry";
+    case SendResult::Status::kFailed:
+      return "failed";
   }
   return "failed";
 }

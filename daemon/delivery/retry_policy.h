@@ -31,11 +31,11 @@ struct AttemptOutcome {
   /// and no message_attempts row is written.
   bool attempted = true;
   SendResult::Status attempt_result = SendResult::Status::kFailed;  ///< message_attempts.result
-  TimeMs at = 0;               ///< when the attempt ended
-  TimeMs next_attempt_at = 0;  ///< with kRetry
-  std::string provider_id;     ///< with kSent
-  std::string reason;          ///< the row's reason (failed/dead/last retry), empty when sent
-  std::string detail;          ///< message_attempts.detail: the connector's own words
+  TimeMs at = 0;                                                    ///< when the attempt ended
+  TimeMs next_attempt_at = 0;                                       ///< with kRetry
+  std::string provider_id;                                          ///< with kSent
+  std::string reason;  ///< the row's reason (failed/dead/last retry), empty when sent
+  std::string detail;  ///< message_attempts.detail: the connector's own words
 };
 
 /// Decides the outcome of `result` for a row that had `attempts_before` attempts and was

@@ -26,7 +26,8 @@ DurationMs TokenBucket::take(TimeMs now) {
     tokens_ -= 1.0;
     return 0;
   }
-  return std::max<DurationMs>(1, static_cast<DurationMs>(std::ceil((1.0 - tokens_) / tokens_per_ms_)));
+  return std::max<DurationMs>(1,
+                              static_cast<DurationMs>(std::ceil((1.0 - tokens_) / tokens_per_ms_)));
 }
 
 }  // namespace journeyd
