@@ -210,7 +210,7 @@ TEST_CASE("win-back: 60 days after the last order the customer turns dormant, ge
   j.send("/v1/identify", {{"userId", "wb-1"}, {"traits", {{"email", "wb1@example.com"}, {"phone", "+8613800000077"}}}});
   j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 88}}}});
   j.advance("59d");
-  CHECK(j.d.customer("wb-1").value()["segments"].empty());
+  CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
   j.advance("1d");  // exactly 60 days: the scheduled segment re-check moves the customer
   std::vector<json> m;
   for (int i = 0; i < 500; ++i) {
