@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   std::atomic<long> requests{0}, failures{0};
   std::vector<std::vector<double>> latencies(o.connections);
   using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
+  const auto start = clock::now() + std::chrono::milliseconds(1500);  // after every connection is open
   const auto deadline = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
 
   std::vector<std::thread> threads;
@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
       client.set_tcp_nodelay(true);
       client.set_basic_auth(o.key, "");
       client.set_read_timeout(30);
+      // Open the connection before the clock starts: cpp-httplib listens with a backlog of 5, so
+      // a burst of new connections waits for SYN retries (1 s), which is not what this measures.
+      client.Get("/healthz");
       const double per_thread_rate = o.rate / o.connections;
+      std::this_thread::sleep_until(start);
       auto next = start + std::chrono::microseconds(t * 97);
       auto& lat = latencies[t];
       lat.reserve(1 << 16);
@@ -107,7 +111,13 @@ int main(int argc, char** argv) {
           body = trackJson(seq.fetch_add(1), o.users, false);
         }
         auto res = client.Post(batch ? "/v1/batch" : "/v1/track", body, "application/json");
-        if (!res || res->status != 200) ++failures;
+        if (!res || res->status != 200) {
+          if (failures.fetch_add(1) == 0) {
+            std::fprintf(stderr, "first failure: %s\n",
+                         res ? (std::to_string(res->status) + " " + res->body).c_str()
+                             : httplib::to_string(res.error()).c_str());
+          }
+        }
         lat.push_back(std::chrono::duration<double, std::milli>(clock::now() - scheduled).count());
         if (o.rate > 0) next += std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / per_thread_rate));
       }

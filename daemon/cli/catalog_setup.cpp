@@ -71,6 +71,7 @@ LoadedCatalog loadCatalog(const Config& config, Diagnostics& diags) {
   }
   catalog->segments = std::move(defs.segments);
   catalog->scores = std::move(defs.scores);
+  catalog->index();
   out.catalog = std::move(catalog);
   return out;
 }

@@ -3,6 +3,7 @@
 /// still needed by customers pinned to them), templates and channel kinds. Immutable; a reload
 /// builds a new one and swaps the pointer.
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,20 @@ struct RuntimeCatalog {
   std::map<std::string, Channel> channels;  ///< configured channel name → kind
   std::vector<SegmentDefinition> segments;
   std::vector<ScoreDefinition> scores;
+  /// Event names some journey starts on, and the names segment rules count: an event outside
+  /// both (and outside any customer's waits) needs no journey work at all.
+  std::set<std::string> trigger_events;
+  std::set<std::string> segment_events;
+
+  /// Fills the two sets above from the journeys and segments.
+  void index() {
+    for (const auto& j : journeys) {
+      if (j->trigger.kind == TriggerKind::kEvent) trigger_events.insert(j->trigger.name);
+    }
+    for (const auto& s : segments) {
+      if (s.when) segment_events.insert(s.when->references().events.begin(), s.when->references().events.end());
+    }
+  }
 
   [[nodiscard]] JourneyPtr find(const std::string& id) const {
     auto it = current.find(id);

@@ -107,6 +107,21 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
   auto cat = catalog();
   if (!cat) return ok();
   const TimeMs now = m.received_at;
+  // Most events (page views, product views) concern no journey: skip them with two cheap checks.
+  const bool changes_profile = m.type == MessageType::kIdentify || applied.is_order;
+  const bool triggers = (m.type == MessageType::kTrack || m.type == MessageType::kPage ||
+                         m.type == MessageType::kScreen) && cat->trigger_events.count(m.event);
+  const bool counted = cat->segment_events.count(m.event) > 0;
+  bool listening = false;
+  {
+    auto& l = db.prepare("SELECT 1 FROM enrollments WHERE customer_id = ? AND listening = 1 LIMIT 1");
+    l.bind(1, applied.customer_id);
+    listening = l.executeStep();
+    l.reset();
+  }
+  const bool segments = !cat->segments.empty() && (changes_profile || counted);
+  if (!triggers && !listening && !segments && !(changes_profile && !cat->journeys.empty())) return ok();
+
   auto customer = loadCustomerJson(db, applied.customer_id);
   if (!customer) return ok();  // erased in the same group
   StoreCustomerView view(db, applied.customer_id, std::move(*customer), now);
@@ -132,10 +147,12 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
     if (auto r = advanceRow(db, row, input, view); !r) return r;
   }
 
-  if (auto r = evaluateSegments(db, view, now); !r) return r;
+  if (segments) {
+    if (auto r = evaluateSegments(db, view, now); !r) return r;
+  }
   if (m.type == MessageType::kIdentify) planDateEntries(db, view, now);
 
-  if (input.kind != InputKind::kEvent) return ok();
+  if (input.kind != InputKind::kEvent || !triggers) return ok();
   TriggerInput trigger{TriggerKind::kEvent, input.event};
   for (const auto& journey : cat->journeys) {
     if (journey->trigger.kind != TriggerKind::kEvent || journey->trigger.name != m.event) continue;
