@@ -11,6 +11,7 @@
 #include "daemon/store/reader_pool.h"
 #include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/scheduler/customer_view.h"
 #include "daemon/scheduler/journey_runner.h"
 #include "daemon/scheduler/report.h"
 #include "daemon/store/writer.h"
@@ -223,6 +224,15 @@ struct ApiServer::Impl {
         (*profile)["enrollments"] = (*journeys)["enrollments"];
         (*profile)["messages"] = (*journeys)["messages"];
         (*profile)["segments"] = (*journeys)["segments"];
+      }
+      // The computed values journeys and segments see (RFM, CLV, P(alive), LTV, lifecycle).
+      auto models = deps.runner ? deps.runner->models() : nullptr;
+      if (auto view = loadCustomerJson(**db, *id, models.get(), deps.clock->now())) {
+        json computed = json::object();
+        for (const char* key : {"rfm", "p_alive", "churn_risk", "expected_orders_90d", "clv_12m", "ltv", "lifecycle"}) {
+          if (view->contains(key)) computed[key] = (*view)[key];
+        }
+        (*profile)["computed"] = std::move(computed);
       }
       sendJson(res, 200, *profile);
     });

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/model_fit.h"
 #include "daemon/core/clock.h"
 
 namespace journeyd {
@@ -67,6 +68,18 @@ int runCli(int argc, char** argv) {
   report_cmd->add_option("JOURNEY_ID", report.journey, "one journey (default: all)");
   report_cmd->add_flag("--json", report.json, "print JSON");
 
+  ModelFitCommand model_fit;
+  auto* model_cmd = app.add_subcommand("model", "customer-value models (BG/NBD, Gamma-Gamma, RFM)");
+  model_cmd->require_subcommand(1);
+  auto* model_fit_cmd = model_cmd->add_subcommand("fit", "fit the models on the stored orders and store them");
+  addStoreOptions(model_fit_cmd, model_fit.store);
+  model_fit_cmd->add_option("--as-of", model_fit.as_of,
+                            "YYYY-MM-DD (orders on or before that day) or ISO time (default: now)");
+  model_fit_cmd->add_option("--unit", model_fit.unit, "time unit of the printed BG/NBD figures (stored in days)")
+      ->check(CLI::IsMember({"days", "weeks"}))
+      ->capture_default_str();
+  model_fit_cmd->add_flag("--json", model_fit.json, "print JSON");
+
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
   try {
@@ -95,6 +108,7 @@ int runCli(int argc, char** argv) {
     return runSimulate(simulate);
   }
   if (*report_cmd) return runReport(report);
+  if (*model_fit_cmd) return runModelFit(model_fit);
   if (*version_cmd) {
     std::printf("journeyd %s\n", JOURNEYD_VERSION);
     return 0;

@@ -17,6 +17,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/cli/catalog_setup.h"
 #include "daemon/cli/logging.h"
+#include "daemon/cli/model_fit.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/delivery/dispatcher.h"
@@ -66,6 +67,23 @@ void warnWithoutKeys(const Config& cfg) {
   if (cfg.keys.admin.empty()) {
     spdlog::warn("msg=\"no admin keys configured: the admin API will refuse every request\"");
   }
+}
+
+/// The customer-value models `journeyd model fit` stored, if any.
+void loadModels(StoreWriter& writer, JourneyRunner& runner) {
+  auto r = writer.run([&](Database& d) -> Result<void> {
+    auto models = loadStoredModels(d);
+    if (!models) return fail(models.error());
+    if (*models) {
+      runner.setModels(std::make_shared<const StoredModels>(**models));
+      spdlog::info("msg=\"customer-value models loaded\" fitted_at={} customers={}", formatIsoTime((*models)->fitted_at),
+                   (*models)->customers);
+    } else {
+      spdlog::info("msg=\"no customer-value models yet: run journeyd model fit (RFM, CLV and P(alive) stay empty)\"");
+    }
+    return ok();
+  });
+  if (!r) spdlog::error("msg=\"cannot load customer-value models\" error=\"{}\"", r.error().message);
 }
 
 /// Loads journeys, segments and templates; logs every problem. With `keep` (a reload), a catalog
@@ -140,6 +158,7 @@ int runServe(const ServeOptions& options) {
   JourneyRunner runner;
   LoadedCatalog loaded;
   runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
+  loadModels(writer, runner);
   auto record = writer.run([&](Database& d) -> Result<void> {
     if (auto r = runner.recordVersions(d, clock.now(), loaded.sources); !r) return r;
     return runner.migrateInFlight(d, clock.now());
@@ -235,6 +254,7 @@ int runServe(const ServeOptions& options) {
           });
           if (!migrated) spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", migrated.error().message);
           plan("reload");
+          loadModels(writer, runner);
           scheduler.notify();
         } else {
           spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");

@@ -91,6 +91,7 @@ void CustomerWriter::merge(Database& db, std::int64_t from, std::int64_t into, T
         created_at = min(customers.created_at, f.created_at),
         orders_count = customers.orders_count + f.orders_count,
         total_spent = customers.total_spent + f.total_spent,
+        purchase_days = customers.purchase_days + f.purchase_days,
         first_order_at = coalesce(min(customers.first_order_at, f.first_order_at),
                                   customers.first_order_at, f.first_order_at),
         last_order_at = coalesce(max(customers.last_order_at, f.last_order_at),
@@ -235,6 +236,10 @@ Result<AppliedMessage> CustomerWriter::apply(Database& db, const InboundMessage&
   ins.exec();
 
   if (m.type == MessageType::kIdentify) {
+    auto& before = db.prepare("SELECT traits FROM customers WHERE id = ?");
+    before.bind(1, applied.customer_id);
+    if (before.executeStep()) applied.previous_traits = json::parse(before.getColumn(0).getString(), nullptr, false);
+    before.reset();
     std::string timezone = stringAt(m.context, "timezone");
     if (timezone.empty()) timezone = stringAt(m.traits, "timezone");
     std::string locale = stringAt(m.context, "locale");
@@ -252,6 +257,8 @@ Result<AppliedMessage> CustomerWriter::apply(Database& db, const InboundMessage&
     applied.is_order = true;
     auto& up = db.prepare(
         "UPDATE customers SET orders_count = orders_count + 1, total_spent = total_spent + ?, "
+        "purchase_days = purchase_days + (last_order_at IS NULL OR (?2 / 86400000 != last_order_at / 86400000 "
+        "AND ?2 / 86400000 != first_order_at / 86400000)), "
         "first_order_at = min(coalesce(first_order_at, ?2), ?2), "
         "last_order_at = max(coalesce(last_order_at, ?2), ?2), updated_at = ?3 WHERE id = ?4");
     up.bind(1, orderRevenue(m.properties));

@@ -16,6 +16,8 @@ struct AppliedMessage {
   std::int64_t customer_id = 0;
   bool duplicate = false;  ///< messageId seen before: nothing was changed
   bool is_order = false;
+  /// identify only: the traits before this message changed them (for attribute_changed triggers).
+  nlohmann::json previous_traits;
 };
 
 /// Runs on the writer thread only (it uses the writer's connection).

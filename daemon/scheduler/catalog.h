@@ -26,11 +26,13 @@ struct RuntimeCatalog {
   /// both (and outside any customer's waits) needs no journey work at all.
   std::set<std::string> trigger_events;
   std::set<std::string> segment_events;
+  bool attribute_triggers = false;  ///< some journey starts on attribute_changed
 
   /// Fills the two sets above from the journeys and segments.
   void index() {
     for (const auto& j : journeys) {
       if (j->trigger.kind == TriggerKind::kEvent) trigger_events.insert(j->trigger.name);
+      if (j->trigger.kind == TriggerKind::kAttributeChanged) attribute_triggers = true;
     }
     for (const auto& s : segments) {
       if (s.when) segment_events.insert(s.when->references().events.begin(), s.when->references().events.end());

@@ -6,10 +6,10 @@ namespace journeyd {
 
 using json = nlohmann::json;
 
-Result<json> loadCustomerJson(Database& db, std::int64_t customer_id) {
+Result<json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models, TimeMs now) {
   auto& q = db.prepare(
       "SELECT traits, tags, timezone, locale, created_at, orders_count, total_spent, first_order_at, "
-      "last_order_at FROM customers WHERE id = ?");
+      "last_order_at, purchase_days FROM customers WHERE id = ?");
   q.bind(1, customer_id);
   if (!q.executeStep()) return fail(Error::notFound("no customer " + std::to_string(customer_id)));
   json traits = json::parse(q.getColumn(0).getString(), nullptr, false);
@@ -27,6 +27,19 @@ Result<json> loadCustomerJson(Database& db, std::int64_t customer_id) {
   c["first_order_at"] = q.getColumn(7).isNull() ? json() : json(formatIsoTime(q.getColumn(7).getInt64()));
   c["last_order_at"] = q.getColumn(8).isNull() ? json() : json(formatIsoTime(q.getColumn(8).getInt64()));
   c["unsubscribed"] = traits.value("unsubscribed", false) == true;
+  if (now > 0) {
+    CustomerOrderFacts facts;
+    facts.orders_count = q.getColumn(5).getInt64();
+    facts.purchase_days = q.getColumn(9).getInt64();
+    facts.total_spent = q.getColumn(6).getDouble();
+    if (!q.getColumn(7).isNull()) facts.first_order_at = q.getColumn(7).getInt64();
+    if (!q.getColumn(8).isNull()) facts.last_order_at = q.getColumn(8).getInt64();
+    facts.signed_up_at = q.getColumn(4).getInt64();
+    static const StoredModels kNoModels;
+    const json values = customerValues(facts, models ? *models : kNoModels, now);
+    for (const auto& [key, value] : values.items()) c[key] = value;
+  }
+  q.reset();
   c["user_id"] = nullptr;
   c["email"] = nullptr;
   c["phone"] = nullptr;

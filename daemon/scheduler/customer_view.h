@@ -8,6 +8,7 @@
 
 #include "daemon/core/result.h"
 #include "daemon/expr/eval_context.h"
+#include "daemon/intelligence/customer_values.h"
 #include "daemon/store/database.h"
 
 namespace journeyd {
@@ -16,7 +17,10 @@ namespace journeyd {
 /// Braze/Customer.io), then the system fields: id, user_id, email, phone, timezone, locale,
 /// traits, tags, orders_count, total_spent, first_order_at, last_order_at, created_at,
 /// unsubscribed. NotFound when there is no such customer.
-Result<nlohmann::json> loadCustomerJson(Database& db, std::int64_t customer_id);
+/// With `now`, the computed values are added too (ltv, lifecycle, and with fitted `models`: rfm,
+/// p_alive, churn_risk, expected_orders_90d, clv_12m), as of `now`.
+Result<nlohmann::json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models = nullptr,
+                                        TimeMs now = 0);
 
 class StoreCustomerView final : public EvalContext {
  public:

@@ -1,5 +1,6 @@
 #include "daemon/scheduler/journey_runner.h"
 
+#include <cstring>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -54,6 +55,16 @@ void JourneyRunner::setCatalog(CatalogPtr catalog) {
 CatalogPtr JourneyRunner::catalog() const {
   std::lock_guard lock(mutex_);
   return catalog_;
+}
+
+void JourneyRunner::setModels(std::shared_ptr<const StoredModels> models) {
+  std::lock_guard lock(mutex_);
+  models_ = std::move(models);
+}
+
+std::shared_ptr<const StoredModels> JourneyRunner::models() const {
+  std::lock_guard lock(mutex_);
+  return models_;
 }
 
 bool JourneyRunner::paused(Database& db, const std::string& journey_id) {
@@ -120,9 +131,11 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
     l.reset();
   }
   const bool segments = !cat->segments.empty() && (changes_profile || counted);
-  if (!triggers && !listening && !segments && !(changes_profile && !cat->journeys.empty())) return ok();
+  if (!triggers && !listening && !segments && !(changes_profile && (cat->attribute_triggers || !cat->journeys.empty()))) {
+    return ok();
+  }
 
-  auto customer = loadCustomerJson(db, applied.customer_id);
+  auto customer = loadCustomerJson(db, applied.customer_id, models().get(), now);
   if (!customer) return ok();  // erased in the same group
   StoreCustomerView view(db, applied.customer_id, std::move(*customer), now);
 
@@ -150,7 +163,28 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
   if (segments) {
     if (auto r = evaluateSegments(db, view, now); !r) return r;
   }
-  if (m.type == MessageType::kIdentify) planDateEntries(db, view, now);
+  if (m.type == MessageType::kIdentify) {
+    planDateEntries(db, view, now);
+    if (cat->attribute_triggers && m.traits.is_object()) {
+      // attribute_changed: a trait this identify set to a value different from before. The
+      // trigger names the attribute as customer.traits.X, customer.X or X.
+      for (const auto& journey : cat->journeys) {
+        if (journey->trigger.kind != TriggerKind::kAttributeChanged) continue;
+        std::string key = journey->trigger.name;
+        for (const char* prefix : {"customer.", "traits."}) {
+          if (key.rfind(prefix, 0) == 0) key = key.substr(std::strlen(prefix));
+        }
+        auto it = m.traits.find(key);
+        if (it == m.traits.end()) continue;
+        json old_value = applied.previous_traits.is_object() ? applied.previous_traits.value(key, json()) : json();
+        if (old_value == *it) continue;
+        if (paused(db, journey->id)) continue;
+        TriggerInput trigger{TriggerKind::kAttributeChanged,
+                             {journey->trigger.name, json{{"old", old_value}, {"new", *it}}, m.timestamp}};
+        if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return r;
+      }
+    }
+  }
 
   if (input.kind != InputKind::kEvent || !triggers) return ok();
   TriggerInput trigger{TriggerKind::kEvent, input.event};
@@ -195,7 +229,7 @@ Result<std::int64_t> JourneyRunner::enroll(Database& db, const std::string& jour
                       "journey"});
   }
   if (paused(db, journey_id)) return fail(Error{ErrorCode::kConflict, "journey " + journey_id + " is paused", {}});
-  auto customer = loadCustomerJson(db, customer_id);
+  auto customer = loadCustomerJson(db, customer_id, models().get(), now);
   if (!customer) return fail(customer.error());
   StoreCustomerView view(db, customer_id, std::move(*customer), now);
   TriggerInput trigger{TriggerKind::kApi, {journey_id, data.is_object() ? data : json::object(), now}};
@@ -405,7 +439,7 @@ Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {
   input.kind = InputKind::kWake;
   input.now = now;
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto customer = loadCustomerJson(db, ids[i].second);
+    auto customer = loadCustomerJson(db, ids[i].second, models().get(), now);
     if (!customer) {
       // The customer was erased: the enrollment goes with them.
       auto& del = db.prepare("DELETE FROM enrollments WHERE id = ?");
@@ -558,7 +592,7 @@ Result<std::int64_t> JourneyRunner::planScheduledEntries(Database& db, TimeMs no
   while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
   q.reset();
   for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id);
+    auto customer = loadCustomerJson(db, id, models().get(), now);
     if (!customer) continue;
     StoreCustomerView view(db, id, std::move(*customer), now);
     planDateEntries(db, view, now);
@@ -601,7 +635,7 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
       continue;
     }
     if (d.customer_id != 0) {
-      auto customer = loadCustomerJson(db, d.customer_id);
+      auto customer = loadCustomerJson(db, d.customer_id, models().get(), now);
       if (!customer) {
         remove();
         continue;
@@ -622,7 +656,7 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
     ids.reset();
     TriggerInput trigger{TriggerKind::kSchedule, {journey->trigger.name, json::object(), d.due_at}};
     for (auto id : batch) {
-      auto customer = loadCustomerJson(db, id);
+      auto customer = loadCustomerJson(db, id, models().get(), now);
       if (!customer) continue;
       StoreCustomerView view(db, id, std::move(*customer), now);
       if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return fail(r.error());
@@ -657,7 +691,7 @@ Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limi
   while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
   q.reset();
   for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id);
+    auto customer = loadCustomerJson(db, id, models().get(), now);
     if (!customer) continue;
     StoreCustomerView view(db, id, std::move(*customer), now);
     if (auto r = evaluateSegments(db, view, now); !r) return fail(r.error());
@@ -688,7 +722,7 @@ Result<void> JourneyRunner::migrateInFlight(Database& db, TimeMs now) {
       }
       ++tally[{e.step_id, migrationActionName(m.action)}];
       if (m.action == MigrationAction::kMoved || m.action == MigrationAction::kRestart) {
-        auto customer = loadCustomerJson(db, ids[i].second);
+        auto customer = loadCustomerJson(db, ids[i].second, models().get(), now);
         if (!customer) continue;
         StoreCustomerView view(db, ids[i].second, std::move(*customer), now);
         Transition t{m.enrollment, {}, {}};

@@ -11,6 +11,7 @@
 #include "daemon/customers/customer_writer.h"
 #include "daemon/engine/entry.h"
 #include "daemon/engine/step_machine.h"
+#include "daemon/intelligence/customer_values.h"
 #include "daemon/scheduler/catalog.h"
 #include "daemon/store/database.h"
 
@@ -30,6 +31,10 @@ class JourneyRunner {
 
   void setCatalog(CatalogPtr catalog);
   [[nodiscard]] CatalogPtr catalog() const;
+
+  /// The fitted customer-value models applied to every customer the journeys look at.
+  void setModels(std::shared_ptr<const StoredModels> models);
+  [[nodiscard]] std::shared_ptr<const StoredModels> models() const;
 
   /// After an inbound message was applied: moves this customer's enrollments on (goal, exit_when,
   /// wait_for) and starts the journeys the message triggers.
@@ -82,6 +87,7 @@ class JourneyRunner {
 
   mutable std::mutex mutex_;
   CatalogPtr catalog_;
+  std::shared_ptr<const StoredModels> models_;
   std::map<std::pair<std::string, std::string>, JourneyPtr> old_versions_;  // writer thread only
   RunnerMetrics metrics_;
 };

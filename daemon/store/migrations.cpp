@@ -159,6 +159,20 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         ) WITHOUT ROWID;
         CREATE INDEX scheduled_entries_by_due ON scheduled_entries(due_at);
       )sql"},
+      {5, R"sql(
+        -- Fitted customer-value models (BG/NBD, Gamma-Gamma, RFM cuts) as JSON, by name.
+        CREATE TABLE IF NOT EXISTS model_params (
+          name TEXT PRIMARY KEY,
+          params TEXT NOT NULL,
+          fitted_at INTEGER NOT NULL
+        );
+        -- Distinct days with an order (the BG/NBD frequency is this minus one).
+        ALTER TABLE customers ADD COLUMN purchase_days INTEGER NOT NULL DEFAULT 0;
+        UPDATE customers SET purchase_days = (
+          SELECT count(DISTINCT e.ts / 86400000) FROM events e
+          WHERE e.customer_id = customers.id AND e.type = 'track' AND e.name = 'Order Completed')
+        WHERE orders_count > 0;
+      )sql"},
   };
   return migrations;
 }

@@ -258,3 +258,59 @@ TEST_CASE("birthday: the greeting goes out at 09:00 on the birthday in the custo
   REQUIRE(ny.size() == 1);
   CHECK(ny[0]["created_at"] == "2026-03-05T14:00:00.000Z");
 }
+
+TEST_CASE("attribute_changed starts a journey when a trait really changes, and schedule broadcasts to the audience") {
+  TempDir tmp;
+  writeFile(tmp.path() / "journeys" / "upgrade.yaml", R"(journey: plan-upgrade
+trigger:
+  attribute_changed: customer.traits.plan
+  where: event.properties.new == "gold"
+entry:
+  reentry: always
+steps:
+  - send: congrats
+    channel: email
+    template: t/hello
+)");
+  writeFile(tmp.path() / "journeys" / "weekly.yaml", R"(journey: weekly-digest
+trigger:
+  schedule: { cron: "0 10 * * mon", timezone: Asia/Shanghai }
+entry:
+  when: customer.traits.newsletter == true
+  reentry: always
+steps:
+  - send: digest
+    channel: email
+    template: t/hello
+)");
+  writeFile(tmp.path() / "templates" / "t" / "hello.yaml",
+            "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello {{ customer.email }}</p>\n");
+  Daemon d(tmp.path(), "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: email, path: " +
+                           (tmp.path() / "email.ndjson").string() + "}\n");
+  REQUIRE(d.start({"--virtual-clock", kStart}));  // Monday 09:00 in Shanghai
+  auto post = [&](const json& body) { REQUIRE(d.post("/v1/identify", body.dump())->status == 200); };
+  post({{"userId", "a"}, {"traits", {{"email", "a@example.com"}, {"plan", "silver"}, {"newsletter", true}}}});
+  post({{"userId", "b"}, {"traits", {{"email", "b@example.com"}, {"newsletter", false}}}});
+  post({{"userId", "a"}, {"traits", {{"plan", "silver"}}}});  // no change: nothing starts
+  auto enrollments = [&](const std::string& id, const std::string& journey) {
+    int n = 0;
+    const json profile = d.customer(id).value();
+    for (const auto& e : profile["enrollments"]) n += e["journey"] == journey;
+    return n;
+  };
+  CHECK(enrollments("a", "plan-upgrade") == 0);
+  post({{"userId", "a"}, {"traits", {{"plan", "gold"}}}});
+  CHECK(enrollments("a", "plan-upgrade") == 1);
+
+  // The broadcast: Monday 10:00 Shanghai = 02:00Z, one hour after the start.
+  auto c = d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1h"})", "application/json")->status == 200);
+  bool done = false;
+  for (int i = 0; i < 500 && !done; ++i) {
+    done = enrollments("a", "weekly-digest") == 1;
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(done);
+  CHECK(enrollments("b", "weekly-digest") == 0);  // not in the audience
+}
