@@ -3,7 +3,10 @@
 // admin API. No test sleeps on journey time.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "tests/integration/daemon_process.h"
 
@@ -313,4 +316,62 @@ steps:
   }
   CHECK(done);
   CHECK(enrollments("b", "weekly-digest") == 0);  // not in the audience
+}
+
+TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM tiers, and only its members are invited") {
+  JourneyDaemon j;
+  // The CDNOW sample as this shop's order history, through the real import.
+  std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/../shared/data/cdnow/CDNOW_sample.txt");
+  REQUIRE(in);
+  std::ofstream out(j.tmp.path() / "orders.ndjson");
+  std::map<std::string, int> orders;
+  std::string line;
+  int row = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string master, id, date;
+    double cds = 0, dollars = 0;
+    if (!(fields >> master >> id >> date >> cds >> dollars)) continue;
+    ++orders[id];
+    out << json{{"type", "track"}, {"userId", id}, {"event", "Order Completed"},
+                {"messageId", "cdnow-" + std::to_string(++row)}, {"properties", {{"revenue", dollars}}},
+                {"timestamp", date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2) + "T12:00:00Z"}}
+               .dump()
+        << "\n";
+  }
+  out.close();
+  auto imported = runCommand({JOURNEYD_BINARY, "import", "--config", j.d.configPath().string(),
+                              (j.tmp.path() / "orders.ndjson").string()},
+                             j.tmp.path());
+  REQUIRE(imported.status == 0);
+  auto fit = runCommand({JOURNEYD_BINARY, "model", "fit", "--config", j.d.configPath().string(), "--as-of",
+                         "1998-06-30", "--json"},
+                        j.tmp.path());
+  REQUIRE(fit.status == 0);
+  j.d.signal(SIGHUP);  // the daemon picks up the fitted models
+  for (int i = 0; i < 500; ++i) {
+    const std::string log = j.d.log();
+    size_t first = log.find("customer-value models loaded");
+    if (first != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // The most frequent buyer and a one-time buyer; an identify (a change) re-evaluates segments.
+  auto best = std::max_element(orders.begin(), orders.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  auto once = std::find_if(orders.begin(), orders.end(), [](auto& o) { return o.second == 1; });
+  j.send("/v1/identify", {{"userId", best->first}, {"traits", {{"email", "best@example.com"}}}});
+  j.send("/v1/identify", {{"userId", once->first}, {"traits", {{"email", "once@example.com"}}}});
+  auto vip = j.d.customer(best->first).value();
+  CAPTURE(vip["computed"].dump());
+  CHECK(vip["computed"]["rfm"]["f"] == 5);
+  CHECK(vip["segments"].contains("high-value"));
+  CHECK_FALSE(j.d.customer(once->first).value()["segments"].contains("high-value"));
+
+  for (const auto& id : {best->first, once->first}) {
+    j.send("/v1/track", {{"userId", id}, {"event", "Member Event Announced"},
+                         {"properties", {{"event_id", "gala"}, {"event_date", "2026-03-20"}}}});
+  }
+  auto messages = j.messages(best->first, 1);
+  CHECK(std::count_if(messages.begin(), messages.end(),
+                      [](const json& m) { return m["template"] == "member/invitation"; }) == 1);
+  CHECK(j.enrollment(once->first, "member-exclusive").is_null());
 }
