@@ -375,3 +375,64 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
                       [](const json& m) { return m["template"] == "member/invitation"; }) == 1);
   CHECK(j.enrollment(once->first, "member-exclusive").is_null());
 }
+
+TEST_CASE("NPS survey: asked three days after an order on a weekday morning, detractors get a follow-up") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "nps-1"}, {"traits", {{"email", "nps1@example.com"}}},
+                          {"context", {{"timezone", "Asia/Shanghai"}}}});
+  j.send("/v1/track", {{"userId", "nps-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 30}}}});
+  j.advance("3d1h");  // Thursday 10:00 Shanghai
+  auto asked = j.messages("nps-1", 1);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0]["template"] == "nps/survey");
+  CHECK(asked[0]["created_at"] == "2026-03-05T02:00:00.000Z");
+  j.advance("1h");
+  j.send("/v1/track", {{"userId", "nps-1"}, {"event", "Survey Answered"}, {"properties", {{"score", 4}}}});
+  auto answered = j.messages("nps-1", 2);
+  REQUIRE(answered.size() == 2);
+  CHECK(answered[1]["template"] == "nps/detractor-follow-up");
+}
+
+TEST_CASE("SIGHUP reloads journeys: customers in flight move to the same step of the new version, and a broken file keeps the old one") {
+  TempDir tmp;
+  auto journey = [](const std::string& wait) {
+    return "journey: hello\ntrigger:\n  event: Hi\nsteps:\n  - send: first\n    channel: email\n    template: t/hello\n"
+           "  - wait: " + wait + "\n    id: pause\n  - send: second\n    channel: email\n    template: t/hello\n";
+  };
+  writeFile(tmp.path() / "journeys" / "hello.yaml", journey("2d"));
+  writeFile(tmp.path() / "templates" / "t" / "hello.yaml",
+            "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello</p>\n");
+  Daemon d(tmp.path(), "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: email, path: " +
+                           (tmp.path() / "email.ndjson").string() + "}\n");
+  REQUIRE(d.start({"--virtual-clock", kStart}));
+  REQUIRE(d.post("/v1/identify", R"({"userId": "r1", "traits": {"email": "r1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "r1", "event": "Hi"})")->status == 200);
+  const std::string old_version = d.customer("r1").value()["enrollments"][0]["version"];
+
+  writeFile(tmp.path() / "journeys" / "hello.yaml", journey("3d"));
+  d.signal(SIGHUP);
+  bool moved = false;
+  for (int i = 0; i < 500 && !moved; ++i) {
+    moved = d.log().find("msg=\"journey changed\" journey=hello") != std::string::npos;
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(moved);
+  CHECK(d.log().find("on_change=migrate step=pause customers=1 action=moved") != std::string::npos);
+  auto e = d.customer("r1").value()["enrollments"][0];
+  CHECK(e["version"] != old_version);
+  CHECK(e["step"] == "pause");
+
+  writeFile(tmp.path() / "journeys" / "hello.yaml", "journey: hello\ntrigger:\n  evnt: Hi\n");
+  d.signal(SIGHUP);
+  bool refused = false;
+  for (int i = 0; i < 500 && !refused; ++i) {
+    refused = d.log().find("journeys not reloaded") != std::string::npos;
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(refused);
+  CHECK(d.log().find("hello.yaml:3:3: error: unknown key 'evnt'") != std::string::npos);
+  // The running version still works.
+  REQUIRE(d.post("/v1/identify", R"({"userId": "r2", "traits": {"email": "r2@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "r2", "event": "Hi"})")->status == 200);
+  CHECK(d.customer("r2").value()["enrollments"].size() == 1);
+}
