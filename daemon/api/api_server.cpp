@@ -227,9 +227,11 @@ struct ApiServer::Impl {
       }
       // The computed values journeys and segments see (RFM, CLV, P(alive), LTV, lifecycle).
       auto models = deps.runner ? deps.runner->models() : nullptr;
-      if (auto view = loadCustomerJson(**db, *id, models.get(), deps.clock->now())) {
+      auto cat = deps.runner ? deps.runner->catalog() : nullptr;
+      if (auto view = loadCustomerJson(**db, *id, models.get(), deps.clock->now(), cat ? &cat->scores : nullptr)) {
         json computed = json::object();
-        for (const char* key : {"rfm", "p_alive", "churn_risk", "expected_orders_90d", "clv_12m", "ltv", "lifecycle"}) {
+        for (const char* key :
+             {"rfm", "p_alive", "churn_risk", "expected_orders_90d", "clv_12m", "ltv", "lifecycle", "scores"}) {
           if (view->contains(key)) computed[key] = (*view)[key];
         }
         (*profile)["computed"] = std::move(computed);

@@ -65,7 +65,7 @@ int runCli(int argc, char** argv) {
   ReportCommand report;
   auto* report_cmd = app.add_subcommand("report", "funnel and results per journey");
   addStoreOptions(report_cmd, report.store);
-  report_cmd->add_option("JOURNEY_ID", report.journey, "one journey (default: all)");
+  report_cmd->add_option("JOURNEY_ID", report.journey, "one journey (default: all), or 'segments' for tier sizes and moves");
   report_cmd->add_flag("--json", report.json, "print JSON");
 
   ModelFitCommand model_fit;

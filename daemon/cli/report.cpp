@@ -17,6 +17,15 @@ int runReport(const ReportCommand& cmd) {
     std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
     return 1;
   }
+  if (cmd.journey == "segments") {
+    auto r = segmentReport(**db);
+    if (!r) {
+      std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    std::fputs(cmd.json ? (r->dump(2) + "\n").c_str() : formatSegmentReport(*r).c_str(), stdout);
+    return 0;
+  }
   std::vector<std::string> ids;
   if (!cmd.journey.empty()) {
     ids.push_back(cmd.journey);

@@ -1,12 +1,15 @@
 #include "daemon/scheduler/customer_view.h"
 
+#include <cmath>
+
 #include "daemon/core/time.h"
 
 namespace journeyd {
 
 using json = nlohmann::json;
 
-Result<json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models, TimeMs now) {
+Result<json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models, TimeMs now,
+                              const std::vector<ScoreDefinition>* scores) {
   auto& q = db.prepare(
       "SELECT traits, tags, timezone, locale, created_at, orders_count, total_spent, first_order_at, "
       "last_order_at, purchase_days FROM customers WHERE id = ?");
@@ -57,6 +60,15 @@ Result<json> loadCustomerJson(Database& db, std::int64_t customer_id, const Stor
   while (seg.executeStep()) segments.push_back(seg.getColumn(0).getString());
   seg.reset();
   c["segments"] = std::move(segments);
+  if (scores && !scores->empty()) {
+    // Custom weighted scores: the marketer's formula over this customer, weights in YAML.
+    StoreCustomerView view(db, customer_id, c, now);
+    json values = json::object();
+    for (const auto& score : *scores) {
+      if (score.value) values[score.name] = std::round(score.value->number(view) * 1e4) / 1e4;
+    }
+    c["scores"] = std::move(values);
+  }
   return c;
 }
 

@@ -9,6 +9,7 @@
 #include "daemon/core/result.h"
 #include "daemon/expr/eval_context.h"
 #include "daemon/intelligence/customer_values.h"
+#include "daemon/journeys/journey.h"
 #include "daemon/store/database.h"
 
 namespace journeyd {
@@ -19,8 +20,9 @@ namespace journeyd {
 /// unsubscribed. NotFound when there is no such customer.
 /// With `now`, the computed values are added too (ltv, lifecycle, and with fitted `models`: rfm,
 /// p_alive, churn_risk, expected_orders_90d, clv_12m), as of `now`.
+/// With `scores`, each custom score (segments.yaml `scores:`) is evaluated into `scores.NAME`.
 Result<nlohmann::json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models = nullptr,
-                                        TimeMs now = 0);
+                                        TimeMs now = 0, const std::vector<ScoreDefinition>* scores = nullptr);
 
 class StoreCustomerView final : public EvalContext {
  public:

@@ -57,6 +57,8 @@ CatalogPtr JourneyRunner::catalog() const {
   return catalog_;
 }
 
+const std::vector<ScoreDefinition>* JourneyRunner::scores(const CatalogPtr& cat) { return cat ? &cat->scores : nullptr; }
+
 void JourneyRunner::setModels(std::shared_ptr<const StoredModels> models) {
   std::lock_guard lock(mutex_);
   models_ = std::move(models);
@@ -135,7 +137,7 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
     return ok();
   }
 
-  auto customer = loadCustomerJson(db, applied.customer_id, models().get(), now);
+  auto customer = loadCustomerJson(db, applied.customer_id, models().get(), now, scores(cat));
   if (!customer) return ok();  // erased in the same group
   StoreCustomerView view(db, applied.customer_id, std::move(*customer), now);
 
@@ -229,7 +231,7 @@ Result<std::int64_t> JourneyRunner::enroll(Database& db, const std::string& jour
                       "journey"});
   }
   if (paused(db, journey_id)) return fail(Error{ErrorCode::kConflict, "journey " + journey_id + " is paused", {}});
-  auto customer = loadCustomerJson(db, customer_id, models().get(), now);
+  auto customer = loadCustomerJson(db, customer_id, models().get(), now, scores(cat));
   if (!customer) return fail(customer.error());
   StoreCustomerView view(db, customer_id, std::move(*customer), now);
   TriggerInput trigger{TriggerKind::kApi, {journey_id, data.is_object() ? data : json::object(), now}};
@@ -428,6 +430,7 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
 }
 
 Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {
+  auto cat = catalog();
   auto& q = db.prepare(
       "SELECT id, customer_id, state FROM enrollments WHERE wake_at <= ? AND journey_id NOT IN "
       "(SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY wake_at LIMIT ?");
@@ -439,7 +442,7 @@ Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {
   input.kind = InputKind::kWake;
   input.now = now;
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto customer = loadCustomerJson(db, ids[i].second, models().get(), now);
+    auto customer = loadCustomerJson(db, ids[i].second, models().get(), now, scores(cat));
     if (!customer) {
       // The customer was erased: the enrollment goes with them.
       auto& del = db.prepare("DELETE FROM enrollments WHERE id = ?");
@@ -592,7 +595,7 @@ Result<std::int64_t> JourneyRunner::planScheduledEntries(Database& db, TimeMs no
   while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
   q.reset();
   for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id, models().get(), now);
+    auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
     if (!customer) continue;
     StoreCustomerView view(db, id, std::move(*customer), now);
     planDateEntries(db, view, now);
@@ -635,7 +638,7 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
       continue;
     }
     if (d.customer_id != 0) {
-      auto customer = loadCustomerJson(db, d.customer_id, models().get(), now);
+      auto customer = loadCustomerJson(db, d.customer_id, models().get(), now, scores(cat));
       if (!customer) {
         remove();
         continue;
@@ -656,7 +659,7 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
     ids.reset();
     TriggerInput trigger{TriggerKind::kSchedule, {journey->trigger.name, json::object(), d.due_at}};
     for (auto id : batch) {
-      auto customer = loadCustomerJson(db, id, models().get(), now);
+      auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
       if (!customer) continue;
       StoreCustomerView view(db, id, std::move(*customer), now);
       if (auto r = tryEnter(db, *journey, trigger, view, now); !r) return fail(r.error());
@@ -684,6 +687,7 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
 }
 
 Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limit) {
+  auto cat = catalog();
   auto& q = db.prepare("SELECT id FROM customers WHERE segments_recheck_at <= ? ORDER BY segments_recheck_at LIMIT ?");
   q.bind(1, now);
   q.bind(2, limit);
@@ -691,7 +695,7 @@ Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limi
   while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
   q.reset();
   for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id, models().get(), now);
+    auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
     if (!customer) continue;
     StoreCustomerView view(db, id, std::move(*customer), now);
     if (auto r = evaluateSegments(db, view, now); !r) return fail(r.error());
@@ -722,7 +726,7 @@ Result<void> JourneyRunner::migrateInFlight(Database& db, TimeMs now) {
       }
       ++tally[{e.step_id, migrationActionName(m.action)}];
       if (m.action == MigrationAction::kMoved || m.action == MigrationAction::kRestart) {
-        auto customer = loadCustomerJson(db, ids[i].second, models().get(), now);
+        auto customer = loadCustomerJson(db, ids[i].second, models().get(), now, scores(cat));
         if (!customer) continue;
         StoreCustomerView view(db, ids[i].second, std::move(*customer), now);
         Transition t{m.enrollment, {}, {}};

@@ -82,6 +82,7 @@ class JourneyRunner {
   void queueSend(Database& db, std::int64_t row_id, const Journey& journey, const Effect& effect,
                  StoreCustomerView& view, const Enrollment& enrollment, TimeMs now);
   void updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now);
+  static const std::vector<ScoreDefinition>* scores(const CatalogPtr& cat);
   JourneyPtr versionFor(Database& db, const std::string& journey_id, const std::string& version);
   bool paused(Database& db, const std::string& journey_id);
 

@@ -1,5 +1,7 @@
 #include "daemon/scheduler/report.h"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/core/time.h"
@@ -118,6 +120,52 @@ Result<json> customerJourneys(Database& db, std::int64_t customer_id, int recent
     s.reset();
     return json{{"enrollments", enrollments}, {"messages", messages}, {"segments", segments}};
   });
+}
+
+Result<json> segmentReport(Database& db) {
+  return guardSql("segment report", [&]() -> Result<json> {
+    json sizes = json::object();
+    auto& q = db.prepare("SELECT segment, count(*) FROM segment_membership GROUP BY segment ORDER BY segment");
+    while (q.executeStep()) sizes[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    q.reset();
+    json changes = json::object();
+    auto& h = db.prepare("SELECT segment, change, count(*) FROM segment_history GROUP BY segment, change");
+    while (h.executeStep()) changes[h.getColumn(0).getString()][h.getColumn(1).getString()] = h.getColumn(2).getInt64();
+    h.reset();
+    json moves = json::array();
+    auto& m = db.prepare(
+        "SELECT a.segment, b.segment, count(*) FROM segment_history a JOIN segment_history b "
+        "ON a.customer_id = b.customer_id AND a.at = b.at AND a.change = 'exited' AND b.change = 'entered' "
+        "GROUP BY a.segment, b.segment ORDER BY count(*) DESC");
+    while (m.executeStep()) {
+      moves.push_back({{"from", m.getColumn(0).getString()}, {"to", m.getColumn(1).getString()},
+                       {"customers", m.getColumn(2).getInt64()}});
+    }
+    m.reset();
+    return json{{"sizes", sizes}, {"changes", changes}, {"moves", moves}};
+  });
+}
+
+std::string formatSegmentReport(const json& r) {
+  std::string out = "segments (members now, entered / exited since the start)\n";
+  std::set<std::string> names;
+  for (auto& [name, _] : r["sizes"].items()) names.insert(name);
+  for (auto& [name, _] : r["changes"].items()) names.insert(name);
+  for (const auto& name : names) {
+    const json& c = r["changes"].contains(name) ? r["changes"][name] : json::object();
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-20s %8lld   +%lld / -%lld\n", name.c_str(),
+                  static_cast<long long>(r["sizes"].value(name, 0)), static_cast<long long>(c.value("entered", 0)),
+                  static_cast<long long>(c.value("exited", 0)));
+    out += line;
+  }
+  if (!r["moves"].empty()) {
+    out += "moves between segments:\n";
+    for (const auto& m : r["moves"]) {
+      out += "  " + m["from"].get<std::string>() + " -> " + m["to"].get<std::string>() + ": " + m["customers"].dump() + "\n";
+    }
+  }
+  return out;
 }
 
 std::string formatReport(const json& r) {

@@ -16,6 +16,11 @@ Result<nlohmann::json> journeyReport(Database& db, const std::string& journey_id
 /// A customer's enrollments and most recent messages, for the customer profile.
 Result<nlohmann::json> customerJourneys(Database& db, std::int64_t customer_id, int recent_messages = 50);
 
+/// Segment sizes now, entries and exits per segment, and the moves between segments (a customer
+/// leaving one segment and entering another at the same moment), from the membership history.
+Result<nlohmann::json> segmentReport(Database& db);
+std::string formatSegmentReport(const nlohmann::json& report);
+
 /// Plain-text rendering of journeyReport for the CLI.
 std::string formatReport(const nlohmann::json& report);
 

@@ -238,6 +238,16 @@ TEST_CASE("win-back: 60 days after the last order the customer turns dormant, ge
   // Ordering again leaves the segment (and the history keeps both moves).
   j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 10}}}});
   CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
+  auto report = runCommand({JOURNEYD_BINARY, "report", "segments", "--json", "--config", j.d.configPath().string()},
+                           j.tmp.path());
+  REQUIRE(report.status == 0);
+  auto r = json::parse(report.out);
+  CHECK(r["changes"]["dormant"]["entered"] == 1);
+  CHECK(r["changes"]["dormant"]["exited"] == 1);
+  CHECK(r["sizes"].value("potential", 0) == 1);
+  bool moved = false;  // the order moved the customer from dormant straight to potential
+  for (const auto& m : r["moves"]) moved |= m["from"] == "dormant" && m["to"] == "potential";
+  CHECK(moved);
 }
 
 TEST_CASE("birthday: the greeting goes out at 09:00 on the birthday in the customer's own timezone") {
