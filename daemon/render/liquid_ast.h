@@ -45,9 +45,9 @@ struct FilterCache {
 
 /// What a filter sees: the value it transforms in place, its arguments, the render options.
 struct FilterContext {
-  Value& value;
-  std::span<const Value> args;
-  std::span<const std::pair<std::string, Value>> named;
+  LiquidValue& value;
+  std::span<const LiquidValue> args;
+  std::span<const std::pair<std::string, LiquidValue>> named;
   const RenderOptions& options;
   FilterCache& cache;
   std::string error;  ///< set with `return false` on failure
@@ -115,10 +115,10 @@ struct Condition {
   std::vector<bool> is_and;  ///< operator between terms[i] and terms[i+1]
 };
 
-struct Node;
-using Block = std::vector<Node>;
+struct LiquidNode;
+using Block = std::vector<LiquidNode>;
 
-// Node kinds, one per tag (raw and comment leave text or nothing behind).
+// LiquidNode kinds, one per tag (raw and comment leave text or nothing behind).
 /// Literal template text.
 struct TextNode {
   std::string_view text;
@@ -180,7 +180,7 @@ struct BreakNode {};
 struct ContinueNode {};
 
 /// A node of the tree: its offset in the source (for runtime errors) and its kind.
-struct Node {
+struct LiquidNode {
   std::uint32_t offset = 0;
   std::variant<TextNode, OutputNode, IfNode, CaseNode, ForNode, AssignNode, CaptureNode,
                CounterNode, CycleNode, BreakNode, ContinueNode>

@@ -6,7 +6,7 @@
 namespace journeyd {
 
 Expr ExprParser::primary() {
-  const Token& tok = peek();
+  const LiquidToken& tok = peek();
   Expr e;
   e.offset = tok.offset;
   switch (tok.kind) {
@@ -64,7 +64,7 @@ Expr ExprParser::primary() {
       // `["key with spaces"]` at the top level.
       next();
       e.kind = Expr::Kind::kVariable;
-      const Token& key = expect(TK::kString, "a quoted name");
+      const LiquidToken& key = expect(TK::kString, "a quoted name");
       e.head = std::string(key.text);
       expect(TK::kRBracket, "']'");
       path(e);
@@ -79,7 +79,7 @@ Expr ExprParser::primary() {
 void ExprParser::path(Expr& e) {
   for (;;) {
     if (accept(TK::kDot)) {
-      const Token& key = expect(TK::kIdent, "a name after '.'");
+      const LiquidToken& key = expect(TK::kIdent, "a name after '.'");
       e.path.push_back({PathStep::Kind::kKey, std::string(key.text), 0, nullptr});
     } else if (accept(TK::kLBracket)) {
       Expr inner = primary();
@@ -105,7 +105,7 @@ FilteredExpr ExprParser::filtered() {
   FilteredExpr f;
   f.base = primary();
   while (accept(TK::kPipe)) {
-    const Token& name = expect(TK::kIdent, "a filter name after '|'");
+    const LiquidToken& name = expect(TK::kIdent, "a filter name after '|'");
     FilterCall call;
     call.offset = name.offset;
     call.def = findFilter(name.text);
@@ -143,7 +143,7 @@ FilteredExpr ExprParser::filtered() {
 Comparison ExprParser::comparison() {
   Comparison c;
   c.left = primary();
-  const Token& tok = peek();
+  const LiquidToken& tok = peek();
   if (tok.kind == TK::kCompare) {
     static const std::pair<std::string_view, CompareOp> kOps[] = {
         {"==", CompareOp::kEq}, {"!=", CompareOp::kNe}, {"<>", CompareOp::kNe},

@@ -20,14 +20,14 @@ struct SyntaxError {
 /// Expression parser over one segment's tokens.
 class ExprParser {
  public:
-  using TK = Token::Kind;
-  explicit ExprParser(std::vector<Token> toks) : t_(std::move(toks)) {}
+  using TK = LiquidToken::Kind;
+  explicit ExprParser(std::vector<LiquidToken> toks) : t_(std::move(toks)) {}
 
-  [[nodiscard]] const Token& peek(std::size_t ahead = 0) const {
+  [[nodiscard]] const LiquidToken& peek(std::size_t ahead = 0) const {
     return t_[std::min(i_ + ahead, t_.size() - 1)];
   }
-  const Token& next() {
-    const Token& tok = t_[i_];
+  const LiquidToken& next() {
+    const LiquidToken& tok = t_[i_];
     if (i_ + 1 < t_.size()) ++i_;
     return tok;
   }
@@ -41,14 +41,14 @@ class ExprParser {
     next();
     return true;
   }
-  const Token& expect(TK k, const char* what) {
+  const LiquidToken& expect(TK k, const char* what) {
     if (peek().kind != k) fail(std::string("expected ") + what + describe(peek()));
     return next();
   }
   [[noreturn]] void fail(std::string msg) const {
     throw SyntaxError{peek().offset, std::move(msg)};
   }
-  static std::string describe(const Token& tok) {
+  static std::string describe(const LiquidToken& tok) {
     if (tok.kind == TK::kEnd) return " but the tag ended";
     return " but found '" + std::string(tok.text) + "'";
   }
@@ -64,7 +64,7 @@ class ExprParser {
   Condition condition();
 
  private:
-  std::vector<Token> t_;
+  std::vector<LiquidToken> t_;
   std::size_t i_ = 0;
 };
 

@@ -12,6 +12,6 @@ void addMathFilters(std::vector<FilterDef>& out);
 void addDateFilters(std::vector<FilterDef>& out);
 
 /// Sets the filter result.
-inline void setResult(FilterContext& ctx, Json value) { ctx.value = Value(std::move(value)); }
+inline void setResult(FilterContext& ctx, Json value) { ctx.value = LiquidValue(std::move(value)); }
 
 }  // namespace journeyd

@@ -71,7 +71,7 @@ bool findTag(std::string_view src, std::size_t pos, std::string_view a, std::str
 
 }  // namespace
 
-std::vector<Segment> splitTemplate(std::string_view src, std::vector<LexError>& errors) {
+std::vector<Segment> splitTemplate(std::string_view src, std::vector<LiquidLexError>& errors) {
   std::vector<Segment> segs;
   bool trim_next = false;
   std::size_t pos = 0;
@@ -172,10 +172,10 @@ std::vector<Segment> splitTemplate(std::string_view src, std::vector<LexError>& 
   return segs;
 }
 
-bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<Token>& out, LexError& error) {
+bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<LiquidToken>& out, LiquidLexError& error) {
   out.clear();
   std::size_t i = 0;
-  auto push = [&](Token::Kind k, std::size_t start, std::size_t len) {
+  auto push = [&](LiquidToken::Kind k, std::size_t start, std::size_t len) {
     out.push_back({k, m.substr(start, len), static_cast<std::uint32_t>(base + start)});
   };
   while (i < m.size()) {
@@ -194,7 +194,7 @@ bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<Token>& out, 
         ++j;
         while (j < m.size() && std::isdigit(static_cast<unsigned char>(m[j]))) ++j;
       }
-      push(is_float ? Token::Kind::kFloat : Token::Kind::kInt, i, j - i);
+      push(is_float ? LiquidToken::Kind::kFloat : LiquidToken::Kind::kInt, i, j - i);
       i = j;
       continue;
     }
@@ -204,7 +204,7 @@ bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<Token>& out, 
              (std::isalnum(static_cast<unsigned char>(m[j])) || m[j] == '_' || m[j] == '-'))
         ++j;
       if (j < m.size() && m[j] == '?') ++j;
-      push(Token::Kind::kIdent, i, j - i);
+      push(LiquidToken::Kind::kIdent, i, j - i);
       i = j;
       continue;
     }
@@ -214,54 +214,54 @@ bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<Token>& out, 
         error = {static_cast<std::uint32_t>(base + i), "unterminated string"};
         return false;
       }
-      push(Token::Kind::kString, i + 1, end - i - 1);
+      push(LiquidToken::Kind::kString, i + 1, end - i - 1);
       out.back().offset = static_cast<std::uint32_t>(base + i);
       i = end + 1;
       continue;
     }
     const std::string_view two = m.substr(i, 2);
     if (two == "==" || two == "!=" || two == "<>" || two == "<=" || two == ">=") {
-      push(Token::Kind::kCompare, i, 2);
+      push(LiquidToken::Kind::kCompare, i, 2);
       i += 2;
       continue;
     }
     if (two == "..") {
-      push(Token::Kind::kDotDot, i, 2);
+      push(LiquidToken::Kind::kDotDot, i, 2);
       i += 2;
       continue;
     }
-    Token::Kind k;
+    LiquidToken::Kind k;
     switch (c) {
       case '<':
       case '>':
-        k = Token::Kind::kCompare;
+        k = LiquidToken::Kind::kCompare;
         break;
       case '.':
-        k = Token::Kind::kDot;
+        k = LiquidToken::Kind::kDot;
         break;
       case '[':
-        k = Token::Kind::kLBracket;
+        k = LiquidToken::Kind::kLBracket;
         break;
       case ']':
-        k = Token::Kind::kRBracket;
+        k = LiquidToken::Kind::kRBracket;
         break;
       case '(':
-        k = Token::Kind::kLParen;
+        k = LiquidToken::Kind::kLParen;
         break;
       case ')':
-        k = Token::Kind::kRParen;
+        k = LiquidToken::Kind::kRParen;
         break;
       case '|':
-        k = Token::Kind::kPipe;
+        k = LiquidToken::Kind::kPipe;
         break;
       case ':':
-        k = Token::Kind::kColon;
+        k = LiquidToken::Kind::kColon;
         break;
       case ',':
-        k = Token::Kind::kComma;
+        k = LiquidToken::Kind::kComma;
         break;
       case '=':
-        k = Token::Kind::kAssign;
+        k = LiquidToken::Kind::kAssign;
         break;
       default:
         error = {static_cast<std::uint32_t>(base + i),
@@ -272,7 +272,7 @@ bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<Token>& out, 
     ++i;
   }
   out.push_back(
-      {Token::Kind::kEnd, m.substr(m.size()), static_cast<std::uint32_t>(base + m.size())});
+      {LiquidToken::Kind::kEnd, m.substr(m.size()), static_cast<std::uint32_t>(base + m.size())});
   return true;
 }
 

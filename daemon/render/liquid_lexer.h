@@ -21,16 +21,16 @@ struct Segment {
 };
 
 /// A problem found while cutting, at a byte offset of the template.
-struct LexError {
+struct LiquidLexError {
   std::uint32_t offset;
   std::string message;
 };
 
 /// Cuts `src` into segments; problems (unterminated tags, unclosed raw) go to `errors`.
-std::vector<Segment> splitTemplate(std::string_view src, std::vector<LexError>& errors);
+std::vector<Segment> splitTemplate(std::string_view src, std::vector<LiquidLexError>& errors);
 
 /// One token of tag or output markup.
-struct Token {
+struct LiquidToken {
   enum class Kind {
     kIdent,
     kString,
@@ -55,7 +55,7 @@ struct Token {
 
 /// Cuts markup into tokens; `base` is the markup's offset in the template. A final kEnd token is
 /// always appended. Returns false (with `error`) on a character it cannot read.
-bool lexMarkup(std::string_view markup, std::uint32_t base, std::vector<Token>& out,
-               LexError& error);
+bool lexMarkup(std::string_view markup, std::uint32_t base, std::vector<LiquidToken>& out,
+               LiquidLexError& error);
 
 }  // namespace journeyd

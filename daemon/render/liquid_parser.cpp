@@ -10,7 +10,7 @@
 namespace journeyd {
 namespace {
 
-using TK = Token::Kind;
+using TK = LiquidToken::Kind;
 
 /// Builds the node tree from the segments, reporting every syntax error it can find.
 class Parser {
@@ -19,7 +19,7 @@ class Parser {
       : ast_(ast), tmpl_(tmpl), diags_(diags) {}
 
   bool run() {
-    std::vector<LexError> lex_errors;
+    std::vector<LiquidLexError> lex_errors;
     segs_ = splitTemplate(ast_.source, lex_errors);
     for (const auto& e : lex_errors) error(e.offset, e.message);
     const std::size_t stop = parseBlock(ast_.root, {});
@@ -34,8 +34,8 @@ class Parser {
   }
 
   ExprParser exprFor(std::string_view markup, std::uint32_t offset) {
-    std::vector<Token> toks;
-    LexError err{};
+    std::vector<LiquidToken> toks;
+    LiquidLexError err{};
     if (!lexMarkup(markup, offset, toks, err)) throw SyntaxError{err.offset, err.message};
     return ExprParser(std::move(toks));
   }
@@ -285,7 +285,7 @@ class Parser {
     CaptureNode node;
     try {
       auto p = exprFor(s.tag_args, s.args_offset);
-      const Token& tok = p.peek();
+      const LiquidToken& tok = p.peek();
       if (tok.kind != TK::kIdent && tok.kind != TK::kString) p.fail("expected a variable name");
       node.name = std::string(p.next().text);
       p.expectEnd();

@@ -17,7 +17,7 @@ struct LoopState {
 /// A loop variable (innermost last).
 struct Scope {
   std::string_view name;
-  Value value;
+  LiquidValue value;
 };
 
 /// A variable set by assign or capture; shared so loops over it stay valid if it is reassigned.
@@ -40,7 +40,7 @@ class Renderer {
         escape_json_(options.escape_json) {}
 
   bool renderBlock(const Block& block) {
-    for (const Node& node : block) {
+    for (const LiquidNode& node : block) {
       if (!renderNode(node)) return false;
       if (interrupt_ != Interrupt::kNone) return true;
     }
@@ -58,7 +58,7 @@ class Renderer {
     return false;
   }
 
-  bool renderNode(const Node& node) {
+  bool renderNode(const LiquidNode& node) {
     switch (node.v.index()) {
       case 0:
         out_->append(std::get<TextNode>(node.v).text);
@@ -73,7 +73,7 @@ class Renderer {
         return renderFor(std::get<ForNode>(node.v), node.offset);
       case 5: {
         const auto& a = std::get<AssignNode>(node.v);
-        Value v;
+        LiquidValue v;
         if (!applyFilters(a.expr, v)) return false;
         setVariable(a.name, std::make_shared<const Json>(std::move(v).take()), false);
         return true;
@@ -105,7 +105,7 @@ class Renderer {
         auto it = std::find_if(cycles_.begin(), cycles_.end(),
                                [&](const auto& p) { return p.first == c.group; });
         if (it == cycles_.end()) it = cycles_.insert(cycles_.end(), {c.group, 0});
-        Value v = eval(c.values[it->second % c.values.size()]);
+        LiquidValue v = eval(c.values[it->second % c.values.size()]);
         ++it->second;
         writeEscaped(v.get(), false, false);
         return true;
@@ -151,7 +151,7 @@ class Renderer {
   }
 
   bool renderOutput(const FilteredExpr& expr) {
-    Value v;
+    LiquidValue v;
     if (!applyFilters(expr, v)) return false;
     bool html_safe = false, json_safe = false;
     if (!expr.filters.empty()) {
@@ -173,25 +173,25 @@ class Renderer {
                        [&](const Scope& s) { return s.name == name; });
   }
 
-  bool applyFilters(const FilteredExpr& expr, Value& v) {
+  bool applyFilters(const FilteredExpr& expr, LiquidValue& v) {
     v = eval(expr.base);
     for (const FilterCall& call : expr.filters) {
-      std::array<Value, kMaxFilterArgs> args;
+      std::array<LiquidValue, kMaxFilterArgs> args;
       const std::size_t n = call.args.size();
       for (std::size_t i = 0; i < n; ++i) args[i] = eval(call.args[i]);
-      std::vector<std::pair<std::string, Value>> named;
+      std::vector<std::pair<std::string, LiquidValue>> named;
       for (const auto& [k, e] : call.named) named.emplace_back(k, eval(e));
-      FilterContext ctx{v, std::span<const Value>(args.data(), n), named, options_, cache_, {}};
+      FilterContext ctx{v, std::span<const LiquidValue>(args.data(), n), named, options_, cache_, {}};
       if (!call.def->fn(ctx))
         return fail(call.offset, std::string(call.def->name) + ": " + ctx.error);
     }
     return true;
   }
 
-  Value eval(const Expr& e) {
+  LiquidValue eval(const Expr& e) {
     switch (e.kind) {
       case Expr::Kind::kLiteral:
-        return Value::borrow(e.literal);
+        return LiquidValue::borrow(e.literal);
       case Expr::Kind::kVariable:
         return lookup(e);
       case Expr::Kind::kRange: {
@@ -200,34 +200,34 @@ class Renderer {
         Json arr = Json::array();
         // Only for ranges used as values (`(1..5) | join`); loops iterate ranges lazily.
         for (auto i = from; i <= to && i - from < 100000; ++i) arr.push_back(i);
-        return Value(std::move(arr));
+        return LiquidValue(std::move(arr));
       }
       default:
-        return Value();
+        return LiquidValue();
     }
   }
 
-  Value lookupHead(const Expr& e, std::size_t& first_step) {
+  LiquidValue lookupHead(const Expr& e, std::size_t& first_step) {
     first_step = 0;
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
       if (it->name == e.head) return it->value.child(it->value.get());
     }
     if (e.head_is_forloop && !loops_.empty()) return forloopValue(e, first_step);
     for (auto it = assigns_.rbegin(); it != assigns_.rend(); ++it) {
-      if (it->name == e.head) return Value::borrow(*it->value, it->value);
+      if (it->name == e.head) return LiquidValue::borrow(*it->value, it->value);
     }
-    if (const Json* found = findMember(vars_, e.head)) return Value::borrow(*found);
-    return Value();
+    if (const Json* found = findMember(vars_, e.head)) return LiquidValue::borrow(*found);
+    return LiquidValue();
   }
 
-  Value forloopValue(const Expr& e, std::size_t& first_step) {
+  LiquidValue forloopValue(const Expr& e, std::size_t& first_step) {
     std::size_t depth = loops_.size() - 1;
     std::size_t i = 0;
     while (i < e.path.size() && e.path[i].kind == PathStep::Kind::kKey &&
            e.path[i].key == "parentloop") {
       if (depth == 0) {
         first_step = e.path.size();
-        return Value();
+        return LiquidValue();
       }
       --depth;
       ++i;
@@ -245,31 +245,31 @@ class Renderer {
     };
     if (i < e.path.size() && e.path[i].kind == PathStep::Kind::kKey) {
       first_step = i + 1;
-      return Value(field(e.path[i].key));
+      return LiquidValue(field(e.path[i].key));
     }
     first_step = i;
     Json obj = Json::object();
     for (const char* k : {"index", "index0", "rindex", "rindex0", "first", "last", "length"})
       obj[k] = field(k);
-    return Value(std::move(obj));
+    return LiquidValue(std::move(obj));
   }
 
-  Value lookup(const Expr& e) {
+  LiquidValue lookup(const Expr& e) {
     std::size_t step_index = 0;
-    Value cur = lookupHead(e, step_index);
+    LiquidValue cur = lookupHead(e, step_index);
     for (; step_index < e.path.size(); ++step_index) {
       const PathStep& step = e.path[step_index];
       const Json& j = cur.get();
-      if (j.is_null()) return Value();
+      if (j.is_null()) return LiquidValue();
       if (step.kind == PathStep::Kind::kDynamic) {
-        Value key = eval(*step.dynamic);
+        LiquidValue key = eval(*step.dynamic);
         const Json& k = key.get();
         if (k.is_string())
           cur = memberOf(cur, k.get_ref<const std::string&>());
         else if (k.is_number_integer())
           cur = elementOf(cur, k.get<std::int64_t>());
         else
-          return Value();
+          return LiquidValue();
       } else if (step.kind == PathStep::Kind::kIndex) {
         cur = elementOf(cur, step.index);
       } else {
@@ -292,13 +292,13 @@ class Renderer {
       special = &c.left, other = &c.right;
     }
     if (special != nullptr && (c.op == CompareOp::kEq || c.op == CompareOp::kNe)) {
-      const Value v = eval(*other);
+      const LiquidValue v = eval(*other);
       const bool is =
           special->kind == Expr::Kind::kEmpty ? isEmptyValue(v.get()) : isBlankValue(v.get());
       return c.op == CompareOp::kEq ? is : !is;
     }
-    const Value lv = eval(c.left);
-    const Value rv = eval(c.right);
+    const LiquidValue lv = eval(c.left);
+    const LiquidValue rv = eval(c.right);
     const Json& l = lv.get();
     const Json& r = rv.get();
     switch (c.op) {
@@ -345,7 +345,7 @@ class Renderer {
   }
 
   bool renderCase(const CaseNode& node) {
-    const Value subject = eval(node.subject);
+    const LiquidValue subject = eval(node.subject);
     bool matched = false;
     for (const auto& w : node.whens) {
       // Like Shopify, every matching `when` renders, not only the first.
@@ -370,7 +370,7 @@ class Renderer {
       const auto range_to = toInteger(eval(*node.collection.range_to).get()).value_or(0);
       range_n = std::max<std::int64_t>(0, range_to - range_from + 1);
     }
-    const Value coll = is_range ? Value() : eval(node.collection);
+    const LiquidValue coll = is_range ? LiquidValue() : eval(node.collection);
     const Json& j = coll.get();
     Json pairs;  // a hash iterates as [key, value] pairs
     const Json* items = nullptr;
@@ -404,17 +404,17 @@ class Renderer {
       return fail(offset,
                   "more than " + std::to_string(options_.max_iterations) + " loop iterations");
     }
-    scopes_.push_back({node.var, Value()});
+    scopes_.push_back({node.var, LiquidValue()});
     loops_.push_back({0, count});
     const std::size_t scope_index = scopes_.size() - 1;
     bool ok = true;
     for (std::int64_t k = 0; k < count; ++k) {
       const std::int64_t idx = node.reversed ? to - 1 - k : from + k;
       if (is_range) {
-        scopes_[scope_index].value = Value(Json(range_from + idx));
+        scopes_[scope_index].value = LiquidValue(Json(range_from + idx));
       } else {
         const Json& item = (*items)[static_cast<std::size_t>(idx)];
-        scopes_[scope_index].value = items == &j ? coll.child(item) : Value(item);
+        scopes_[scope_index].value = items == &j ? coll.child(item) : LiquidValue(item);
       }
       loops_.back().index0 = k;
       if (!renderBlock(node.body)) {

@@ -260,31 +260,31 @@ const Json* findMember(const Json& obj, const std::string& key) {
   return nullptr;
 }
 
-Value elementOf(const Value& cur, std::int64_t index) {
+LiquidValue elementOf(const LiquidValue& cur, std::int64_t index) {
   const Json& j = cur.get();
-  if (!j.is_array()) return Value();
+  if (!j.is_array()) return LiquidValue();
   const auto n = static_cast<std::int64_t>(j.size());
   if (index < 0) index += n;
-  if (index < 0 || index >= n) return Value();
+  if (index < 0 || index >= n) return LiquidValue();
   return cur.child(j[static_cast<std::size_t>(index)]);
 }
 
-Value memberOf(const Value& cur, const std::string& key) {
+LiquidValue memberOf(const LiquidValue& cur, const std::string& key) {
   const Json& j = cur.get();
   if (j.is_object()) {
     if (const Json* found = findMember(j, key)) return cur.child(*found);
-    if (key == "size") return Value(Json(j.size()));
-    return Value();
+    if (key == "size") return LiquidValue(Json(j.size()));
+    return LiquidValue();
   }
   if (j.is_array()) {
-    if (key == "size") return Value(Json(j.size()));
-    if (key == "first") return j.empty() ? Value() : cur.child(j.front());
-    if (key == "last") return j.empty() ? Value() : cur.child(j.back());
-    return Value();
+    if (key == "size") return LiquidValue(Json(j.size()));
+    if (key == "first") return j.empty() ? LiquidValue() : cur.child(j.front());
+    if (key == "last") return j.empty() ? LiquidValue() : cur.child(j.back());
+    return LiquidValue();
   }
   if (j.is_string() && key == "size")
-    return Value(Json(utf8Length(j.get_ref<const std::string&>())));
-  return Value();
+    return LiquidValue(Json(utf8Length(j.get_ref<const std::string&>())));
+  return LiquidValue();
 }
 
 }  // namespace journeyd

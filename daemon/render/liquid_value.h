@@ -14,13 +14,13 @@ namespace journeyd {
 using Json = nlohmann::json;
 
 /// One Liquid value; cheap to move, borrowed data stays valid for the whole render.
-class Value {
+class LiquidValue {
  public:
-  Value() = default;
-  explicit Value(Json owned) : owned_(std::move(owned)) {}
+  LiquidValue() = default;
+  explicit LiquidValue(Json owned) : owned_(std::move(owned)) {}
   /// Borrows `j`; `keep` (optional) keeps shared storage (assigned variables) alive.
-  static Value borrow(const Json& j, std::shared_ptr<const Json> keep = nullptr) {
-    Value v;
+  static LiquidValue borrow(const Json& j, std::shared_ptr<const Json> keep = nullptr) {
+    LiquidValue v;
     v.ref_ = &j;
     v.keep_ = std::move(keep);
     return v;
@@ -30,9 +30,9 @@ class Value {
     return owned_ ? *owned_ : nullJson();
   }
   /// A sub-value (object member / array element) with the same lifetime guarantees.
-  [[nodiscard]] Value child(const Json& sub) const {
+  [[nodiscard]] LiquidValue child(const Json& sub) const {
     if (ref_ != nullptr) return borrow(sub, keep_);
-    return Value(sub);  // owned parent: copy the part (rare: lookups on filter results)
+    return LiquidValue(sub);  // owned parent: copy the part (rare: lookups on filter results)
   }
   /// The value as an owned JSON (copies borrowed data).
   [[nodiscard]] Json take() && {
@@ -48,7 +48,7 @@ class Value {
   }
   const Json* ref_ = nullptr;
   std::shared_ptr<const Json> keep_;
-  // optional: an empty Value (most of them) costs nothing to build, move or destroy.
+  // optional: an empty LiquidValue (most of them) costs nothing to build, move or destroy.
   std::optional<Json> owned_;
 };
 
@@ -56,9 +56,9 @@ class Value {
 [[nodiscard]] const Json* findMember(const Json& obj, const std::string& key);
 /// `value.key` as Liquid reads it: object members, then the virtual `size` of objects, arrays and
 /// strings and `first` / `last` of arrays; nil otherwise.
-[[nodiscard]] Value memberOf(const Value& cur, const std::string& key);
+[[nodiscard]] LiquidValue memberOf(const LiquidValue& cur, const std::string& key);
 /// `value[index]` of an array, negative indexes counting from the end; nil when out of range.
-[[nodiscard]] Value elementOf(const Value& cur, std::int64_t index);
+[[nodiscard]] LiquidValue elementOf(const LiquidValue& cur, std::int64_t index);
 
 /// Liquid truthiness: only nil and false are falsy.
 [[nodiscard]] inline bool isTruthy(const Json& j) {
