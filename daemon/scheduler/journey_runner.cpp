@@ -47,6 +47,25 @@ void bindOptional(SQLite::Statement& q, int index, const std::optional<TimeMs>& 
 
 }  // namespace
 
+std::vector<std::int64_t> JourneyRunner::readIds(SQLite::Statement& q) {
+  std::vector<std::int64_t> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
+  q.reset();
+  return ids;
+}
+
+Result<void> JourneyRunner::forEachCustomer(Database& db, const std::vector<std::int64_t>& ids, TimeMs now,
+                                            const std::function<Result<void>(StoreCustomerView&)>& fn) {
+  auto cat = catalog();
+  for (auto id : ids) {
+    auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
+    if (!customer) continue;  // erased meanwhile
+    StoreCustomerView view(db, id, std::move(*customer), now);
+    if (auto r = fn(view); !r) return r;
+  }
+  return ok();
+}
+
 void JourneyRunner::setCatalog(CatalogPtr catalog) {
   std::lock_guard lock(mutex_);
   catalog_ = std::move(catalog);
@@ -591,15 +610,12 @@ Result<std::int64_t> JourneyRunner::planScheduledEntries(Database& db, TimeMs no
   auto& q = db.prepare("SELECT id FROM customers WHERE id > ? ORDER BY id LIMIT ?");
   q.bind(1, after_id);
   q.bind(2, limit);
-  std::vector<std::int64_t> ids;
-  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
-  q.reset();
-  for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
-    if (!customer) continue;
-    StoreCustomerView view(db, id, std::move(*customer), now);
+  const auto ids = readIds(q);
+  auto r = forEachCustomer(db, ids, now, [&](StoreCustomerView& view) -> Result<void> {
     planDateEntries(db, view, now);
-  }
+    return ok();
+  });
+  if (!r) return fail(r.error());
   return ids.size() < static_cast<size_t>(limit) ? 0 : ids.back();
 }
 
@@ -687,19 +703,12 @@ Result<int> JourneyRunner::runScheduledEntries(Database& db, TimeMs now, int lim
 }
 
 Result<int> JourneyRunner::recheckSegmentsDue(Database& db, TimeMs now, int limit) {
-  auto cat = catalog();
   auto& q = db.prepare("SELECT id FROM customers WHERE segments_recheck_at <= ? ORDER BY segments_recheck_at LIMIT ?");
   q.bind(1, now);
   q.bind(2, limit);
-  std::vector<std::int64_t> ids;
-  while (q.executeStep()) ids.push_back(q.getColumn(0).getInt64());
-  q.reset();
-  for (auto id : ids) {
-    auto customer = loadCustomerJson(db, id, models().get(), now, scores(cat));
-    if (!customer) continue;
-    StoreCustomerView view(db, id, std::move(*customer), now);
-    if (auto r = evaluateSegments(db, view, now); !r) return fail(r.error());
-  }
+  const auto ids = readIds(q);
+  auto r = forEachCustomer(db, ids, now, [&](StoreCustomerView& view) { return evaluateSegments(db, view, now); });
+  if (!r) return fail(r.error());
   return static_cast<int>(ids.size());
 }
 

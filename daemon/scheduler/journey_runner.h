@@ -3,6 +3,7 @@
 /// thread's connection and transaction), so a customer's state change, their enrollment's new
 /// state and the messages it causes commit together.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,6 +84,10 @@ class JourneyRunner {
                  StoreCustomerView& view, const Enrollment& enrollment, TimeMs now);
   void updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now);
   static const std::vector<ScoreDefinition>* scores(const CatalogPtr& cat);
+  static std::vector<std::int64_t> readIds(SQLite::Statement& q);
+  /// Loads each customer's view (skipping erased ones) and runs `fn` on it.
+  Result<void> forEachCustomer(Database& db, const std::vector<std::int64_t>& ids, TimeMs now,
+                               const std::function<Result<void>(StoreCustomerView&)>& fn);
   JourneyPtr versionFor(Database& db, const std::string& journey_id, const std::string& version);
   bool paused(Database& db, const std::string& journey_id);
 
