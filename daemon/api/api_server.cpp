@@ -11,6 +11,7 @@
 #include "daemon/store/reader_pool.h"
 #include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/delivery/unsubscribe.h"
 #include "daemon/scheduler/customer_view.h"
 #include "daemon/scheduler/journey_runner.h"
 #include "daemon/scheduler/report.h"
@@ -239,6 +240,7 @@ struct ApiServer::Impl {
       sendJson(res, 200, *profile);
     });
     journeyRoutes();
+    unsubscribeRoutes();
     server.Delete(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, true)) return;
       const std::string spec = req.matches[1].str();
@@ -251,6 +253,94 @@ struct ApiServer::Impl {
       if (!result) return sendError(res, result.error());
       spdlog::info("msg=\"customer erased\" customer_id={}", erased);
       sendJson(res, 200, json{{"erased", true}, {"id", erased}});
+    });
+  }
+
+  /// A small page for people, not machines (the only unauthenticated pages besides health).
+  static void sendPage(httplib::Response& res, int status, const std::string& title, const std::string& text,
+                       const std::string& form_action = {}) {
+    auto esc = [](const std::string& in) {
+      std::string out;
+      for (char c : in) {
+        switch (c) {
+          case '<': out += "&lt;"; break;
+          case '>': out += "&gt;"; break;
+          case '&': out += "&amp;"; break;
+          case '"': out += "&quot;"; break;
+          default: out += c;
+        }
+      }
+      return out;
+    };
+    std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                       "content=\"width=device-width\"><title>" + esc(title) + "</title></head><body style=\""
+                       "font-family:sans-serif;max-width:32em;margin:3em auto\"><h1>" + esc(title) + "</h1><p>" +
+                       esc(text) + "</p>";
+    if (!form_action.empty()) {
+      html += "<form method=\"post\" action=\"" + esc(form_action) +
+              "\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
+              "<button type=\"submit\">Unsubscribe · 退订</button></form>";
+    }
+    html += "</body></html>";
+    res.status = status;
+    res.set_content(html, "text/html; charset=utf-8");
+  }
+
+  void unsubscribeRoutes() {
+    server.Get(R"(/u/([A-Za-z0-9_.\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!deps.unsubscribe) return sendPage(res, 404, "Not found", "Unsubscribe links are not enabled.");
+      auto claim = deps.unsubscribe->verify(req.matches[1].str(), deps.clock->now());
+      if (!claim) return sendPage(res, 400, "Link not valid", claim.error().message);
+      sendPage(res, 200, "Unsubscribe", "Stop receiving marketing messages from us? 不再接收我们的营销消息？",
+               "/u/" + req.matches[1].str());
+    });
+    // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" here without a page.
+    server.Post(R"(/u/([A-Za-z0-9_.\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!deps.unsubscribe) return sendPage(res, 404, "Not found", "Unsubscribe links are not enabled.");
+      const TimeMs now = deps.clock->now();
+      auto claim = deps.unsubscribe->verify(req.matches[1].str(), now);
+      if (!claim) {
+        spdlog::warn("msg=\"unsubscribe refused\" reason=\"{}\"", claim.error().message);
+        return sendPage(res, 400, "Link not valid", claim.error().message);
+      }
+      auto* runner = deps.runner;
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        InboundMessage m;
+        m.type = MessageType::kIdentify;
+        m.traits = json{{"unsubscribed", true}};
+        m.received_at = m.timestamp = now;
+        m.message_id = "unsubscribe-" + std::to_string(claim->customer_id) + "-" + std::to_string(now);
+        AppliedMessage applied;
+        applied.customer_id = claim->customer_id;
+        auto& before = db.prepare("SELECT traits FROM customers WHERE id = ?");
+        before.bind(1, claim->customer_id);
+        if (!before.executeStep()) return fail(Error::notFound("no such customer"));
+        applied.previous_traits = json::parse(before.getColumn(0).getString(), nullptr, false);
+        before.reset();
+        auto& up = db.prepare("UPDATE customers SET traits = json_patch(traits, ?), updated_at = ? WHERE id = ?");
+        up.bind(1, m.traits.dump());
+        up.bind(2, now);
+        up.bind(3, claim->customer_id);
+        up.exec();
+        auto& ev = db.prepare(
+            "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, properties) "
+            "VALUES (?, ?, 'track', 'Unsubscribed', ?, ?, ?)");
+        ev.bind(1, claim->customer_id);
+        ev.bind(2, m.message_id);
+        ev.bind(3, now);
+        ev.bind(4, now);
+        ev.bind(5, json{{"channel", claim->channel}, {"via", "link"}}.dump());
+        ev.exec();
+        // Journeys see the change at once: exit_when on unsubscribed ends enrollments mid-wait.
+        return runner ? runner->onMessage(db, applied, m) : ok();
+      });
+      if (!result) {
+        if (result.error().code == ErrorCode::kNotFound) return sendPage(res, 404, "Not found", "We do not know you any more.");
+        return sendPage(res, 503, "Try again", "We could not save your choice; please try again.");
+      }
+      spdlog::info("msg=unsubscribed customer_id={} channel={}", claim->customer_id, claim->channel);
+      if (deps.on_change) deps.on_change();
+      sendPage(res, 200, "Unsubscribed", "You will not receive marketing messages from us any more. 您已成功退订。");
     });
   }
 

@@ -17,6 +17,7 @@ class ReaderPool;
 class CustomerWriter;
 class JourneyRunner;
 class ManualClock;
+class UnsubscribeSigner;
 struct IngestMetrics;
 
 struct ApiDeps {
@@ -30,6 +31,7 @@ struct ApiDeps {
   std::function<void()> on_change;        ///< after a commit that may have queued work
   ManualClock* virtual_clock = nullptr;   ///< set only with `serve --virtual-clock` (tests, demos)
   std::function<std::string()> extra_metrics;  ///< more Prometheus text from other parts
+  const UnsubscribeSigner* unsubscribe = nullptr;  ///< verifies the links of GET/POST /u/{token}
 };
 
 class ApiServer {

@@ -21,6 +21,7 @@
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/delivery/dispatcher.h"
+#include "daemon/delivery/unsubscribe.h"
 #include "daemon/scheduler/journey_runner.h"
 #include "daemon/scheduler/scheduler.h"
 #include "daemon/store/writer.h"
@@ -156,6 +157,33 @@ int runServe(const ServeOptions& options) {
   Dispatcher dispatcher(writer, config->databasePath(), *channels, clock, {});
 
   JourneyRunner runner;
+  // Unsubscribe links: the configured secret, or one generated on the first start and kept.
+  std::string unsubscribe_secret = config->unsubscribe.secret;
+  if (unsubscribe_secret.empty()) {
+    auto r = writer.run([&](Database& d) -> Result<void> {
+      auto& q = d.prepare("SELECT value FROM settings WHERE name = 'unsubscribe_secret'");
+      if (q.executeStep()) {
+        unsubscribe_secret = q.getColumn(0).getString();
+      } else {
+        unsubscribe_secret = UnsubscribeSigner::randomSecret();
+        auto& ins = d.prepare("INSERT INTO settings (name, value) VALUES ('unsubscribe_secret', ?)");
+        ins.bind(1, unsubscribe_secret);
+        ins.exec();
+      }
+      q.reset();
+      return ok();
+    });
+    if (!r) {
+      spdlog::critical("msg=\"cannot read the unsubscribe secret\" error=\"{}\"", r.error().message);
+      return 1;
+    }
+  }
+  auto unsubscribe = std::make_shared<const UnsubscribeSigner>(
+      unsubscribe_secret,
+      config->unsubscribe.base_url.empty() ? "http://" + config->http.host + ":" + std::to_string(config->http.port)
+                                           : config->unsubscribe.base_url,
+      config->unsubscribe.link_ttl_ms);
+  runner.setUnsubscribe(unsubscribe);
   LoadedCatalog loaded;
   runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
   loadModels(writer, runner);
@@ -218,6 +246,7 @@ int runServe(const ServeOptions& options) {
     return out;
   };
   deps.virtual_clock = virtual_clock.get();
+  deps.unsubscribe = unsubscribe.get();
   ApiServer api(deps, config);
   auto port = api.bind();
   if (!port) {

@@ -7,6 +7,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "daemon/core/time.h"
+
 namespace journeyd {
 
 namespace fs = std::filesystem;
@@ -142,8 +144,8 @@ void readKeyFile(const std::string& path, std::vector<std::string>& out, Reader&
 void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
   Reader r(file, diags);
   if (!r.expectMap(root, "the config file")) return;
-  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "journeys", "templates", "segments",
-                     "channels"},
+  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "journeys", "templates",
+                     "segments", "channels"},
               "");
   const std::string base = fs::path(file).parent_path().string();
 
@@ -199,6 +201,28 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     r.checkKeys(log, {"level", "file"}, "log");
     r.oneOf(log, "level", cfg.log.level, {"trace", "debug", "info", "warn", "error"});
     r.str(log, "file", cfg.log.file);
+  }
+
+  if (auto u = root["unsubscribe"]; u && r.expectMap(u, "unsubscribe")) {
+    r.checkKeys(u, {"base_url", "secret", "secret_file", "link_ttl"}, "unsubscribe");
+    r.str(u, "base_url", cfg.unsubscribe.base_url);
+    r.str(u, "secret", cfg.unsubscribe.secret);
+    if (auto f = u["secret_file"]) {
+      std::vector<std::string> lines;
+      readKeyFile(resolvePath(base, f.Scalar()), lines, r, f);
+      if (!lines.empty()) cfg.unsubscribe.secret = lines.front();
+    }
+    if (auto ttl = u["link_ttl"]) {
+      auto d = ttl.IsScalar() ? parseDuration(ttl.Scalar()) : std::nullopt;
+      if (!d || *d <= 0) {
+        r.error(ttl, "link_ttl must be a duration like 90d");
+      } else {
+        cfg.unsubscribe.link_ttl_ms = *d;
+      }
+    }
+    if (!cfg.unsubscribe.secret.empty() && cfg.unsubscribe.secret.size() < 16) {
+      r.error(u["secret"] ? u["secret"] : u, "the unsubscribe secret must be at least 16 characters");
+    }
   }
 
   r.str(root, "journeys", cfg.journeys_dir);

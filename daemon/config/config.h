@@ -48,6 +48,13 @@ struct LogSettings {
   std::string file;            ///< empty = stderr (the journal under systemd); reopened on SIGHUP
 };
 
+/// Unsubscribe links (RFC 8058 one-click) in marketing messages.
+struct UnsubscribeSettings {
+  std::string base_url;  ///< where customers reach this daemon; empty: http://LISTEN-ADDRESS
+  std::string secret;    ///< HMAC key for the links; empty: one generated on first start, kept in the store
+  std::int64_t link_ttl_ms = 180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
+};
+
 struct Config {
   std::string file;  ///< where it was read from
   HttpSettings http;
@@ -55,6 +62,7 @@ struct Config {
   StoreSettings store;
   OrderSettings orders;
   LogSettings log;
+  UnsubscribeSettings unsubscribe;
   std::string journeys_dir = "journeys";
   std::string templates_dir = "templates";
   std::string segments_dir;  ///< empty = segments live beside the journeys

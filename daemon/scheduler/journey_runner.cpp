@@ -394,7 +394,10 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
     if (channel->second != Channel::kWebhook) {
       const char* field = channel->second == Channel::kEmail ? "email" : "phone";
       if (customer.contains(field) && customer[field].is_string()) recipient = customer[field].get<std::string>();
-      if (recipient.empty()) {
+      if (customer.value("unsubscribed", false) == true) {
+        status = "skipped";
+        reason = "unsubscribed";
+      } else if (recipient.empty()) {
         status = "skipped";
         reason = std::string("missing address: the customer has no ") + field;
       }
@@ -408,6 +411,12 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
                       {"data", std::move(data)}};
       RenderOptions options;
       options.now = now;
+      std::string unsubscribe_url;
+      if (unsubscribe_ && channel->second != Channel::kWebhook) {
+        unsubscribe_url = unsubscribe_->url(view.customerId(), channelName(channel->second), now);
+        context["unsubscribe_url"] = unsubscribe_url;
+        options.unsubscribe_url = unsubscribe_url;
+      }
       options.timezone = customer.value("timezone", "UTC");
       std::string locale = customer.contains("locale") && customer["locale"].is_string()
                                ? customer["locale"].get<std::string>() : std::string();
@@ -419,6 +428,7 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
         rendered = {{"locale", r->locale}, {"subject", r->subject}, {"html", r->html},
                     {"text", r->text}, {"body", r->body}};
         if (r->sms) rendered["sms"] = {{"encoding", r->sms->encoding}, {"segments", r->sms->segments}};
+        if (!unsubscribe_url.empty()) rendered["unsubscribe_url"] = unsubscribe_url;
       }
     }
   }

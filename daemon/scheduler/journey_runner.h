@@ -11,6 +11,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/engine/entry.h"
+#include "daemon/delivery/unsubscribe.h"
 #include "daemon/engine/step_machine.h"
 #include "daemon/intelligence/customer_values.h"
 #include "daemon/scheduler/catalog.h"
@@ -32,6 +33,9 @@ class JourneyRunner {
 
   void setCatalog(CatalogPtr catalog);
   [[nodiscard]] CatalogPtr catalog() const;
+
+  /// Signs the unsubscribe link every email and SMS carries (null: no links).
+  void setUnsubscribe(std::shared_ptr<const UnsubscribeSigner> signer) { unsubscribe_ = std::move(signer); }
 
   /// The fitted customer-value models applied to every customer the journeys look at.
   void setModels(std::shared_ptr<const StoredModels> models);
@@ -94,6 +98,7 @@ class JourneyRunner {
   mutable std::mutex mutex_;
   CatalogPtr catalog_;
   std::shared_ptr<const StoredModels> models_;
+  std::shared_ptr<const UnsubscribeSigner> unsubscribe_;  // set before serving, read-only after
   std::map<std::pair<std::string, std::string>, JourneyPtr> old_versions_;  // writer thread only
   RunnerMetrics metrics_;
 };

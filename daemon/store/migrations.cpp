@@ -173,6 +173,13 @@ const std::vector<SchemaMigration>& schemaMigrations() {
           WHERE e.customer_id = customers.id AND e.type = 'track' AND e.name = 'Order Completed')
         WHERE orders_count > 0;
       )sql"},
+      {6, R"sql(
+        -- Values the daemon generates once and keeps (e.g. the unsubscribe link secret).
+        CREATE TABLE settings (
+          name TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        );
+      )sql"},
   };
   return migrations;
 }

@@ -446,3 +446,63 @@ TEST_CASE("SIGHUP reloads journeys: customers in flight move to the same step of
   REQUIRE(d.post("/v1/track", R"({"userId": "r2", "event": "Hi"})")->status == 200);
   CHECK(d.customer("r2").value()["enrollments"].size() == 1);
 }
+
+TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering is refused; using it stops marketing") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "un-1"}, {"traits", {{"email", "un1@example.com"}}}});
+  j.send("/v1/track", {{"userId", "un-1"}, {"event", "Signed Up"}});
+  // The dispatcher writes the welcome email (log channel) with its List-Unsubscribe headers.
+  const fs::path outbox = j.tmp.path() / "outbox" / "email.ndjson";
+  json email;
+  for (int i = 0; i < 500 && email.is_null(); ++i) {
+    std::istringstream lines(readAll(outbox));
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto m = json::parse(line, nullptr, false);
+      if (m.is_object() && m.value("to", "") == "un1@example.com") email = m;
+    }
+    if (email.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(email.is_object());
+  const std::string html = email["html"];
+  auto at = html.find("/u/");
+  REQUIRE(at != std::string::npos);
+  const std::string token = html.substr(at + 3, html.find('"', at) - at - 3);
+  CAPTURE(email["headers"].dump());
+  CHECK(email["headers"].value("List-Unsubscribe", "").find(token) != std::string::npos);
+
+  auto c = j.d.client();
+  auto page = c.Get("/u/" + token);
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->body.find("<form method=\"post\"") != std::string::npos);
+
+  std::string forged = token;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  auto refused = c.Post("/u/" + forged, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(refused);
+  CHECK(refused->status == 400);
+  CHECK(j.d.customer("un-1").value()["traits"].value("unsubscribed", false) == false);
+
+  auto done = c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(done);
+  CHECK(done->status == 200);
+  auto again = c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(again);
+  CHECK(again->status == 200);  // replaying the link changes nothing and says so kindly
+  auto profile = j.d.customer("un-1").value();
+  CHECK(profile["traits"]["unsubscribed"] == true);
+  auto e = j.enrollment("un-1", "newcomer-guide");
+  CHECK(e["status"] == "exited");
+  CHECK(e["exit_reason"] == "exit_when");
+  j.advance("3d");
+  CHECK(j.messages("un-1", 1).size() == 1);  // nothing after the welcome
+
+  // A journey without exit_when still cannot email them: the message is recorded as skipped.
+  j.send("/v1/track", {{"userId", "un-1"}, {"event", "Order Completed"},
+                       {"properties", {{"order_id", "o-77"}, {"referrer_id", "r"}, {"first_order", true}}}});
+  auto messages = j.messages("un-1", 3);
+  bool skipped = false;
+  for (const auto& m : messages) skipped |= m["channel"] == "email" && m["status"] == "skipped" && m["reason"] == "unsubscribed";
+  CHECK(skipped);
+}
