@@ -184,6 +184,7 @@ int runServe(const ServeOptions& options) {
                                            : config->unsubscribe.base_url,
       config->unsubscribe.link_ttl_ms);
   runner.setUnsubscribe(unsubscribe);
+  runner.setPolicy(config->policy);
   LoadedCatalog loaded;
   runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
   loadModels(writer, runner);

@@ -1,5 +1,6 @@
 #include "daemon/config/config.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -144,7 +145,7 @@ void readKeyFile(const std::string& path, std::vector<std::string>& out, Reader&
 void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
   Reader r(file, diags);
   if (!r.expectMap(root, "the config file")) return;
-  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "journeys", "templates",
+  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "policy", "journeys", "templates",
                      "segments", "channels"},
               "");
   const std::string base = fs::path(file).parent_path().string();
@@ -222,6 +223,35 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     }
     if (!cfg.unsubscribe.secret.empty() && cfg.unsubscribe.secret.size() < 16) {
       r.error(u["secret"] ? u["secret"] : u, "the unsubscribe secret must be at least 16 characters");
+    }
+  }
+
+  if (auto p = root["policy"]; p && r.expectMap(p, "policy")) {
+    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent"}, "policy");
+    r.str(p, "timezone", cfg.policy.timezone);
+    if (auto q = p["quiet_hours"]; q && r.expectMap(q, "quiet_hours")) {
+      r.checkKeys(q, {"start", "end"}, "quiet_hours");
+      auto minute = [&](const char* key) {
+        auto v = q[key];
+        int h = -1, m = -1;
+        char extra;
+        if (!v || !v.IsScalar() || std::sscanf(v.Scalar().c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 ||
+            h > 23 || m < 0 || m > 59) {
+          r.error(v ? v : q, std::string("quiet_hours.") + key + " must be a time of day like \"21:00\"");
+          return -1;
+        }
+        return h * 60 + m;
+      };
+      cfg.policy.quiet_start_minute = minute("start");
+      cfg.policy.quiet_end_minute = minute("end");
+    }
+    if (auto h = p["holdout_percent"]) {
+      double v = -1;
+      if (!h.IsScalar() || !YAML::convert<double>::decode(h, v) || v < 0 || v > 50) {
+        r.error(h, "holdout_percent must be a number from 0 to 50");
+      } else {
+        cfg.policy.holdout_percent = v;
+      }
     }
   }
 

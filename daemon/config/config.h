@@ -55,6 +55,14 @@ struct UnsubscribeSettings {
   std::int64_t link_ttl_ms = 180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
 };
 
+/// Rules every marketing message passes before it is queued.
+struct PolicySettings {
+  std::string timezone = "UTC";  ///< business timezone, for customers without one of their own
+  int quiet_start_minute = -1;   ///< quiet hours start (local minute of day); -1 = no quiet hours
+  int quiet_end_minute = -1;     ///< quiet hours end; a message due inside is deferred to it
+  double holdout_percent = 0;    ///< stable share of customers who get no marketing (for lift)
+};
+
 struct Config {
   std::string file;  ///< where it was read from
   HttpSettings http;
@@ -63,6 +71,7 @@ struct Config {
   OrderSettings orders;
   LogSettings log;
   UnsubscribeSettings unsubscribe;
+  PolicySettings policy;
   std::string journeys_dir = "journeys";
   std::string templates_dir = "templates";
   std::string segments_dir;  ///< empty = segments live beside the journeys

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/delivery/policy.h"
 #include "daemon/engine/entry.h"
 #include "daemon/engine/migration.h"
 #include "daemon/engine/simulation.h"
@@ -397,6 +398,9 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
       if (customer.value("unsubscribed", false) == true) {
         status = "skipped";
         reason = "unsubscribed";
+      } else if (inHoldout(view.customerId(), policy_.holdout_percent)) {
+        status = "skipped";
+        reason = "holdout";
       } else if (recipient.empty()) {
         status = "skipped";
         reason = std::string("missing address: the customer has no ") + field;
@@ -445,9 +449,20 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
   ins.bind(6, effect.channel);
   ins.bind(7, effect.template_name);
   if (recipient.empty()) ins.bind(8); else ins.bind(8, recipient);
+  // Quiet hours in the customer's own timezone (the business's when they have none): the
+  // message waits in the outbox until the window ends, and says so.
+  TimeMs send_at = now;
+  if (status == "pending" && channel != cat->channels.end() && channel->second != Channel::kWebhook) {
+    std::string zone = customer.value("timezone", "UTC");
+    if (zone == "UTC") zone = policy_.timezone;
+    if (auto end = quietHoursEnd(now, zone, policy_.quiet_start_minute, policy_.quiet_end_minute)) {
+      send_at = *end;
+      reason = "quiet hours: deferred to " + formatIsoTime(*end);
+    }
+  }
   ins.bind(9, status);
   if (rendered.is_null()) ins.bind(10); else ins.bind(10, rendered.dump());
-  if (status == "pending") ins.bind(11, now); else ins.bind(11);
+  if (status == "pending") ins.bind(11, send_at); else ins.bind(11);
   ins.bind(12, now);
   if (reason.empty()) ins.bind(13); else ins.bind(13, reason);
   ins.exec();

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "daemon/config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/engine/entry.h"
@@ -36,6 +37,9 @@ class JourneyRunner {
 
   /// Signs the unsubscribe link every email and SMS carries (null: no links).
   void setUnsubscribe(std::shared_ptr<const UnsubscribeSigner> signer) { unsubscribe_ = std::move(signer); }
+
+  /// Holdout and quiet hours (set before serving, read-only after).
+  void setPolicy(const PolicySettings& policy) { policy_ = policy; }
 
   /// The fitted customer-value models applied to every customer the journeys look at.
   void setModels(std::shared_ptr<const StoredModels> models);
@@ -99,6 +103,7 @@ class JourneyRunner {
   CatalogPtr catalog_;
   std::shared_ptr<const StoredModels> models_;
   std::shared_ptr<const UnsubscribeSigner> unsubscribe_;  // set before serving, read-only after
+  PolicySettings policy_;
   std::map<std::pair<std::string, std::string>, JourneyPtr> old_versions_;  // writer thread only
   RunnerMetrics metrics_;
 };

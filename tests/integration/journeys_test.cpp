@@ -506,3 +506,50 @@ TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering i
   for (const auto& m : messages) skipped |= m["channel"] == "email" && m["status"] == "skipped" && m["reason"] == "unsubscribed";
   CHECK(skipped);
 }
+
+TEST_CASE("quiet hours: a welcome due at 22:00 in Shanghai waits in the outbox until 08:00, then goes out") {
+  TempDir tmp;
+  Daemon d(tmp.path(), journeyConfig(tmp.path()) +
+                           "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", end: \"08:00\"}\n");
+  REQUIRE(d.start({"--virtual-clock", "2026-03-02T14:00:00Z"}));  // 22:00 in Shanghai
+  REQUIRE(d.post("/v1/identify", R"({"userId": "q1", "traits": {"email": "q1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "q1", "event": "Signed Up"})")->status == 200);
+  auto m = d.customer("q1").value()["messages"];
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]["status"] == "pending");
+  CHECK(m[0]["reason"] == "quiet hours: deferred to 2026-03-03T00:00:00.000Z");
+  auto c = d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "9h59m"})", "application/json")->status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a few dispatcher polls: still held
+  CHECK(d.customer("q1").value()["messages"][0]["status"] == "pending");
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1m"})", "application/json")->status == 200);
+  bool sent = false;
+  for (int i = 0; i < 500 && !sent; ++i) {
+    sent = d.customer("q1").value()["messages"][0]["status"] == "sent";
+    if (!sent) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(sent);
+}
+
+TEST_CASE("the global holdout gets no marketing, and the skip says why") {
+  TempDir tmp;
+  Daemon d(tmp.path(), journeyConfig(tmp.path()) + "policy:\n  holdout_percent: 50\n");
+  REQUIRE(d.start({"--virtual-clock", kStart}));
+  int held = 0, sent = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "h" + std::to_string(i);
+    REQUIRE(d.post("/v1/identify", json{{"userId", id}, {"traits", {{"email", id + "@example.com"}}}}.dump())->status == 200);
+    REQUIRE(d.post("/v1/track", json{{"userId", id}, {"event", "Signed Up"}}.dump())->status == 200);
+    auto m = d.customer(id).value()["messages"];
+    REQUIRE(m.size() == 1);
+    if (m[0]["status"] == "skipped") {
+      CHECK(m[0]["reason"] == "holdout");
+      ++held;
+    } else {
+      ++sent;
+    }
+  }
+  CHECK(held > 5);
+  CHECK(sent > 5);
+}
