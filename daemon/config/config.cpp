@@ -227,7 +227,31 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
   }
 
   if (auto p = root["policy"]; p && r.expectMap(p, "policy")) {
-    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent"}, "policy");
+    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent", "caps"}, "policy");
+    if (auto caps = p["caps"]) {
+      if (!caps.IsSequence()) {
+        r.error(caps, "caps must be a list, e.g. [{channel: email, max: 3, per: 7d}]");
+      } else {
+        for (const auto& c : caps) {
+          if (!r.expectMap(c, "a cap")) continue;
+          r.checkKeys(c, {"channel", "max", "per"}, "a cap");
+          PolicySettings::Cap cap;
+          r.str(c, "channel", cap.channel);
+          r.integer(c, "max", cap.max, 1, 1000);
+          auto per = c["per"] && c["per"].IsScalar() ? parseDuration(c["per"].Scalar()) : std::nullopt;
+          if (!per || *per <= 0) {
+            r.error(c["per"] ? c["per"] : c, "a cap needs per: a duration like 7d");
+            continue;
+          }
+          if (!c["max"]) {
+            r.error(c, "a cap needs max: the most messages in the window");
+            continue;
+          }
+          cap.window_ms = *per;
+          cfg.policy.caps.push_back(cap);
+        }
+      }
+    }
     r.str(p, "timezone", cfg.policy.timezone);
     if (auto q = p["quiet_hours"]; q && r.expectMap(q, "quiet_hours")) {
       r.checkKeys(q, {"start", "end"}, "quiet_hours");

@@ -61,6 +61,14 @@ struct PolicySettings {
   int quiet_start_minute = -1;   ///< quiet hours start (local minute of day); -1 = no quiet hours
   int quiet_end_minute = -1;     ///< quiet hours end; a message due inside is deferred to it
   double holdout_percent = 0;    ///< stable share of customers who get no marketing (for lift)
+  /// Frequency caps across all journeys: at most `max` messages on `channel` (empty: all
+  /// channels together) per `window_ms`, per customer.
+  struct Cap {
+    std::string channel;
+    int max = 0;
+    std::int64_t window_ms = 0;
+  };
+  std::vector<Cap> caps;
 };
 
 struct Config {

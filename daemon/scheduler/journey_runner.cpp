@@ -398,9 +398,18 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
       if (customer.value("unsubscribed", false) == true) {
         status = "skipped";
         reason = "unsubscribed";
+      } else if (const json consent = customer.contains("traits") && customer["traits"].is_object()
+                                          ? customer["traits"].value("consent", json())
+                                          : json();
+                 consent.is_object() && consent.value(channelName(channel->second), true) == false) {
+        status = "skipped";
+        reason = std::string("no consent for ") + channelName(channel->second);
       } else if (inHoldout(view.customerId(), policy_.holdout_percent)) {
         status = "skipped";
         reason = "holdout";
+      } else if (auto cap = capReached(db, view.customerId(), effect.channel, now); !cap.empty()) {
+        status = "skipped";
+        reason = cap;
       } else if (recipient.empty()) {
         status = "skipped";
         reason = std::string("missing address: the customer has no ") + field;
@@ -471,6 +480,28 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
   } else {
     ++metrics_.messages_skipped;
   }
+}
+
+std::string JourneyRunner::capReached(Database& db, std::int64_t customer_id, const std::string& channel, TimeMs now) {
+  for (const auto& cap : policy_.caps) {
+    if (!cap.channel.empty() && cap.channel != channel) continue;
+    // Messages already queued or sent in the window count; skipped ones do not.
+    auto& q = cap.channel.empty()
+                  ? db.prepare("SELECT count(*) FROM messages WHERE customer_id = ? AND created_at > ? "
+                               "AND status IN ('pending', 'sent') AND channel != ?")
+                  : db.prepare("SELECT count(*) FROM messages WHERE customer_id = ? AND created_at > ? "
+                               "AND status IN ('pending', 'sent') AND channel = ?");
+    q.bind(1, customer_id);
+    q.bind(2, now - cap.window_ms);
+    q.bind(3, cap.channel.empty() ? std::string("webhook") : channel);
+    const std::int64_t n = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    q.reset();
+    if (n >= cap.max) {
+      return "capped: at most " + std::to_string(cap.max) + " " + (cap.channel.empty() ? "messages" : cap.channel) +
+             " per " + formatDuration(cap.window_ms);
+    }
+  }
+  return {};
 }
 
 Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {

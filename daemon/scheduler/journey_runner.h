@@ -92,6 +92,8 @@ class JourneyRunner {
                  StoreCustomerView& view, const Enrollment& enrollment, TimeMs now);
   void updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now);
   static const std::vector<ScoreDefinition>* scores(const CatalogPtr& cat);
+  /// The cap a new message on `channel` would exceed ("capped: …"), or empty.
+  std::string capReached(Database& db, std::int64_t customer_id, const std::string& channel, TimeMs now);
   static std::vector<std::int64_t> readIds(SQLite::Statement& q);
   /// Loads each customer's view (skipping erased ones) and runs `fn` on it.
   Result<void> forEachCustomer(Database& db, const std::vector<std::int64_t>& ids, TimeMs now,

@@ -553,3 +553,48 @@ TEST_CASE("the global holdout gets no marketing, and the skip says why") {
   CHECK(held > 5);
   CHECK(sent > 5);
 }
+
+TEST_CASE("frequency caps and per-channel consent skip messages and record why") {
+  TempDir tmp;
+  Daemon d(tmp.path(), journeyConfig(tmp.path()) + "policy:\n  caps:\n    - {channel: email, max: 2, per: 7d}\n");
+  REQUIRE(d.start({"--virtual-clock", kStart}));
+  // The newcomer guide sends email at day 0, 1 and (as SMS) 3; a cart nudge on top hits the cap.
+  REQUIRE(d.post("/v1/identify", R"({"userId": "cap-1", "traits": {"email": "cap@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Signed Up"})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Signed Up", "messageId": "again"})")->status == 200);
+  auto c = d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1d"})", "application/json")->status == 200);
+  json messages;
+  for (int i = 0; i < 500; ++i) {
+    messages = d.customer("cap-1").value()["messages"];
+    if (messages.size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(messages.size() >= 2);
+  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Product Added", "properties": {"cart_id": "k"}})")->status == 200);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1h"})", "application/json")->status == 200);  // no order: wait for 10:00
+  for (int i = 0; i < 500; ++i) {
+    const json profile = d.customer("cap-1").value();
+    bool waiting = false;
+    for (const auto& e : profile["enrollments"]) waiting |= e["step"] == "next-weekday-morning";
+    if (waiting) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "8h"})", "application/json")->status == 200);  // 10:00: the nudge is due
+  bool capped = false;
+  for (int i = 0; i < 500 && !capped; ++i) {
+    messages = d.customer("cap-1").value()["messages"];
+    for (const auto& m : messages) capped |= m["status"] == "skipped" && m["reason"] == "capped: at most 2 email per 1w";
+    if (!capped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(capped);
+
+  // No consent for email: recorded as such, nothing sent.
+  REQUIRE(d.post("/v1/identify", R"({"userId": "nc-1", "traits": {"email": "nc@example.com", "consent": {"email": false}}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "nc-1", "event": "Signed Up"})")->status == 200);
+  auto m = d.customer("nc-1").value()["messages"];
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]["status"] == "skipped");
+  CHECK(m[0]["reason"] == "no consent for email");
+}
