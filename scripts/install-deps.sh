@@ -12,7 +12,7 @@ packages=(
   # connectors, time zones, models, systemd
   libcurl4-openssl-dev libssl-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev libsystemd-dev
   # real peers for tests and load tools for benchmarks
-  python3 python3-aiosmtpd sqlite3 curl wrk
+  python3 python3-aiosmtpd openssl sqlite3 curl wrk
 )
 
 missing=()
