@@ -241,6 +241,7 @@ struct ApiServer::Impl {
     });
     journeyRoutes();
     unsubscribeRoutes();
+    suppressionRoutes();
     server.Delete(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, true)) return;
       const std::string spec = req.matches[1].str();
@@ -341,6 +342,74 @@ struct ApiServer::Impl {
       spdlog::info("msg=unsubscribed customer_id={} channel={}", claim->customer_id, claim->channel);
       if (deps.on_change) deps.on_change();
       sendPage(res, 200, "Unsubscribed", "You will not receive marketing messages from us any more. 您已成功退订。");
+    });
+  }
+
+  /// The suppression list: addresses that must not be messaged on a channel.
+  void suppressionRoutes() {
+    server.Post("/v1/suppressions", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto body = parseBody(req);
+      if (!body) return sendError(res, body.error());
+      if (!body->is_object()) return sendError(res, 400, "invalid_argument", "the body must be a JSON object");
+      const std::string channel = body->value("channel", "");
+      if (channel != "email" && channel != "sms") {
+        return sendError(res, 400, "invalid_argument", "channel must be email or sms", "channel");
+      }
+      const std::string raw = body->contains("address") && (*body)["address"].is_string() ? (*body)["address"].get<std::string>() : "";
+      const std::string address = channel == "email" ? normalizeEmail(raw) : normalizePhone(raw);
+      if (address.empty()) {
+        return sendError(res, 400, "invalid_argument",
+                         channel == "email" ? "address is not a valid email address" : "address is not a valid phone number",
+                         "address");
+      }
+      const std::string reason = body->value("reason", "manual");
+      const TimeMs now = deps.clock->now();
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        auto& q = db.prepare("INSERT OR REPLACE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)");
+        q.bind(1, channel);
+        q.bind(2, address);
+        q.bind(3, reason);
+        q.bind(4, now);
+        q.exec();
+        return ok();
+      });
+      if (!result) return sendError(res, result.error());
+      sendJson(res, 200, json{{"channel", channel}, {"address", address}, {"reason", reason}});
+    });
+    server.Get("/v1/suppressions", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      json list = json::array();
+      auto r = guardSql("list suppressions", [&]() -> Result<void> {
+        auto& q = (*db)->prepare("SELECT channel, address, reason, at FROM suppressions ORDER BY at DESC LIMIT 1000");
+        while (q.executeStep()) {
+          list.push_back({{"channel", q.getColumn(0).getString()}, {"address", q.getColumn(1).getString()},
+                          {"reason", q.getColumn(2).getString()}, {"at", formatIsoTime(q.getColumn(3).getInt64())}});
+        }
+        q.reset();
+        return ok();
+      });
+      if (!r) return sendError(res, r.error());
+      sendJson(res, 200, json{{"suppressions", list}});
+    });
+    server.Delete(R"(/v1/suppressions/(email|sms)/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      const std::string channel = req.matches[1].str();
+      const std::string address = channel == "email" ? normalizeEmail(req.matches[2].str()) : normalizePhone(req.matches[2].str());
+      bool removed = false;
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        auto& q = db.prepare("DELETE FROM suppressions WHERE channel = ? AND address = ?");
+        q.bind(1, channel);
+        q.bind(2, address);
+        q.exec();
+        removed = db.sql().getChanges() > 0;
+        return ok();
+      });
+      if (!result) return sendError(res, result.error());
+      if (!removed) return sendError(res, 404, "not_found", "that address is not suppressed on " + channel);
+      sendJson(res, 200, json{{"removed", true}});
     });
   }
 

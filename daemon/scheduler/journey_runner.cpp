@@ -413,6 +413,15 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
       } else if (recipient.empty()) {
         status = "skipped";
         reason = std::string("missing address: the customer has no ") + field;
+      } else {
+        auto& sup = db.prepare("SELECT reason FROM suppressions WHERE channel = ? AND address = ?");
+        sup.bind(1, channelName(channel->second));
+        sup.bind(2, recipient);
+        if (sup.executeStep()) {
+          status = "skipped";
+          reason = "suppressed: " + sup.getColumn(0).getString();
+        }
+        sup.reset();
       }
     }
     if (status == "pending") {

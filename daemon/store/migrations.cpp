@@ -180,6 +180,16 @@ const std::vector<SchemaMigration>& schemaMigrations() {
           value TEXT NOT NULL
         );
       )sql"},
+      {7, R"sql(
+        -- Addresses that must not be messaged on a channel: hard bounces, complaints, manual entries.
+        CREATE TABLE suppressions (
+          channel TEXT NOT NULL,               -- email | sms
+          address TEXT NOT NULL,               -- normalized email or phone
+          reason TEXT NOT NULL,                -- hard_bounce | complaint | manual | …
+          at INTEGER NOT NULL,
+          PRIMARY KEY (channel, address)
+        ) WITHOUT ROWID;
+      )sql"},
   };
   return migrations;
 }

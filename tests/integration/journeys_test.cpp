@@ -598,3 +598,36 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
   CHECK(m[0]["status"] == "skipped");
   CHECK(m[0]["reason"] == "no consent for email");
 }
+
+TEST_CASE("a suppressed address gets nothing on that channel; the list is managed over the admin API") {
+  JourneyDaemon j;
+  auto c = j.d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  auto bad = c.Post("/v1/suppressions", R"({"channel": "email", "address": "not-an-address"})", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json::parse(bad->body)["error"]["field"] == "address");
+  auto added = c.Post("/v1/suppressions", R"({"channel": "email", "address": " Bounce@Example.com ", "reason": "hard_bounce"})",
+                      "application/json");
+  REQUIRE(added);
+  REQUIRE(added->status == 200);
+  CHECK(json::parse(added->body)["address"] == "bounce@example.com");
+
+  j.send("/v1/identify", {{"userId", "sup-1"}, {"traits", {{"email", "bounce@example.com"}}}});
+  j.send("/v1/track", {{"userId", "sup-1"}, {"event", "Signed Up"}});
+  auto m = j.d.customer("sup-1").value()["messages"];
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]["status"] == "skipped");
+  CHECK(m[0]["reason"] == "suppressed: hard_bounce");
+
+  auto listed = c.Get("/v1/suppressions");
+  REQUIRE(listed);
+  CHECK(json::parse(listed->body)["suppressions"].size() == 1);
+  REQUIRE(c.Delete("/v1/suppressions/email/bounce@example.com")->status == 200);
+  CHECK(c.Delete("/v1/suppressions/email/bounce@example.com")->status == 404);
+  // Lifted: the next message goes out again.
+  j.advance("1d");
+  auto after = j.messages("sup-1", 2);
+  REQUIRE(after.size() == 2);
+  CHECK(after[1]["status"] != "skipped");
+}
