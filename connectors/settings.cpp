@@ -66,8 +66,10 @@ SettingsReader::SettingsReader(const YAML::Node& settings, ConnectorConfigContex
   }
 }
 
-SourcePos SettingsReader::markOf(const YAML::Node& node) const {
-  SourcePos pos{ctx_.file, 0, 0};
+SourcePos SettingsReader::markOf(const YAML::Node& node) const { return yamlPos(node, ctx_.file); }
+
+SourcePos yamlPos(const YAML::Node& node, const std::string& file) {
+  SourcePos pos{file, 0, 0};
   try {
     const YAML::Mark mark = node.Mark();
     if (mark.line >= 0) {

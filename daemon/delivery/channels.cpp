@@ -1,5 +1,7 @@
 #include "daemon/delivery/channels.h"
 
+#include "connectors/settings.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -10,18 +12,6 @@ namespace journeyd {
 
 namespace {
 
-SourcePos markOf(const YAML::Node& node, const std::string& file) {
-  SourcePos pos{file, 0, 0};
-  try {
-    const YAML::Mark mark = node.Mark();
-    if (mark.line >= 0) {
-      pos.line = mark.line + 1;
-      pos.column = mark.column + 1;
-    }
-  } catch (const YAML::Exception&) {
-  }
-  return pos;
-}
 
 std::optional<std::int64_t> parseCount(std::string_view text) {
   std::int64_t value = 0;
@@ -92,7 +82,7 @@ class DispatcherSettingsReader {
   }
 
   void error(const char* key, const std::string& message) {
-    diagnostics_.error(markOf(settings_[key], file_), "channel '" + channel_ + "': " + message);
+    diagnostics_.error(yamlPos(settings_[key], file_), "channel '" + channel_ + "': " + message);
   }
 
   const YAML::Node& settings_;
@@ -145,7 +135,7 @@ std::shared_ptr<const Channels> Channels::build(const YAML::Node& channels, cons
   auto out = std::make_shared<Channels>();
   bool failed = false;
   auto report = [&](const YAML::Node& at, std::string message) {
-    diagnostics.error(markOf(at, file), std::move(message));
+    diagnostics.error(yamlPos(at, file), std::move(message));
     failed = true;
   };
   try {

@@ -145,13 +145,13 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
   const bool triggers = (m.type == MessageType::kTrack || m.type == MessageType::kPage ||
                          m.type == MessageType::kScreen) && cat->trigger_events.count(m.event);
   const bool counted = cat->segment_events.count(m.event) > 0;
-  bool listening = false;
-  {
-    auto& l = db.prepare("SELECT 1 FROM enrollments WHERE customer_id = ? AND listening = 1 LIMIT 1");
-    l.bind(1, applied.customer_id);
-    listening = l.executeStep();
-    l.reset();
-  }
+  // The customer's enrollments still listening: read once, used to decide and then to advance.
+  auto& q = db.prepare(
+      "SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? AND listening = 1 ORDER BY id");
+  q.bind(1, applied.customer_id);
+  std::vector<Enrollment> enrollments;
+  auto ids = readRows(q, enrollments);
+  const bool listening = !ids.empty();
   const bool segments = !cat->segments.empty() && (changes_profile || counted);
   if (!triggers && !listening && !segments && !(changes_profile && (cat->attribute_triggers || !cat->journeys.empty()))) {
     return ok();
@@ -171,11 +171,6 @@ Result<void> JourneyRunner::onMessage(Database& db, const AppliedMessage& applie
   }
 
   // Customers already in journeys first: a conversion or an awaited event moves them on.
-  auto& q = db.prepare(
-      "SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? AND listening = 1 ORDER BY id");
-  q.bind(1, applied.customer_id);
-  std::vector<Enrollment> enrollments;
-  auto ids = readRows(q, enrollments);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (paused(db, enrollments[i].journey_id)) continue;
     Row row{ids[i].first, ids[i].second, std::move(enrollments[i])};
