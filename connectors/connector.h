@@ -52,6 +52,12 @@ struct SendResult {
   std::string provider_id;     ///< the provider's id for the message, when sent
   DurationMs retry_after = 0;  ///< with kRetry: the provider's Retry-After, 0 when not given
   std::string reason;          ///< with kRetry/kFailed: why, for the message's record
+  /// With kFailed: the recipient's address itself is permanently undeliverable (no such
+  /// mailbox, not a valid or reachable number, the recipient opted out at the provider). The
+  /// dispatcher then suppresses the address on the channel, so only say it when the provider
+  /// said so about this recipient; failures of our own (credentials, sender, content,
+  /// configuration) are plain kFailed.
+  bool hard_bounce = false;
 
   static SendResult sent(std::string provider_id = {}) {
     return {Status::kSent, std::move(provider_id), 0, {}};
@@ -60,6 +66,9 @@ struct SendResult {
     return {Status::kRetry, {}, after, std::move(reason)};
   }
   static SendResult failed(std::string reason) { return {Status::kFailed, {}, 0, std::move(reason)}; }
+  static SendResult bounced(std::string reason) {
+    return {Status::kFailed, {}, 0, std::move(reason), true};
+  }
 };
 
 class Connector {

@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,11 +39,13 @@ inline std::unique_ptr<httplib::Client> makeHttpClient(const HttpClientOptions& 
 }
 
 /// Sends `body` with a pooled client and maps the outcome; `provider_id_of` reads the
-/// provider's id out of a 2xx response body.
+/// provider's id out of a 2xx response body; `is_bounce`, when given, says whether a failed 4xx
+/// response body blames the recipient's address (a hard bounce).
 template <typename ProviderId>
 SendResult postAndMap(ClientPool<httplib::Client>& pool, const std::string& path,
                       const httplib::Headers& headers, const std::string& body,
-                      const std::string& content_type, ProviderId provider_id_of) {
+                      const std::string& content_type, ProviderId provider_id_of,
+                      const std::function<bool(const std::string& body)>& is_bounce = {}) {
   auto client = pool.acquire();
   auto result = client->Post(path, headers, body, content_type);
   if (!result) {
@@ -55,8 +58,11 @@ SendResult postAndMap(ClientPool<httplib::Client>& pool, const std::string& path
   const int status = result->status;
   std::string provider_id =
       status >= 200 && status < 300 ? provider_id_of(result->body) : std::string{};
-  return mapHttpAnswer(status, result->body, result->get_header_value("Retry-After"), now,
-                       std::move(provider_id));
+  SendResult mapped = mapHttpAnswer(status, result->body, result->get_header_value("Retry-After"),
+                                    now, std::move(provider_id));
+  mapped.hard_bounce = mapped.status == SendResult::Status::kFailed && status >= 400 &&
+                       status < 500 && is_bounce && is_bounce(result->body);
+  return mapped;
 }
 
 }  // namespace journeyd

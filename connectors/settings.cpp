@@ -153,6 +153,29 @@ std::string SettingsReader::choice(const std::string& key, const std::vector<std
   return fallback;
 }
 
+std::vector<std::string> SettingsReader::stringList(const std::string& key,
+                                                    std::vector<std::string> fallback) {
+  YAML::Node node = get(key);
+  if (!node.IsDefined()) return fallback;
+  if (!node.IsSequence()) {
+    error(key, "'" + key + "' must be a list of values like [a, b]");
+    return fallback;
+  }
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      ++errors_;
+      if (ctx_.diagnostics != nullptr) {
+        ctx_.diagnostics->error(markOf(item), "channel '" + ctx_.channel_name + "': '" + key +
+                                                  "' entries must be single values");
+      }
+      continue;
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> SettingsReader::stringMap(const std::string& key) {
   std::vector<std::pair<std::string, std::string>> out;
   YAML::Node node = get(key);

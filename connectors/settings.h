@@ -35,6 +35,8 @@ class SettingsReader {
   /// One of `allowed`; reports anything else with a did-you-mean.
   std::string choice(const std::string& key, const std::vector<std::string>& allowed,
                      const std::string& fallback);
+  /// A list of single values (`[a, b]`); `fallback` when absent, reports anything else.
+  std::vector<std::string> stringList(const std::string& key, std::vector<std::string> fallback);
   /// A map of string to string (e.g. extra HTTP headers); `${ENV}` references are expanded.
   std::vector<std::pair<std::string, std::string>> stringMap(const std::string& key);
   /// A secret written as `key: value`, `key: ${ENV_VAR}` or `key_file: PATH` (first line of the

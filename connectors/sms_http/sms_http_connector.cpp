@@ -10,6 +10,9 @@ namespace journeyd {
 namespace {
 
 const std::vector<std::string> kPlaceholders = {"to", "from", "body", "id"};
+/// Twilio's error codes for a To number that cannot take messages:
+/// https://www.twilio.com/docs/api/errors/21211, /21614, /21610.
+const std::vector<std::string> kTwilioBounceCodes = {"21211", "21614", "21610"};
 
 std::string jsonEscaped(const std::string& text) {
   std::string quoted =
@@ -92,10 +95,10 @@ std::string fillJsonTemplate(const std::string& body_template, const OutboundMes
 
 std::optional<SmsHttpConfig> parseSmsHttpConfig(const YAML::Node& settings,
                                                 ConnectorConfigContext& ctx) {
-  SettingsReader reader(
-      settings, ctx,
-      {"url", "format", "from", "account_sid", "auth_token", "auth_token_file", "body_template",
-       "id_field", "headers", "timeout", "connect_timeout", "verify_tls", "ca_file"});
+  SettingsReader reader(settings, ctx,
+                        {"url", "format", "from", "account_sid", "auth_token", "auth_token_file",
+                         "body_template", "id_field", "bounce_codes", "error_code_field", "headers",
+                         "timeout", "connect_timeout", "verify_tls", "ca_file"});
   SmsHttpConfig config;
   if (auto url = reader.string("url", true)) {
     if (!parseHttpUrl(*url)) {
@@ -113,7 +116,7 @@ std::optional<SmsHttpConfig> parseSmsHttpConfig(const YAML::Node& settings,
   } else if (twilio) {
     config.account_sid = reader.string("account_sid", true).value_or("");
     config.auth_token = reader.secret("auth_token", true).value_or("");
-    for (const char* key : {"body_template", "id_field"}) {
+    for (const char* key : {"body_template", "id_field", "error_code_field"}) {
       if (reader.has(key))
         reader.error(key, std::string("'") + key + "' applies to format: json only");
     }
@@ -124,6 +127,7 @@ std::optional<SmsHttpConfig> parseSmsHttpConfig(const YAML::Node& settings,
     }
     config.body_template = reader.string("body_template", true).value_or("");
     config.id_field = reader.string("id_field", std::string("id"));
+    config.error_code_field = reader.string("error_code_field", config.error_code_field);
     if (!config.body_template.empty()) {
       for (size_t open = config.body_template.find("{{"); open != std::string::npos;
            open = config.body_template.find("{{", open + 2)) {
@@ -149,6 +153,8 @@ std::optional<SmsHttpConfig> parseSmsHttpConfig(const YAML::Node& settings,
       }
     }
   }
+  config.bounce_codes =
+      reader.stringList("bounce_codes", twilio ? kTwilioBounceCodes : std::vector<std::string>{});
   config.headers = reader.stringMap("headers");
   config.timeout = reader.duration("timeout", config.timeout);
   config.connect_timeout = reader.duration("connect_timeout", config.connect_timeout);
@@ -185,17 +191,22 @@ SendResult SmsHttpConnector::send(const OutboundMessage& message) {
   httplib::Headers headers{{"Idempotency-Key", message.id},
                            {"User-Agent", "journeyd/" JOURNEYD_VERSION}};
   for (const auto& [name, value] : config.headers) headers.emplace(name, value);
+  auto is_bounce = [&config](const std::string& body) {
+    const std::string code = fieldAt(body, config.error_code_field);
+    return !code.empty() && std::find(config.bounce_codes.begin(), config.bounce_codes.end(),
+                                      code) != config.bounce_codes.end();
+  };
   if (config.format == SmsHttpConfig::Format::kTwilio) {
     std::string form = "To=" + formEncode(message.to) + "&From=" + formEncode(config.from) +
                        "&Body=" + formEncode(message.body);
-    return postAndMap(impl_->pool, impl_->url.path, headers, form,
-                      "application/x-www-form-urlencoded",
-                      [](const std::string& body) { return fieldAt(body, "sid"); });
+    return postAndMap(
+        impl_->pool, impl_->url.path, headers, form, "application/x-www-form-urlencoded",
+        [](const std::string& body) { return fieldAt(body, "sid"); }, is_bounce);
   }
-  return postAndMap(impl_->pool, impl_->url.path, headers,
-                    fillJsonTemplate(config.body_template, message, config.from),
-                    "application/json",
-                    [&config](const std::string& body) { return fieldAt(body, config.id_field); });
+  return postAndMap(
+      impl_->pool, impl_->url.path, headers,
+      fillJsonTemplate(config.body_template, message, config.from), "application/json",
+      [&config](const std::string& body) { return fieldAt(body, config.id_field); }, is_bounce);
 }
 
 void registerSmsHttp(ConnectorRegistry& registry) {

@@ -21,6 +21,11 @@ struct SmsHttpConfig {
   std::string auth_token;           ///< twilio: Basic auth password; required; never logged
   std::string body_template;        ///< json: request body with {{to}} {{from}} {{body}} {{id}}
   std::string id_field = "id";      ///< json: dotted path of the provider id in the answer
+  /// Provider error codes that mean the number itself cannot take messages: a 4xx answer
+  /// carrying one is a hard bounce. twilio default: 21211 (invalid To), 21614 (not a mobile
+  /// number), 21610 (the recipient replied STOP); json default: none.
+  std::vector<std::string> bounce_codes;
+  std::string error_code_field = "code";  ///< dotted path of the error code in a 4xx answer
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra request headers
   DurationMs timeout = 10 * kSecondMs;
   DurationMs connect_timeout = 5 * kSecondMs;

@@ -3,9 +3,11 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 #include "connectors/client_pool.h"
 
@@ -17,8 +19,10 @@ namespace {
 /// SMTP connection open between transfers, which is what makes consecutive sends cheap.
 struct CurlSmtpHandle {
   CURL* curl = nullptr;
-  std::string last_reply;   ///< the server's last response line (never client commands)
-  std::string error_reply;  ///< the first 4xx/5xx line of the current transfer
+  std::string last_reply;           ///< the server's last response line (never client commands)
+  std::string error_reply;          ///< the first 4xx/5xx line of the current transfer
+  bool sent_rcpt = false;           ///< the last command sent was RCPT TO
+  bool error_answers_rcpt = false;  ///< error_reply was the answer to RCPT TO
   char error_buffer[CURL_ERROR_SIZE] = {};
   ~CurlSmtpHandle() {
     if (curl != nullptr) curl_easy_cleanup(curl);
@@ -39,17 +43,41 @@ size_t readPayload(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
-/// Keeps the server's reply lines (CURLINFO_HEADER_IN) only: client lines carry AUTH data.
+/// Keeps the server's reply lines (CURLINFO_HEADER_IN), and of the client's commands
+/// (CURLINFO_HEADER_OUT) only whether it was RCPT TO: other client lines carry AUTH data. libcurl
+/// does not pipeline SMTP, so a reply answers the command sent just before it; that is how a
+/// rejected recipient is told apart from a rejected sender, message or login.
 int recordReply(CURL*, curl_infotype type, char* data, size_t size, void* user) {
-  if (type != CURLINFO_HEADER_IN) return 0;
   auto* handle = static_cast<CurlSmtpHandle*>(user);
+  if (type == CURLINFO_HEADER_OUT) {
+    handle->sent_rcpt = std::string_view(data, size).starts_with("RCPT TO:");
+    return 0;
+  }
+  if (type != CURLINFO_HEADER_IN) return 0;
   std::string line(data, size);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
   if (handle->error_reply.empty() && !line.empty() && (line[0] == '4' || line[0] == '5')) {
     handle->error_reply = line;
+    handle->error_answers_rcpt = handle->sent_rcpt;
   }
   handle->last_reply = std::move(line);
   return 0;
+}
+
+/// Whether a reply to RCPT TO says the mailbox itself is bad (a hard bounce) rather than
+/// refusing for another reason (policy, spam, relaying, a full mailbox, a greylist). With an
+/// enhanced status code (RFC 3463) only 5.1.x counts, except 5.1.7/5.1.8 which are about the
+/// sender; without one, the basic codes for a bad mailbox: 550, 551, 553 (RFC 5321 4.2.2).
+bool isRecipientRejection(const std::string& reply) {
+  if (reply.size() < 3 || reply[0] != '5') return false;
+  char separator = 0;
+  int klass = 0, subject = 0, detail = 0;
+  if (std::sscanf(reply.c_str() + 3, "%c%d.%d.%d", &separator, &klass, &subject, &detail) == 4 &&
+      (separator == ' ' || separator == '-') && klass == 5) {
+    return subject == 1 && detail != 7 && detail != 8;
+  }
+  const std::string code = reply.substr(0, 3);
+  return code == "550" || code == "551" || code == "553";
 }
 
 TimeMs nowMs() {
@@ -149,6 +177,8 @@ SendResult SmtpConnector::send(const OutboundMessage& message) {
   curl_easy_setopt(curl, CURLOPT_READDATA, &payload);
   handle->last_reply.clear();
   handle->error_reply.clear();
+  handle->sent_rcpt = false;
+  handle->error_answers_rcpt = false;
   handle->error_buffer[0] = '\0';
   const CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, nullptr);
@@ -165,7 +195,12 @@ SendResult SmtpConnector::send(const OutboundMessage& message) {
     detail += std::string(" (") + handle->error_buffer + ")";
   }
   if (code < 400 && !handle->error_reply.empty()) code = std::atol(handle->error_reply.c_str());
-  if (code >= 500) return SendResult::failed(detail);
+  if (code >= 500) {
+    if (handle->error_answers_rcpt && isRecipientRejection(handle->error_reply)) {
+      return SendResult::bounced(detail);
+    }
+    return SendResult::failed(detail);
+  }
   if (code >= 400) return SendResult::retry(detail);
   if (rc == CURLE_LOGIN_DENIED) return SendResult::failed("SMTP authentication failed: " + detail);
   if (isConnectionError(rc)) {

@@ -1,5 +1,7 @@
 #include "daemon/customers/customer_writer.h"
 
+#include <cctype>
+
 namespace journeyd {
 
 using json = nlohmann::json;
@@ -53,6 +55,56 @@ std::string stringAt(const json& obj, const char* key) {
   if (!obj.is_object()) return {};
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::string lowerCase(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Why the email provider's report in a track event (Segment's Email spec) suppresses the
+/// address: "hard bounce" for Email Bounced unless it says the bounce was soft, "complaint" for
+/// Email Marked as Spam; empty for anything else.
+std::string reportedSuppressionReason(const InboundMessage& m) {
+  if (m.event == "Email Marked as Spam") return "complaint";
+  if (m.event != "Email Bounced") return {};
+  for (const char* key : {"bounce_type", "type"}) {
+    const std::string kind = lowerCase(stringAt(m.properties, key));
+    if (kind == "soft" || kind == "transient") return {};
+  }
+  return "hard bounce";
+}
+
+/// The address a provider's report is about: the first of properties.email_address, .email,
+/// .recipient that is an email address, else the customer's latest email.
+std::string reportedAddress(Database& db, const InboundMessage& m, std::int64_t customer) {
+  for (const char* key : {"email_address", "email", "recipient"}) {
+    std::string address = normalizeEmail(stringAt(m.properties, key));
+    if (!address.empty()) return address;
+  }
+  auto& q = db.prepare(
+      "SELECT value FROM identities WHERE customer_id = ? AND kind = 'email' "
+      "ORDER BY created_at DESC LIMIT 1");
+  q.bind(1, customer);
+  std::string address = q.executeStep() ? q.getColumn(0).getString() : std::string{};
+  q.reset();
+  return address;
+}
+
+/// Suppresses the address an Email Bounced / Email Marked as Spam event reports. An address
+/// already suppressed keeps its first reason; no known address suppresses nothing.
+void suppressReportedAddress(Database& db, const InboundMessage& m, std::int64_t customer) {
+  const std::string reason = reportedSuppressionReason(m);
+  if (reason.empty()) return;
+  const std::string address = reportedAddress(db, m, customer);
+  if (address.empty()) return;
+  auto& q = db.prepare(
+      "INSERT OR IGNORE INTO suppressions (channel, address, reason, at) "
+      "VALUES ('email', ?, ?, ?)");
+  q.bind(1, address);
+  q.bind(2, reason);
+  q.bind(3, m.received_at);
+  q.exec();
 }
 
 }  // namespace
@@ -267,6 +319,7 @@ Result<AppliedMessage> CustomerWriter::apply(Database& db, const InboundMessage&
     up.bind(4, applied.customer_id);
     up.exec();
   }
+  if (m.type == MessageType::kTrack) suppressReportedAddress(db, m, applied.customer_id);
   return applied;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 /// Applies inbound messages to customer state inside the writer's transaction: resolves the
 /// person behind the ids (OneID), merges profiles when two turn out to be one, stores the event
-/// once per messageId, and keeps traits and order facts current.
+/// once per messageId, keeps traits and order facts current, and suppresses the email address
+/// of a hard bounce or spam complaint the email provider reports (Segment's Email Bounced /
+/// Email Marked as Spam).
 #include <string>
 #include <unordered_set>
 

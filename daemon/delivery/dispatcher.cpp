@@ -249,6 +249,9 @@ void Dispatcher::sendOne(Lane& lane, const OutboxRow& row) {
     }
     outcome = decideOutcome(row.id, result, row.attempts, row.created_at, clock_.now(),
                             channel.settings, options_.backoff, drawRandom());
+    if (result.status == SendResult::Status::kFailed && result.hard_bounce) {
+      outcome.suppression = bounceSuppression(row, channel.kind, result.reason);
+    }
   }
   pushOutcome(std::move(outcome));
   {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/customers/inbound_message.h"
+
 namespace journeyd {
 
 namespace {
@@ -81,6 +83,15 @@ Result<OutboundMessage> buildOutboundMessage(const OutboxRow& row, MessageKind k
   return m;
 }
 
+std::optional<Suppression> bounceSuppression(const OutboxRow& row, MessageKind kind,
+                                             const std::string& detail) {
+  if (kind == MessageKind::kWebhook) return std::nullopt;
+  const bool email = kind == MessageKind::kEmail;
+  std::string address = email ? normalizeEmail(row.recipient) : normalizePhone(row.recipient);
+  if (address.empty()) return std::nullopt;
+  return Suppression{email ? "email" : "sms", std::move(address), "hard bounce: " + detail};
+}
+
 Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& outcomes) {
   using Status = AttemptOutcome::Status;
   for (const auto& o : outcomes) {
@@ -126,6 +137,15 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
       else
         ins.bind(4, o.detail);
       ins.exec();
+    }
+    if (o.suppression) {
+      auto& sup = db.prepare(
+          "INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)");
+      sup.bind(1, o.suppression->channel);
+      sup.bind(2, o.suppression->address);
+      sup.bind(3, o.suppression->reason);
+      sup.bind(4, o.at);
+      sup.exec();
     }
   }
   return ok();

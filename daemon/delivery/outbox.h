@@ -4,6 +4,7 @@
 /// Database the caller's thread owns (the claimer's read-only connection, the StoreWriter's).
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,9 +48,16 @@ Result<OutboundMessage> buildOutboundMessage(const OutboxRow& row, MessageKind k
 /// an empty URL.
 void addUnsubscribeHeaders(const std::string& unsubscribe_url, OutboundMessage& message);
 
-/// Records outcomes in one go (call from a StoreWriter job): the row's new status and, for
-/// every attempt, a message_attempts row. Only rows still 'pending' are changed, so a row an
-/// operator cancelled meanwhile keeps its status.
+/// The suppression a hard bounce of `row` adds: channel "email" or "sms" by the channel's
+/// kind, the normalized recipient, reason "hard bounce: <the connector's reason>". nullopt for
+/// webhooks and recipients that do not normalize (nothing the journey runner could match).
+std::optional<Suppression> bounceSuppression(const OutboxRow& row, MessageKind kind,
+                                             const std::string& detail);
+
+/// Records outcomes in one go (call from a StoreWriter job): the row's new status, for every
+/// attempt a message_attempts row, and each outcome's suppression. Only rows still 'pending'
+/// are changed, so a row an operator cancelled meanwhile keeps its status; its bounce still
+/// suppresses the address. An address already suppressed keeps its first reason.
 Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& outcomes);
 
 }  // namespace journeyd

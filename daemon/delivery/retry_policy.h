@@ -3,6 +3,7 @@
 /// full jitter, never sooner than the provider's Retry-After), failed, or dead (out of attempts
 /// or past max_age). Pure functions: the caller passes the time and the random draw.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "connectors/connector.h"
@@ -22,6 +23,13 @@ struct BackoffPolicy {
 DurationMs retryDelay(int attempts_made, DurationMs retry_after, double random_unit,
                       const BackoffPolicy& policy);
 
+/// A `suppressions` row: an address not to message again on a channel kind.
+struct Suppression {
+  std::string channel;  ///< "email" | "sms"
+  std::string address;  ///< normalized
+  std::string reason;
+};
+
 /// Where a message row goes after an attempt (or a decision made without one).
 struct AttemptOutcome {
   enum class Status { kSent, kRetry, kFailed, kDead };
@@ -36,6 +44,8 @@ struct AttemptOutcome {
   std::string provider_id;                                          ///< with kSent
   std::string reason;  ///< the row's reason (failed/dead/last retry), empty when sent
   std::string detail;  ///< message_attempts.detail: the connector's own words
+  /// With a hard bounce: the recipient to suppress, recorded with the outcome.
+  std::optional<Suppression> suppression;
 };
 
 /// Decides the outcome of `result` for a row that had `attempts_before` attempts and was

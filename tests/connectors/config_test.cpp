@@ -137,6 +137,15 @@ TEST_CASE("bad channel settings are reported with file, line, column and a hint"
        "journeyd.yaml:2:57: error: channel 'sms': 'format' must be one of twilio, json, not 'jsn'; "
        "did "
        "you mean 'json'?\n"},
+      {"channels:\n  sms: {connector: sms_http, url: 'http://h/x', account_sid: A, auth_token: t, "
+       "from: x, error_code_field: code, bounce_codes: 21211}\n",
+       "journeyd.yaml:2:107: error: channel 'sms': 'error_code_field' applies to format: json "
+       "only\n"
+       "journeyd.yaml:2:127: error: channel 'sms': 'bounce_codes' must be a list of values like "
+       "[a, b]\n"},
+      {"channels:\n  sms: {connector: sms_http, url: 'http://h/x', account_sid: A, auth_token: t, "
+       "from: x, bounce_codes: [21211, [1]]}\n",
+       "journeyd.yaml:2:111: error: channel 'sms': 'bounce_codes' entries must be single values\n"},
       {"channels:\n  outbox: {connector: log, kind: mail}\n",
        "journeyd.yaml:2:11: error: channel 'outbox': missing required setting 'path'\n"
        "journeyd.yaml:2:34: error: channel 'outbox': 'kind' must be one of email, sms, webhook, "

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -103,6 +104,7 @@ TEST_CASE("sms_http speaks Twilio's Messages API: form fields, Basic auth, sid, 
   auto bad = connector->send(sms("m-4", "bogus"));
   CHECK(bad.status == Status::kFailed);
   CHECK(bad.reason == "HTTP 400: The 'To' number bogus is not a valid phone number.");
+  CHECK(bad.hard_bounce);
 
   auto wrong_token = makeSms("{url: '" + sink.url("/2010-04-01/Accounts/AC1/Messages.json") +
                                  "', account_sid: AC1, auth_token: nope, from: '+15550001111'}",
@@ -111,6 +113,7 @@ TEST_CASE("sms_http speaks Twilio's Messages API: form fields, Basic auth, sid, 
   auto denied = wrong_token->send(sms("m-5"));
   CHECK(denied.status == Status::kFailed);
   CHECK(denied.reason == "HTTP 401: Authenticate");
+  CHECK_FALSE(denied.hard_bounce);
   CHECK(denied.reason.find("nope") == std::string::npos);
 }
 
@@ -160,4 +163,84 @@ TEST_CASE("sms_http retries when the provider cannot be reached") {
       diagnostics);
   REQUIRE(connector);
   CHECK(connector->send(sms("d-1")).status == Status::kRetry);
+}
+
+TEST_CASE("sms_http reports a hard bounce only for the provider's codes about the number") {
+  // Twilio's answers, from https://www.twilio.com/docs/api/errors.
+  const std::map<std::string, std::pair<int, std::string>> answers = {
+      {"+15550021211",
+       {400,
+        R"({"code":21211,"message":"The 'To' number +15550021211 is not a valid phone number.","status":400})"}},
+      {"+15550021614",
+       {400,
+        R"({"code":21614,"message":"'To' number is not a valid mobile number","status":400})"}},
+      {"+15550021610",
+       {400,
+        R"({"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400})"}},
+      {"+15550021606",
+       {400,
+        R"({"code":21606,"message":"The 'From' phone number provided is not a valid message-capable phone number for this destination.","status":400})"}},
+      {"+15550020429", {429, R"({"code":20429,"message":"Too Many Requests","status":429})"}},
+  };
+  HttpSink sink;
+  sink.server.Post("/Messages.json", [&](const httplib::Request& req, httplib::Response& res) {
+    const auto& [status, body] = answers.at(req.get_param_value("To"));
+    res.status = status;
+    res.set_content(body, "application/json");
+  });
+  sink.start();
+  Diagnostics diagnostics;
+  const std::string base = "url: '" + sink.url("/Messages.json") +
+                           "', account_sid: AC1, auth_token: t, from: '+15550001111'";
+  auto twilio = makeSms("{" + base + "}", diagnostics);
+  REQUIRE(twilio);
+
+  for (const char* to : {"+15550021211", "+15550021614", "+15550021610"}) {
+    CAPTURE(to);
+    auto result = twilio->send(sms("bounce", to));
+    CHECK(result.status == Status::kFailed);
+    CHECK(result.hard_bounce);
+  }
+  // The sender's number is wrong: our configuration, not the recipient.
+  auto from_wrong = twilio->send(sms("from", "+15550021606"));
+  CHECK(from_wrong.status == Status::kFailed);
+  CHECK_FALSE(from_wrong.hard_bounce);
+  auto limited = twilio->send(sms("limited", "+15550020429"));
+  CHECK(limited.status == Status::kRetry);
+  CHECK_FALSE(limited.hard_bounce);
+
+  // bounce_codes replaces the default list.
+  auto only_stop = makeSms("{" + base + ", bounce_codes: [21610]}", diagnostics);
+  REQUIRE(only_stop);
+  CHECK(only_stop->send(sms("stop", "+15550021610")).hard_bounce);
+  CHECK_FALSE(only_stop->send(sms("invalid", "+15550021211")).hard_bounce);
+}
+
+TEST_CASE("sms_http in json format bounces on the configured codes at error_code_field") {
+  HttpSink sink;
+  sink.server.Post("/v1/sms", [&](const httplib::Request& req, httplib::Response& res) {
+    const bool empty_number = nlohmann::json::parse(req.body)["to"] == "+8613800000000";
+    res.status = 400;
+    res.set_content(empty_number ? R"({"error":{"code":"E_EMPTY_NUMBER","message":"空号"}})"
+                                 : R"({"error":{"code":"E_SIGN","message":"bad signature"}})",
+                    "application/json");
+  });
+  sink.start();
+  Diagnostics diagnostics;
+  const std::string settings = R"({url: ')" + sink.url("/v1/sms") + R"(', format: json,
+      body_template: '{"to": "{{to}}", "text": "{{body}}"}', error_code_field: error.code)";
+  auto without_codes = makeSms(settings + "}", diagnostics);
+  REQUIRE(without_codes);
+  CHECK_FALSE(without_codes->send(sms("j-1", "+8613800000000")).hard_bounce);
+
+  auto connector = makeSms(settings + ", bounce_codes: [E_EMPTY_NUMBER]}", diagnostics);
+  INFO(diagnostics.format());
+  REQUIRE(connector);
+  auto empty_number = connector->send(sms("j-2", "+8613800000000"));
+  CHECK(empty_number.status == Status::kFailed);
+  CHECK(empty_number.reason == "HTTP 400: 空号");
+  CHECK(empty_number.hard_bounce);
+  auto bad_signature = connector->send(sms("j-3", "+8613800000001"));
+  CHECK(bad_signature.status == Status::kFailed);
+  CHECK_FALSE(bad_signature.hard_bounce);
 }

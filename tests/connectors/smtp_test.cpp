@@ -162,6 +162,48 @@ TEST_CASE("smtp maps 4xx replies to retry and 5xx replies to failed, with the se
   CHECK(connector->send(email("t4", "not an address")).status == Status::kFailed);
 }
 
+TEST_CASE("smtp reports a hard bounce only for a 5xx to RCPT TO that is about the mailbox") {
+  SmtpSink sink({"--no-save"});
+  Diagnostics diagnostics;
+  auto connector =
+      makeSmtp("{url: '" + sink.url() + "', tls: none, from: news@shop.example}", diagnostics);
+  REQUIRE(connector);
+
+  auto unknown = connector->send(email("b1", "reject-ann@example.com"));
+  CHECK(unknown.status == Status::kFailed);
+  CHECK(unknown.hard_bounce);
+  CHECK(unknown.reason == "SMTP 550 5.1.1 No such user here");
+
+  auto greylisted = connector->send(email("b2", "tempfail-ann@example.com"));
+  CHECK(greylisted.status == Status::kRetry);
+  CHECK(greylisted.reason == "SMTP 451 4.3.0 Mailbox temporarily unavailable");
+  CHECK_FALSE(greylisted.hard_bounce);
+
+  // A 550 to RCPT TO whose enhanced status is about policy (5.7.1), not the mailbox.
+  auto refused = connector->send(email("b3", "policy-ann@example.com"));
+  CHECK(refused.status == Status::kFailed);
+  CHECK(refused.reason == "SMTP 550 5.7.1 Relaying denied by policy");
+  CHECK_FALSE(refused.hard_bounce);
+
+  // Every recipient accepted, the message itself refused after DATA: a 550 that would be a
+  // bounce had it answered RCPT TO.
+  auto spam = connector->send(email("b4", "spamtrap-ann@example.com"));
+  CHECK(spam.status == Status::kFailed);
+  CHECK(spam.reason == "SMTP 550 Message rejected as spam");
+  CHECK_FALSE(spam.hard_bounce);
+
+  CHECK(connector->send(email("b5")).status == Status::kSent);
+
+  // The sender refused at MAIL FROM: our problem, whatever the recipient.
+  auto blocked_sender =
+      makeSmtp("{url: '" + sink.url() + "', tls: none, from: blocked@shop.example}", diagnostics);
+  REQUIRE(blocked_sender);
+  auto blocked = blocked_sender->send(email("b6"));
+  CHECK(blocked.status == Status::kFailed);
+  CHECK(blocked.reason == "SMTP 553 Sender address rejected");
+  CHECK_FALSE(blocked.hard_bounce);
+}
+
 TEST_CASE("smtp speaks STARTTLS and AUTH, verifying the server with a CA file") {
   SmtpSink sink({"--tls", "--user", "mailer", "--password", "s3cret-pw"});
   TempDir secrets("smtp-secret");
@@ -198,6 +240,7 @@ TEST_CASE("smtp speaks STARTTLS and AUTH, verifying the server with a CA file") 
     REQUIRE(connector);
     auto result = connector->send(email("tls-3"));
     CHECK(result.status == Status::kFailed);
+    CHECK_FALSE(result.hard_bounce);
     CHECK(result.reason.find("535") != std::string::npos);
     CHECK(result.reason.find("wrong-pw-123") == std::string::npos);
   }

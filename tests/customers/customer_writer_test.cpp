@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "daemon/customers/customer_reader.h"
@@ -156,4 +157,33 @@ TEST_CASE("Segment messages are validated field by field") {
   CHECK(normalizePhone("+86 138-0013-8000") == "+8613800138000");
   CHECK(normalizePhone("call me") == "");
   CHECK(normalizeEmail("no-at-sign") == "");
+}
+
+TEST_CASE("the email provider's bounces and spam complaints suppress the address") {
+  Fixture f;
+  auto suppressions = [&] {
+    std::map<std::string, std::string> out;
+    SQLite::Statement q(f.db->sql(), "SELECT channel || ':' || address, reason FROM suppressions");
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
+    return out;
+  };
+  f.send(R"({"userId": "ann", "traits": {"email": "Ann@Example.com"}})", "identify");
+
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"bounce_type": "Soft"}})", "track");
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"type": "transient"}})", "track");
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"email_address": "no-address"}})", "track");
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"email": " Old@Example.com ", "bounce_type": "hard"}})",
+         "track");
+  f.send(R"({"userId": "ann", "event": "Email Marked as Spam", "properties": {"recipient": "work@example.com"}})", "track");
+  f.send(R"({"userId": "ann", "event": "Email Marked as Spam"})", "track");  // already suppressed: the first reason stays
+  f.send(R"({"userId": "ann", "event": "Email Opened", "properties": {"email": "read@example.com"}})", "track");
+  // The address the events name is suppressed, else the customer's own.
+  CHECK(suppressions() == std::map<std::string, std::string>{{"email:ann@example.com", "hard bounce"},
+                                                               {"email:old@example.com", "hard bounce"},
+                                                               {"email:work@example.com", "complaint"}});
+
+  // Nobody to suppress: the event is still stored.
+  auto anon = f.send(R"({"anonymousId": "x", "event": "Email Bounced"})", "track");
+  CHECK(suppressions().size() == 3);
+  CHECK(customerProfile(*f.db, anon.customer_id).value()["events"][0]["event"] == "Email Bounced");
 }

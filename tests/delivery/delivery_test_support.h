@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -164,6 +165,15 @@ class Outbox {
     q.bind(1, id);
     std::vector<StoredAttempt> out;
     while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
+    return out;
+  }
+
+  /// The suppression list as "channel:address" → reason.
+  std::map<std::string, std::string> suppressions() {
+    SQLite::Statement q(check_->sql(),
+                        "SELECT channel || ':' || address, reason FROM suppressions");
+    std::map<std::string, std::string> out;
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
     return out;
   }
 

@@ -5,7 +5,10 @@ Listens on 127.0.0.1 (a free port), prints the port on stdout, and saves every a
 as OUTDIR/msg-N.eml. OUTDIR/connections holds the number of SMTP sessions opened so far.
 Options: --tls makes a self-signed certificate (OUTDIR/cert.pem, via /usr/bin/openssl) and
 requires STARTTLS; --implicit-tls serves TLS from the first byte (smtps://) with that certificate; --user/--password require AUTH (only over TLS when --tls is on).
-Recipients starting with 'tempfail' get 451, with 'reject' get 550. --no-save counts only.
+Recipients starting with 'tempfail' get 451 to RCPT, with 'reject' 550 5.1.1 (unknown user),
+with 'policy' 550 5.7.1 (refused, not about the mailbox); with 'spamtrap' they are accepted but
+the message gets 550 after DATA. Senders starting with 'blocked' get 553 to MAIL FROM.
+--no-save counts only.
 Runs until stdin closes or SIGTERM.
 """
 import argparse
@@ -29,15 +32,26 @@ class Sink:
         self.sessions = 0
         self.lock = threading.Lock()
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.startswith("blocked"):
+            return "553 Sender address rejected"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("tempfail"):
             return "451 4.3.0 Mailbox temporarily unavailable"
         if address.startswith("reject"):
             return "550 5.1.1 No such user here"
+        if address.startswith("policy"):
+            return "550 5.7.1 Relaying denied by policy"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(rcpt.startswith("spamtrap") for rcpt in envelope.rcpt_tos):
+            return "550 Message rejected as spam"
         with self.lock:
             self.count += 1
             n = self.count
