@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/api/consent_change.h"
 #include "daemon/api/metrics.h"
 #include "daemon/store/reader_pool.h"
 #include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/delivery/twilio_signature.h"
 #include "daemon/delivery/unsubscribe.h"
 #include "daemon/scheduler/customer_view.h"
 #include "daemon/scheduler/journey_runner.h"
@@ -103,6 +105,34 @@ Result<json> parseBody(const httplib::Request& req) {
                                    std::string(e.what()).substr(std::string(e.what()).find(':') + 2),
                                ""));
   }
+}
+
+/// What an inbound SMS asks for. Carriers take the whole message, trimmed and in any case, as
+/// the keyword ("STOP", not "please stop"); so do we. 退订, TD and T are the Chinese carriers'
+/// STOP (the shipped zh-CN SMS templates end in 回T退订, "reply T to unsubscribe").
+enum class SmsReply { kOther, kStop, kStart };
+
+SmsReply smsReply(const std::string& body, std::string& keyword) {
+  const char* kSpace = " \t\r\n";
+  const auto first = body.find_first_not_of(kSpace);
+  if (first == std::string::npos) return SmsReply::kOther;
+  keyword = body.substr(first, body.find_last_not_of(kSpace) - first + 1);
+  for (char& c : keyword) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');  // ASCII only: 退订 stays as it is
+  }
+  for (const char* k : {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退订", "TD", "T"}) {
+    if (keyword == k) return SmsReply::kStop;
+  }
+  for (const char* k : {"START", "UNSTOP", "YES"}) {
+    if (keyword == k) return SmsReply::kStart;
+  }
+  return SmsReply::kOther;
+}
+
+/// The provider's webhook takes TwiML; an empty answer texts nothing back.
+void sendTwiml(httplib::Response& res) {
+  res.status = 200;
+  res.set_content(R"(<?xml version="1.0" encoding="UTF-8"?><Response></Response>)", "text/xml");
 }
 
 }  // namespace
@@ -241,6 +271,7 @@ struct ApiServer::Impl {
     });
     journeyRoutes();
     unsubscribeRoutes();
+    inboundSmsRoutes();
     suppressionRoutes();
     server.Delete(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, true)) return;
@@ -304,36 +335,12 @@ struct ApiServer::Impl {
         spdlog::warn("msg=\"unsubscribe refused\" reason=\"{}\"", claim.error().message);
         return sendPage(res, 400, "Link not valid", claim.error().message);
       }
-      auto* runner = deps.runner;
       auto result = deps.writer->run([&](Database& db) -> Result<void> {
-        InboundMessage m;
-        m.type = MessageType::kIdentify;
-        m.traits = json{{"unsubscribed", true}};
-        m.received_at = m.timestamp = now;
-        m.message_id = "unsubscribe-" + std::to_string(claim->customer_id) + "-" + std::to_string(now);
-        AppliedMessage applied;
-        applied.customer_id = claim->customer_id;
-        auto& before = db.prepare("SELECT traits FROM customers WHERE id = ?");
-        before.bind(1, claim->customer_id);
-        if (!before.executeStep()) return fail(Error::notFound("no such customer"));
-        applied.previous_traits = json::parse(before.getColumn(0).getString(), nullptr, false);
-        before.reset();
-        auto& up = db.prepare("UPDATE customers SET traits = json_patch(traits, ?), updated_at = ? WHERE id = ?");
-        up.bind(1, m.traits.dump());
-        up.bind(2, now);
-        up.bind(3, claim->customer_id);
-        up.exec();
-        auto& ev = db.prepare(
-            "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, properties) "
-            "VALUES (?, ?, 'track', 'Unsubscribed', ?, ?, ?)");
-        ev.bind(1, claim->customer_id);
-        ev.bind(2, m.message_id);
-        ev.bind(3, now);
-        ev.bind(4, now);
-        ev.bind(5, json{{"channel", claim->channel}, {"via", "link"}}.dump());
-        ev.exec();
-        // Journeys see the change at once: exit_when on unsubscribed ends enrollments mid-wait.
-        return runner ? runner->onMessage(db, applied, m) : ok();
+        return applyConsentChange(
+            db, deps.runner,
+            {claim->customer_id, json{{"unsubscribed", true}}, "Unsubscribed",
+             json{{"channel", claim->channel}, {"via", "link"}},
+             "unsubscribe-" + std::to_string(claim->customer_id) + "-" + std::to_string(now), now});
       });
       if (!result) {
         if (result.error().code == ErrorCode::kNotFound) return sendPage(res, 404, "Not found", "We do not know you any more.");
@@ -343,6 +350,99 @@ struct ApiServer::Impl {
       if (deps.on_change) deps.on_change();
       sendPage(res, 200, "Unsubscribed", "You will not receive marketing messages from us any more. 您已成功退订。");
     });
+  }
+
+  /// STOP / START texted back to our number, posted by the SMS provider's webhook. No API key:
+  /// the provider cannot send one. Its Twilio-style signature over the configured URL and the
+  /// form, made with the auth token only it and we hold, authenticates the request instead.
+  void inboundSmsRoutes() {
+    server.Post("/v1/inbound/sms", [this](const httplib::Request& req, httplib::Response& res) {
+      const auto cfg = currentConfig();
+      if (!cfg->inbound_sms.enabled()) {
+        return sendError(res, 404, "not_found", "inbound SMS is not enabled (inbound_sms in the config)");
+      }
+      // The form body alone: a query string belongs to the signed URL, not to the signed
+      // parameters (httplib's req.params mixes both).
+      httplib::Params form;
+      httplib::detail::parse_query_text(req.body, form);
+      const std::string signature = req.get_header_value("X-Twilio-Signature");
+      if (!verifyTwilioSignature(cfg->inbound_sms.auth_token, cfg->inbound_sms.url,
+                                 FormParams(form.begin(), form.end()), signature)) {
+        ++deps.metrics->inbound_sms_refused;
+        const char* why = signature.empty() ? "no X-Twilio-Signature" : "X-Twilio-Signature does not match";
+        spdlog::warn("msg=\"inbound sms refused\" reason=\"{}\" remote={}", why, req.remote_addr);
+        return sendError(res, 403, "forbidden",
+                         std::string(why) + ": only the SMS provider configured in inbound_sms may post here");
+      }
+      auto field = [&](const char* key) {
+        auto it = form.find(key);
+        return it == form.end() ? std::string() : it->second;
+      };
+      const std::string phone = normalizePhone(field("From"));
+      if (phone.empty()) {
+        ++deps.metrics->inbound_sms_refused;
+        return sendError(res, 400, "invalid_argument",
+                         field("From").empty() ? "From is required" : "From is not a valid phone number", "From");
+      }
+      std::string keyword;
+      const SmsReply reply = smsReply(field("Body"), keyword);
+      ++deps.metrics->inbound_sms_accepted;
+      if (reply == SmsReply::kOther) {
+        spdlog::debug("msg=\"inbound sms without a keyword\" message_sid={}", field("MessageSid"));
+        return sendTwiml(res);
+      }
+      const TimeMs now = deps.clock->now();
+      int customers = 0;
+      auto result = deps.writer->run([&](Database& db) -> Result<void> {
+        auto changed = applySmsReply(db, phone, reply == SmsReply::kStop, keyword, field("MessageSid"), now);
+        if (!changed) return fail(changed.error());
+        customers = *changed;
+        return ok();
+      });
+      if (!result) {
+        ++deps.metrics->store_failures;
+        spdlog::error("msg=\"inbound sms not saved\" error=\"{}\"", result.error().message);
+        return sendError(res, 503, "unavailable", "the store could not save the reply; retry");
+      }
+      spdlog::info("msg=\"sms {}\" keyword=\"{}\" customers={} message_sid={}",
+                   reply == SmsReply::kStop ? "unsubscribed" : "resubscribed", keyword, customers,
+                   field("MessageSid"));
+      if (deps.on_change) deps.on_change();
+      sendTwiml(res);
+    });
+  }
+
+  /// STOP suppresses the number itself, so nothing reaches it whoever it belongs to now or
+  /// later, and withdraws SMS consent from the customers known by it; returns how many. INSERT
+  /// OR IGNORE keeps a suppression made for another reason (a bounce, an admin), which START
+  /// must not lift.
+  Result<int> applySmsReply(Database& db, const std::string& phone, bool stop, const std::string& keyword,
+                            const std::string& message_sid, TimeMs now) {
+    if (stop) {
+      auto& q = db.prepare("INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES ('sms', ?, 'STOP reply', ?)");
+      q.bind(1, phone);
+      q.bind(2, now);
+      q.exec();
+    } else {
+      auto& q = db.prepare("DELETE FROM suppressions WHERE channel = 'sms' AND address = ? AND reason = 'STOP reply'");
+      q.bind(1, phone);
+      q.exec();
+    }
+    std::vector<std::int64_t> ids;
+    auto& owners = db.prepare("SELECT customer_id FROM identities WHERE kind = 'phone' AND value = ?");
+    owners.bind(1, phone);
+    while (owners.executeStep()) ids.push_back(owners.getColumn(0).getInt64());
+    owners.reset();
+    // The provider's message id makes a retried webhook record its event once.
+    const std::string sid = message_sid.empty() ? std::to_string(now) : message_sid;
+    for (std::int64_t id : ids) {
+      auto r = applyConsentChange(db, deps.runner,
+                                  {id, json{{"consent", {{"sms", !stop}}}}, stop ? "Unsubscribed" : "Subscribed",
+                                   json{{"channel", "sms"}, {"via", "sms reply"}, {"keyword", keyword}},
+                                   "sms-reply-" + sid + "-" + std::to_string(id), now});
+      if (!r) return fail(r.error());
+    }
+    return static_cast<int>(ids.size());
   }
 
   /// The suppression list: addresses that must not be messaged on a channel.
@@ -567,6 +667,11 @@ struct ApiServer::Impl {
     counter("journeyd_ingest_requests_total", "Ingestion requests received.", m->requests.load());
     counter("journeyd_store_failures_total", "Writes the store could not commit.",
             m->store_failures.load());
+    counter("journeyd_inbound_sms_accepted_total", "Signed inbound SMS replies taken (with a keyword or not).",
+            m->inbound_sms_accepted.load());
+    counter("journeyd_inbound_sms_refused_total",
+            "Inbound SMS posts refused: unsigned, wrongly signed or without a valid From.",
+            m->inbound_sms_refused.load());
     counter("journeyd_store_transactions_total", "Write transactions committed (group commits).",
             deps.writer->transactions());
     counter("journeyd_store_jobs_total", "Write jobs committed.", deps.writer->jobsCommitted());

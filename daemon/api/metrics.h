@@ -15,6 +15,8 @@ struct IngestMetrics {
   std::atomic<std::uint64_t> unauthorized{0};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> store_failures{0};  ///< 5xx from the store
+  std::atomic<std::uint64_t> inbound_sms_accepted{0};  ///< signed SMS replies taken (keyword or not)
+  std::atomic<std::uint64_t> inbound_sms_refused{0};   ///< unsigned, wrongly signed or without a valid From
 };
 
 }  // namespace journeyd

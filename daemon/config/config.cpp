@@ -142,11 +142,35 @@ void readKeyFile(const std::string& path, std::vector<std::string>& out, Reader&
   }
 }
 
+/// The token may come from the config, a token file or the environment (which wins, as secrets
+/// are often injected that way); the section is only useful with both a token and a URL.
+void parseInboundSms(const YAML::Node& in, const std::string& base, InboundSmsSettings& out, Reader& r) {
+  r.checkKeys(in, {"auth_token", "auth_token_file", "url"}, "inbound_sms");
+  r.str(in, "url", out.url);
+  r.str(in, "auth_token", out.auth_token);
+  if (auto f = in["auth_token_file"]) {
+    if (in["auth_token"]) r.error(f, "use auth_token or auth_token_file, not both");
+    std::vector<std::string> lines;
+    readKeyFile(resolvePath(base, f.Scalar()), lines, r, f);
+    if (!lines.empty()) out.auth_token = lines.front();
+  }
+  if (const char* env = std::getenv("JOURNEYD_INBOUND_SMS_TOKEN"); env && *env) out.auth_token = env;
+  if (out.url.rfind("https://", 0) != 0 && out.url.rfind("http://", 0) != 0) {
+    r.error(in["url"] ? in["url"] : in,
+            "inbound_sms.url must be the full public URL the SMS provider calls (it signs it), "
+            "e.g. https://news.example.com/v1/inbound/sms");
+  }
+  if (!out.enabled()) {
+    r.error(in, "inbound_sms needs the provider's auth token: auth_token_file (or auth_token, or the "
+                "environment variable JOURNEYD_INBOUND_SMS_TOKEN)");
+  }
+}
+
 void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
   Reader r(file, diags);
   if (!r.expectMap(root, "the config file")) return;
-  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "policy", "journeys", "templates",
-                     "segments", "channels"},
+  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "inbound_sms", "policy", "journeys",
+                     "templates", "segments", "channels"},
               "");
   const std::string base = fs::path(file).parent_path().string();
 
@@ -226,8 +250,20 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     }
   }
 
+  if (auto in = root["inbound_sms"]; in && r.expectMap(in, "inbound_sms")) {
+    parseInboundSms(in, base, cfg.inbound_sms, r);
+  }
+
   if (auto p = root["policy"]; p && r.expectMap(p, "policy")) {
-    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent", "caps"}, "policy");
+    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent", "caps", "arbitration_window"}, "policy");
+    if (auto a = p["arbitration_window"]) {
+      auto d = a.IsScalar() ? parseDuration(a.Scalar()) : std::nullopt;
+      if (!d || *d < 0 || *d > kDayMs) {
+        r.error(a, "arbitration_window must be a duration from 0s to 1d, like 15m");
+      } else {
+        cfg.policy.arbitration_ms = *d;
+      }
+    }
     if (auto caps = p["caps"]) {
       if (!caps.IsSequence()) {
         r.error(caps, "caps must be a list, e.g. [{channel: email, max: 3, per: 7d}]");

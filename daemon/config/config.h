@@ -55,6 +55,15 @@ struct UnsubscribeSettings {
   std::int64_t link_ttl_ms = 180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
 };
 
+/// Inbound SMS replies (STOP / 退订) posted by the SMS provider's webhook, Twilio-style signed.
+struct InboundSmsSettings {
+  std::string auth_token;  ///< the provider's auth token, which signs its webhooks. Never logged.
+  std::string url;         ///< the public URL the provider calls: the signature covers it
+  /// Without the section the endpoint answers 404: an unsigned endpoint would let anyone
+  /// unsubscribe any number.
+  [[nodiscard]] bool enabled() const { return !auth_token.empty(); }
+};
+
 /// Rules every marketing message passes before it is queued.
 struct PolicySettings {
   std::string timezone = "UTC";  ///< business timezone, for customers without one of their own
@@ -69,6 +78,9 @@ struct PolicySettings {
     std::int64_t window_ms = 0;
   };
   std::vector<Cap> caps;
+  /// How long a capped marketing message waits in the outbox before it goes, so that a
+  /// higher-priority message due within this time can still take its place (0: first come).
+  std::int64_t arbitration_ms = 0;
 };
 
 struct Config {
@@ -79,6 +91,7 @@ struct Config {
   OrderSettings orders;
   LogSettings log;
   UnsubscribeSettings unsubscribe;
+  InboundSmsSettings inbound_sms;
   PolicySettings policy;
   std::string journeys_dir = "journeys";
   std::string templates_dir = "templates";
@@ -91,7 +104,8 @@ struct Config {
 
 /// Reads and validates a config file; reports every problem as FILE:LINE:COL into diags and
 /// returns nullptr when there is an error. Keys from the environment (JOURNEYD_WRITE_KEY,
-/// JOURNEYD_ADMIN_KEY: comma-separated lists) are added.
+/// JOURNEYD_ADMIN_KEY: comma-separated lists) are added; JOURNEYD_INBOUND_SMS_TOKEN, when set,
+/// is the inbound_sms auth token.
 std::shared_ptr<const Config> loadConfig(const std::string& path, Diagnostics& diags);
 
 /// Same from text (for tests); `file` names it in diagnostics and anchors relative paths.

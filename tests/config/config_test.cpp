@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "daemon/config/config.h"
 
@@ -54,6 +56,13 @@ TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
       {"http: [1, 2]\n", "c.yaml:1:7: error: http must be a mapping of key: value"},
       {"http:\n  listen: 1.2.3.4:5\n   bad: indent\n", "c.yaml:3:7: error: "},
       {"keys:\n  write_file: /nonexistent/keys\n", "c.yaml:2:15: error: cannot read key file '/nonexistent/keys'"},
+      {"inbound_sms:\n  auth_tokn: t\n", "c.yaml:2:3: error: unknown key 'auth_tokn' in inbound_sms (did you mean 'auth_token'?)"},
+      {"inbound_sms:\n  auth_token: t\n  url: news.example.com/sms\n",
+       "c.yaml:3:8: error: inbound_sms.url must be the full public URL the SMS provider calls"},
+      {"inbound_sms:\n  url: https://news.example.com/v1/inbound/sms\n",
+       "c.yaml:2:3: error: inbound_sms needs the provider's auth token: auth_token_file"},
+      {"inbound_sms:\n  url: https://n.example.com/sms\n  auth_token: t\n  auth_token_file: /nonexistent/token\n",
+       "c.yaml:4:20: error: use auth_token or auth_token_file, not both"},
   };
   for (const auto& row : rows) {
     CAPTURE(row.text);
@@ -81,6 +90,34 @@ TEST_CASE("keys from the environment add to the configured keys") {
   CHECK(cfg->keys.admin == std::vector<std::string>{"env-a"});
 }
 
+TEST_CASE("inbound SMS: off without the section; the token from a file beside the config or the environment") {
+  Diagnostics d;
+  auto plain = parseConfig("log:\n  level: info\n", "c.yaml", d);
+  REQUIRE(plain);
+  CHECK_FALSE(plain->inbound_sms.enabled());
+
+  std::string tmpl = (std::filesystem::temp_directory_path() / "journeyd-config-XXXXXX").string();
+  const std::filesystem::path dir = mkdtemp(tmpl.data());
+  std::ofstream(dir / "twilio-token") << "# the provider's auth token\nfile-token\n";
+  const std::string text = "inbound_sms:\n  auth_token_file: twilio-token\n  url: https://news.example.com/v1/inbound/sms\n";
+  auto cfg = parseConfig(text, (dir / "journeyd.yaml").string(), d);
+  CHECK(d.format() == "");
+  REQUIRE(cfg);
+  CHECK(cfg->inbound_sms.enabled());
+  CHECK(cfg->inbound_sms.auth_token == "file-token");
+  CHECK(cfg->inbound_sms.url == "https://news.example.com/v1/inbound/sms");
+
+  setenv("JOURNEYD_INBOUND_SMS_TOKEN", "env-token", 1);
+  auto from_env = parseConfig(text, (dir / "journeyd.yaml").string(), d);
+  auto env_only = parseConfig("inbound_sms:\n  url: https://news.example.com/v1/inbound/sms\n", "c.yaml", d);
+  unsetenv("JOURNEYD_INBOUND_SMS_TOKEN");
+  std::filesystem::remove_all(dir);
+  REQUIRE(from_env);
+  CHECK(from_env->inbound_sms.auth_token == "env-token");
+  REQUIRE(env_only);
+  CHECK(env_only->inbound_sms.auth_token == "env-token");
+}
+
 TEST_CASE("the shipped config is valid") {
   Diagnostics d;
   auto cfg = loadConfig(JOURNEYD_SOURCE_DIR "/etc/journeyd.yaml", d);
@@ -88,4 +125,5 @@ TEST_CASE("the shipped config is valid") {
   REQUIRE(cfg);
   CHECK(cfg->http.port == 8700);
   CHECK(cfg->http.host == "127.0.0.1");
+  CHECK_FALSE(cfg->inbound_sms.enabled());  // shown commented out: it needs a real token
 }
