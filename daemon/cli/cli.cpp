@@ -52,8 +52,12 @@ int runCli(int argc, char** argv) {
   render_cmd->add_flag("--json", render.json, "print the rendered parts as one JSON object");
 
   SimulateCommand simulate;
-  auto* simulate_cmd = app.add_subcommand("simulate", "run one customer through a journey on a virtual clock");
-  simulate_cmd->add_option("JOURNEY_FILE", simulate.journey, "the journey file")->required();
+  auto* simulate_cmd = app.add_subcommand("simulate", "run one customer through journeys on a virtual clock");
+  simulate_cmd->add_option("JOURNEY_FILE", simulate.journeys,
+                           "journey files (several: their messages meet the delivery policy together)")
+      ->required();
+  simulate_cmd->add_option("--config", simulate.config,
+                           "apply this config's delivery policy (caps, quiet hours, holdout) and channels");
   simulate_cmd->add_option("--customer", simulate.customer, "customer JSON (traits, email, orders_count, ...)")
       ->required();
   simulate_cmd->add_option("--events", simulate.events,
@@ -61,6 +65,13 @@ int runCli(int argc, char** argv) {
   simulate_cmd->add_option("--for", simulate.duration, "how long to run the timeline")->capture_default_str();
   simulate_cmd->add_option("--start", simulate.start, "ISO time the timeline starts (default: now)");
   simulate_cmd->add_flag("--json", simulate.json, "NDJSON: one object per timeline line, then a summary");
+
+  ExplainCommand explain;
+  auto* explain_cmd = app.add_subcommand("explain", "why a customer did or did not get a journey's messages");
+  addStoreOptions(explain_cmd, explain.store);
+  explain_cmd->add_option("CUSTOMER", explain.customer, "a userId, or email:…, phone:…, anon:…, id:N")->required();
+  explain_cmd->add_option("JOURNEY_ID", explain.journey, "one journey (default: every journey they met)");
+  explain_cmd->add_flag("--json", explain.json, "print JSON");
 
   ReportCommand report;
   auto* report_cmd = app.add_subcommand("report", "funnel and results per journey");
@@ -108,6 +119,7 @@ int runCli(int argc, char** argv) {
     return runSimulate(simulate);
   }
   if (*report_cmd) return runReport(report);
+  if (*explain_cmd) return runExplain(explain);
   if (*model_fit_cmd) return runModelFit(model_fit);
   if (*version_cmd) {
     std::printf("journeyd %s\n", JOURNEYD_VERSION);

@@ -43,7 +43,8 @@ struct RenderCommand {
 int runRender(const RenderCommand& cmd);
 
 struct SimulateCommand {
-  std::string journey;
+  std::vector<std::string> journeys;  ///< one or more journey files, simulated side by side
+  std::string config;                 ///< optional: the delivery policy and channels to apply
   std::string customer;
   std::string events;
   std::string duration = "30d";
@@ -51,6 +52,14 @@ struct SimulateCommand {
   bool json = false;
 };
 int runSimulate(const SimulateCommand& cmd);
+
+struct ExplainCommand {
+  StoreOptions store;
+  std::string customer;  ///< a userId, or email:…, phone:…, anon:…, id:N
+  std::string journey;   ///< empty: every journey
+  bool json = false;
+};
+int runExplain(const ExplainCommand& cmd);
 
 struct ReportCommand {
   StoreOptions store;

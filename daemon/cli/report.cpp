@@ -1,10 +1,12 @@
-// `journeyd report [JOURNEY] [--json]`: the funnel and results per journey, from the store.
+// `journeyd report [JOURNEY] [--json]`: the funnel and results per journey, from the store;
+// `journeyd explain CUSTOMER [JOURNEY]`: one customer's story in the journeys.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/store_setup.h"
+#include "daemon/customers/customer_writer.h"
 #include "daemon/scheduler/report.h"
 
 namespace journeyd {
@@ -49,6 +51,32 @@ int runReport(const ReportCommand& cmd) {
   }
   if (cmd.json) std::printf("%s\n", (cmd.journey.empty() ? all : all[0]).dump(2).c_str());
   if (ids.empty() && !cmd.json) std::printf("no journey has had any customer yet\n");
+  return 0;
+}
+
+int runExplain(const ExplainCommand& cmd) {
+  auto config = loadStoreConfig(cmd.store);
+  if (!config) return 2;
+  auto db = Database::open({config->databasePath(), config->store.synchronous, /*read_only=*/true});
+  if (!db) {
+    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
+    return 1;
+  }
+  auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(**db, cmd.customer); });
+  if (!id) {
+    std::fprintf(stderr, "journeyd: error: %s\n", id.error().message.c_str());
+    return 1;
+  }
+  if (*id == 0) {
+    std::fprintf(stderr, "journeyd: error: no customer %s\n", cmd.customer.c_str());
+    return 1;
+  }
+  auto r = explainCustomer(**db, *id, cmd.journey);
+  if (!r) {
+    std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::fputs(cmd.json ? ((*r).dump(2) + "\n").c_str() : formatExplanation(*r).c_str(), stdout);
   return 0;
 }
 

@@ -1,27 +1,111 @@
 #include "daemon/delivery/policy.h"
 
+#include <algorithm>
+
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
+
+#include "daemon/journeys/cron.h"
 
 namespace journeyd {
 
-bool inHoldout(std::int64_t customer_id, double percent) {
-  if (percent <= 0) return false;
-  // splitmix64: a well-spread stable hash of the id.
-  std::uint64_t x = static_cast<std::uint64_t>(customer_id) + 0x9e3779b97f4a7c15ULL;
+using json = nlohmann::json;
+
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return static_cast<double>(x % 10000) < percent * 100.0;
+  return x ^ (x >> 31);
+}
+
+/// A trait of the customer view: under `traits`, else at the top level.
+const json* trait(const json& customer, const char* name) {
+  if (auto t = customer.find("traits"); t != customer.end() && t->is_object()) {
+    if (auto v = t->find(name); v != t->end()) return &*v;
+  }
+  auto v = customer.find(name);
+  return v != customer.end() ? &*v : nullptr;
+}
+
+/// consent.<key> or consent.topics.<topic> is explicitly false (absent means consented).
+bool consentWithdrawn(const json& customer, const std::string& key, bool topic) {
+  const json* consent = trait(customer, "consent");
+  if (!consent || !consent->is_object()) return false;
+  const json* scope = consent;
+  if (topic) {
+    auto t = consent->find("topics");
+    if (t == consent->end() || !t->is_object()) return false;
+    scope = &*t;
+  }
+  auto v = scope->find(key);
+  return v != scope->end() && v->is_boolean() && !v->get<bool>();
+}
+
+/// A frequency cap rule as it applies to one message.
+struct Rule {
+  std::string channel;  ///< name or kind; empty: email and SMS together
+  int max = 0;
+  DurationMs window = 0;
+  std::string journey;  ///< non-empty: counts only this journey's messages
+
+  [[nodiscard]] bool covers(const std::string& name, const std::string& kind) const {
+    return channel.empty() ? kind != "webhook" : channel == name || channel == kind;
+  }
+  [[nodiscard]] std::string describe() const {
+    std::string s = "at most " + std::to_string(max) + " " + (channel.empty() ? "messages" : channel) + " per " +
+                    formatDuration(window);
+    if (!journey.empty()) s += " from journey " + journey;
+    return s;
+  }
+};
+
+std::vector<Rule> rulesFor(const PolicySettings& policy, const Journey& journey, const std::string& name,
+                           const std::string& kind) {
+  std::vector<Rule> rules;
+  for (const auto& c : policy.caps) {
+    Rule r{c.channel, c.max, c.window_ms, {}};
+    if (r.covers(name, kind)) rules.push_back(r);
+  }
+  for (const auto& c : journey.caps) {
+    Rule r{c.channel, c.max, c.window, journey.id};
+    if (r.covers(name, kind)) rules.push_back(r);
+  }
+  return rules;
+}
+
+std::string label(const RecentMessage& m) {
+  return m.journey_id + "/" + m.step_id + " (priority " + std::to_string(m.priority) + ")";
+}
+
+const std::string& customerZone(const json& customer, const PolicySettings& policy) {
+  static const std::string kUtc = "UTC";
+  const json* tz = trait(customer, "timezone");
+  if (tz && tz->is_string() && tz->get_ref<const std::string&>() != kUtc && findTimeZone(tz->get_ref<const std::string&>())) {
+    return tz->get_ref<const std::string&>();
+  }
+  return policy.timezone.empty() ? kUtc : policy.timezone;
+}
+
+}  // namespace
+
+bool inHoldout(std::int64_t customer_id, double percent) {
+  if (percent <= 0) return false;
+  return static_cast<double>(splitmix64(static_cast<std::uint64_t>(customer_id)) % 10000) < percent * 100.0;
+}
+
+bool inJourneyControl(const std::string& journey_id, std::int64_t customer_id, int basis_points) {
+  if (basis_points <= 0) return false;
+  // Seeded by the journey so its control group is independent of the holdout and of other journeys.
+  const std::uint64_t seed = fnv1a64(journey_id);
+  return static_cast<int>(splitmix64(seed ^ static_cast<std::uint64_t>(customer_id)) % 10000) < basis_points;
 }
 
 std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int start_minute, int end_minute) {
   if (start_minute < 0 || end_minute < 0 || start_minute == end_minute) return std::nullopt;
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(timezone);
-  } catch (const std::exception&) {
-    zone = date::locate_zone("UTC");
-  }
+  const date::time_zone* zone = findTimeZone(timezone);
+  if (!zone) zone = date::locate_zone("UTC");
   using namespace std::chrono;
   const auto local = zone->to_local(sys_time<milliseconds>(milliseconds(now)));
   const auto day = floor<days>(local);
@@ -36,6 +120,141 @@ std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int
   const auto end_local = end_day + minutes(end_minute);
   const auto end = zone->to_sys(end_local, date::choose::latest);
   return duration_cast<milliseconds>(end.time_since_epoch()).count();
+}
+
+DurationMs capLookback(const PolicySettings& policy, const Journey& journey) {
+  DurationMs longest = 0;
+  for (const auto& c : policy.caps) longest = std::max(longest, c.window_ms);
+  for (const auto& c : journey.caps) longest = std::max(longest, c.window);
+  return longest;
+}
+
+PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest& m,
+                              const std::vector<RecentMessage>& recent) {
+  PolicyDecision d;
+  d.send_at = m.now;
+  const json& customer = *m.customer;
+  const MessageRules& rules = m.step->rules;
+  auto skip = [&](std::string reason) {
+    d.send = false;
+    d.reason = std::move(reason);
+    return d;
+  };
+  const bool person = m.kind != "webhook";  // webhooks call systems, not people: no address rules
+
+  // What no message may override: an explicit global opt-out, a missing or unusable address,
+  // and the suppression list (bounces, complaints, STOP replies).
+  if (person) {
+    const json* out = trait(customer, "unsubscribed");
+    if (out && out->is_boolean() && out->get<bool>()) return skip("unsubscribed");
+    const char* field = m.kind == "email" ? "email" : "phone";
+    if (!m.raw_address.empty() && m.recipient.empty()) {
+      return skip("invalid address: '" + m.raw_address + "' is not a valid " + (m.kind == "email" ? "email address" : "phone number"));
+    }
+    if (m.recipient.empty()) return skip(std::string("missing address: the customer has no ") + field);
+    if (!m.suppressed.empty()) return skip("suppressed: " + m.suppressed);
+  }
+  if (rules.transactional) {
+    // Receipts and resets bypass marketing rules; a send window the step asks for still holds.
+    if (rules.send_window) {
+      const TimeMs t = nextInSendWindow(m.now, *rules.send_window, findTimeZone(customerZone(customer, policy)));
+      if (t > m.now) {
+        d.send_at = t;
+        d.reason = "send window " + rules.send_window->text + ": deferred to " + formatIsoTime(t);
+      }
+    }
+    return d;
+  }
+
+  if (person && consentWithdrawn(customer, m.kind, false)) return skip("no consent for " + m.kind);
+  if (person && !rules.topic.empty() && consentWithdrawn(customer, rules.topic, true)) {
+    return skip("no consent for topic " + rules.topic);
+  }
+  if (inHoldout(m.customer_id, policy.holdout_percent)) return skip("holdout: in the global holdout group");
+  if (inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points)) {
+    return skip("control group: held out of " + m.journey->id + " to measure its lift");
+  }
+
+  // Frequency caps. A full cap gives way only to a higher priority, and only where the message
+  // holding the place is still waiting in the outbox; otherwise the newcomer is skipped or deferred.
+  TimeMs not_before = m.now;
+  std::vector<std::string> waits;
+  const auto cap_rules = rulesFor(policy, *m.journey, m.channel, m.kind);
+  for (const auto& rule : cap_rules) {
+    std::vector<const RecentMessage*> counted;
+    for (const auto& r : recent) {
+      if (r.at <= m.now - rule.window || !rule.covers(r.channel, r.kind)) continue;
+      if (!rule.journey.empty() && r.journey_id != rule.journey) continue;
+      const bool gone = std::any_of(d.displaced.begin(), d.displaced.end(), [&](const auto& x) { return x.first == r.id; });
+      if (!gone) counted.push_back(&r);
+    }
+    if (static_cast<int>(counted.size()) < rule.max) continue;
+    const size_t excess = counted.size() - static_cast<size_t>(rule.max) + 1;
+    std::vector<const RecentMessage*> yielding;
+    for (const auto* r : counted) {
+      if (r->displaceable && r->priority < m.journey->priority) yielding.push_back(r);
+    }
+    const std::string rule_text = "capped: " + rule.describe();
+    if (yielding.size() >= excess) {
+      std::sort(yielding.begin(), yielding.end(), [](const RecentMessage* a, const RecentMessage* b) {
+        return a->priority != b->priority ? a->priority < b->priority : a->at > b->at;
+      });
+      for (size_t i = 0; i < excess; ++i) {
+        d.displaced.emplace_back(yielding[i]->id, rule_text + ", given to higher-priority " + m.journey->id + "/" +
+                                                      m.step->id + " (priority " + std::to_string(m.journey->priority) + ")");
+      }
+      continue;
+    }
+    std::sort(counted.begin(), counted.end(), [](const RecentMessage* a, const RecentMessage* b) { return a->at < b->at; });
+    std::string held_by;
+    for (size_t i = 0; i < counted.size() && i < 3; ++i) {
+      held_by += (i ? ", " : "") + label(*counted[counted.size() - 1 - i]) + " at " +
+                 formatIsoTime(counted[counted.size() - 1 - i]->at);
+    }
+    if (rules.when_capped == WhenCapped::kSkip) {
+      d.displaced.clear();
+      return skip(rule_text + ", already taken by " + held_by);
+    }
+    // Deferred: until enough of the counted messages have left the window.
+    not_before = std::max(not_before, counted[excess - 1]->at + rule.window);
+    waits.push_back(rule_text + ", taken by " + held_by);
+  }
+  if (!cap_rules.empty() && policy.arbitration_ms > 0) {
+    // Held briefly so a higher-priority message due soon can still take its place.
+    not_before = std::max(not_before, m.now + policy.arbitration_ms);
+  }
+
+  // Quiet hours and the step's send window, in the customer's timezone: the first moment both allow.
+  const std::string& zone_name = customerZone(customer, policy);
+  const date::time_zone* zone = findTimeZone(zone_name);
+  TimeMs t = not_before;
+  bool quiet_moved = false, window_moved = false;
+  for (int i = 0; i < 8; ++i) {
+    bool moved = false;
+    if (person) {
+      if (auto end = quietHoursEnd(t, zone_name, policy.quiet_start_minute, policy.quiet_end_minute)) {
+        t = *end;
+        moved = quiet_moved = true;
+      }
+    }
+    if (rules.send_window) {
+      const TimeMs next = nextInSendWindow(t, *rules.send_window, zone);
+      if (next != t) {
+        t = next;
+        moved = window_moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  d.send_at = t;
+  if (t > m.now) {
+    if (quiet_moved) waits.push_back("quiet hours");
+    if (window_moved) waits.push_back("send window " + rules.send_window->text);
+    if (waits.empty()) waits.push_back("held " + formatDuration(policy.arbitration_ms) + " for priority arbitration");
+    for (size_t i = 0; i < waits.size(); ++i) d.reason += (i ? "; " : "") + waits[i];
+    d.reason += ": deferred to " + formatIsoTime(t);
+  }
+  return d;
 }
 
 }  // namespace journeyd

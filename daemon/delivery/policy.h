@@ -1,11 +1,19 @@
 #pragma once
-/// Delivery policy decisions that do not need the store: the global holdout group and quiet
-/// hours in the customer's own timezone. Pure functions of their inputs.
+/// The delivery policy: the rules every message passes before it is queued (global opt-out,
+/// address, suppression, consent per channel and topic, holdout, journey control groups,
+/// frequency caps with priority arbitration, quiet hours, send windows), and the reason for any
+/// message that does not go out as asked. Pure: the journey runner feeds it from the store,
+/// `simulate` from its timeline, so both decide the same way.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "daemon/config/config.h"
 #include "daemon/core/time.h"
+#include "daemon/journeys/journey.h"
 
 namespace journeyd {
 
@@ -13,10 +21,56 @@ namespace journeyd {
 /// Stable: the same customer is always in or always out for a given percentage.
 [[nodiscard]] bool inHoldout(std::int64_t customer_id, double percent);
 
+/// Whether a customer is in a journey's control group (`control_group: 10%`): stable per
+/// journey and customer, independent of the global holdout and of other journeys.
+[[nodiscard]] bool inJourneyControl(const std::string& journey_id, std::int64_t customer_id, int basis_points);
+
 /// When a message due at `now` falls inside quiet hours [start, end) in `timezone` (an IANA
 /// name; UTC when unknown), the moment quiet hours end; nullopt when it may go out now. The
 /// window may cross midnight (21:00–08:00). Minutes are local minutes of the day.
 [[nodiscard]] std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int start_minute,
                                                   int end_minute);
+
+/// A message the customer already has: sent, or waiting in the outbox. Transactional messages
+/// are left out (they never count against caps).
+struct RecentMessage {
+  std::int64_t id = 0;
+  std::string journey_id;
+  std::string step_id;
+  std::string channel;     ///< channel name
+  std::string kind;        ///< email | sms | webhook
+  int priority = 0;        ///< its journey's priority
+  TimeMs at = 0;           ///< when it went out, or is due to go
+  bool displaceable = false;  ///< still waiting, never attempted, due later: may give way
+};
+
+/// The message a send step asks for, with what the caller looked up.
+struct MessageRequest {
+  std::int64_t customer_id = 0;
+  const nlohmann::json* customer = nullptr;  ///< the customer view (traits at the top level and under traits)
+  const Journey* journey = nullptr;
+  const Step* step = nullptr;                ///< the send step (its rules)
+  std::string channel;                       ///< channel name
+  std::string kind;                          ///< email | sms | webhook
+  std::string recipient;                     ///< normalized address; empty when missing or invalid
+  std::string raw_address;                   ///< what the customer has, when it did not normalize
+  std::string suppressed;                    ///< the suppression list's reason for this address
+  TimeMs now = 0;
+};
+
+struct PolicyDecision {
+  bool send = true;
+  std::string reason;  ///< why it was skipped, or why it waits (deferred / held)
+  TimeMs send_at = 0;  ///< when it may go out (>= now)
+  /// Lower-priority waiting messages this one takes the place of, with the reason each gets.
+  std::vector<std::pair<std::int64_t, std::string>> displaced;
+};
+
+/// How far back the caps that apply to this journey look (0: no cap applies, no history needed).
+[[nodiscard]] DurationMs capLookback(const PolicySettings& policy, const Journey& journey);
+
+/// Decides one message. `recent`: the customer's counted messages since now - capLookback().
+[[nodiscard]] PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest& request,
+                                            const std::vector<RecentMessage>& recent);
 
 }  // namespace journeyd

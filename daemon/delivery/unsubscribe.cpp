@@ -63,13 +63,16 @@ std::string UnsubscribeSigner::sign(const std::string& payload) const {
   return base64url(mac, len);
 }
 
-std::string UnsubscribeSigner::token(std::int64_t customer_id, const std::string& channel, TimeMs now) const {
-  const std::string payload = std::to_string(customer_id) + "." + channel + "." + std::to_string(now + ttl_);
+std::string UnsubscribeSigner::token(std::int64_t customer_id, const std::string& channel, const std::string& topic,
+                                     TimeMs now) const {
+  const std::string scope = topic.empty() ? channel : channel + ":" + topic;
+  const std::string payload = std::to_string(customer_id) + "." + scope + "." + std::to_string(now + ttl_);
   return base64url(reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) + "." + sign(payload);
 }
 
-std::string UnsubscribeSigner::url(std::int64_t customer_id, const std::string& channel, TimeMs now) const {
-  return base_url_ + "/u/" + token(customer_id, channel, now);
+std::string UnsubscribeSigner::url(std::int64_t customer_id, const std::string& channel, const std::string& topic,
+                                   TimeMs now) const {
+  return base_url_ + "/u/" + token(customer_id, channel, topic, now);
 }
 
 Result<UnsubscribeClaim> UnsubscribeSigner::verify(const std::string& token, TimeMs now) const {
@@ -93,6 +96,10 @@ Result<UnsubscribeClaim> UnsubscribeSigner::verify(const std::string& token, Tim
     return fail(Error::invalid("this unsubscribe link is malformed"));
   }
   claim.channel = payload->substr(first + 1, last - first - 1);
+  if (auto colon = claim.channel.find(':'); colon != std::string::npos) {
+    claim.topic = claim.channel.substr(colon + 1);
+    claim.channel.resize(colon);
+  }
   if (claim.expires_at < now) return fail(Error::invalid("this unsubscribe link has expired"));
   return claim;
 }

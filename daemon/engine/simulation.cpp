@@ -123,7 +123,8 @@ class Simulator {
       } else if (fx.kind == EffectKind::kEmitEvent) {
         history_.push_back({fx.name, now, fx.data});
       }
-      r_.effects.push_back({now, std::move(fx)});
+      nlohmann::json snapshot = fx.kind == EffectKind::kSend ? r_.customer : nlohmann::json();
+      r_.effects.push_back({now, std::move(fx), std::move(snapshot)});
     }
     // The profile changed under a waiting enrollment: exit_when and goal conditions look again.
     if (changed && r_.enrollment.listening()) {

@@ -31,6 +31,7 @@ struct SimulationOptions {
 struct TimedEffect {
   TimeMs time = 0;
   Effect effect;
+  nlohmann::json customer;  ///< sends: the customer as it was at that moment (for the delivery policy)
 };
 
 struct SimulationResult {

@@ -224,6 +224,86 @@ std::optional<TimeMs> nextDateOccurrence(TimeMs date_value, bool yearly, Duratio
   return std::nullopt;
 }
 
+namespace {
+
+/// "weekdays", "weekends", "daily", "mon-fri", "sat,sun", "mon,wed-fri" → weekday mask.
+std::optional<std::uint8_t> parseDaySet(std::string_view text) {
+  if (text == "weekdays") return 0x3e;
+  if (text == "weekends") return 0x41;
+  if (text == "daily" || text == "any" || text == "every day") return 0x7f;
+  std::uint8_t mask = 0;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    auto dash = part.find('-');
+    auto first = parseValue(part.substr(0, dash), kDayNames, 7, 0);
+    auto last = dash == std::string_view::npos ? first : parseValue(part.substr(dash + 1), kDayNames, 7, 0);
+    if (!first || !last || *first > 6 || *last > 6) return std::nullopt;
+    for (int d = *first;; d = (d + 1) % 7) {
+      mask |= static_cast<std::uint8_t>(1u << d);
+      if (d == *last) break;
+    }
+  }
+  return mask ? std::optional<std::uint8_t>(mask) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SendWindow> parseSendWindow(std::string_view text, std::string& error) {
+  SendWindow w;
+  w.text = std::string(text);
+  std::string s(text);
+  // An en dash (U+2013) is what people type between times; treat it as '-'.
+  for (auto pos = s.find("\u2013"); pos != std::string::npos; pos = s.find("\u2013")) s.replace(pos, 3, "-");
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view rest(s);
+  while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
+  auto space = rest.rfind(' ');
+  std::string_view range = space == std::string_view::npos ? rest : rest.substr(space + 1);
+  if (space != std::string_view::npos) {
+    std::string_view days = rest.substr(0, space);
+    while (!days.empty() && days.back() == ' ') days.remove_suffix(1);
+    auto mask = parseDaySet(days);
+    if (!mask) {
+      error = "bad days '" + std::string(days) + "' in send window (use weekdays, weekends, daily, mon-fri or sat,sun)";
+      return std::nullopt;
+    }
+    w.weekday_mask = *mask;
+  }
+  auto dash = range.find('-');
+  auto start = dash == std::string_view::npos ? std::nullopt : parseTimeOfDay(range.substr(0, dash));
+  auto end = dash == std::string_view::npos ? std::nullopt : parseTimeOfDay(range.substr(dash + 1));
+  if (!start || (!end && range.substr(dash + 1) != "24:00")) {
+    error = "bad send window '" + std::string(text) + "' (use e.g. \"weekdays 10:00-18:00\")";
+    return std::nullopt;
+  }
+  w.start_minute = *start;
+  w.end_minute = end.value_or(24 * 60);
+  if (w.start_minute == w.end_minute) {
+    error = "send window '" + std::string(text) + "' is empty (start and end are the same)";
+    return std::nullopt;
+  }
+  return w;
+}
+
+TimeMs nextInSendWindow(TimeMs t, const SendWindow& w, const date::time_zone* zone) {
+  const auto local = toLocal(t, zone);
+  auto day = date::floor<date::days>(local);
+  const int minute = static_cast<int>(duration_cast<minutes>(local - day).count());
+  auto allowed = [&](date::local_days d) { return (w.weekday_mask >> date::weekday(d).c_encoding()) & 1u; };
+  if (w.start_minute < w.end_minute) {
+    if (allowed(day) && minute >= w.start_minute && minute < w.end_minute) return t;
+  } else {
+    // Past midnight: 22:00-02:00 on Friday covers Friday 22:00 to Saturday 02:00.
+    if (allowed(day) && minute >= w.start_minute) return t;
+    if (allowed(day - date::days(1)) && minute < w.end_minute) return t;
+  }
+  if (!(allowed(day) && minute < w.start_minute)) day += date::days(1);
+  for (int d = 0; d < 8 && !allowed(day); ++d) day += date::days(1);
+  return toSys(localAt(day, w.start_minute), zone);
+}
+
 std::optional<int> parseTimeOfDay(std::string_view text) {
   auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon > 2 || text.size() - colon != 3) return std::nullopt;

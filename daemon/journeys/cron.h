@@ -63,6 +63,23 @@ class CronSchedule {
                                                        int minute_of_day, TimeMs after,
                                                        const date::time_zone* zone);
 
+/// A window of local time in which messages may go out: days of the week and a time of day
+/// range ("weekdays 10:00-18:00"). An end before the start runs past midnight into the next day.
+struct SendWindow {
+  std::uint8_t weekday_mask = 0x7f;  ///< bit 0 = Sunday … bit 6 = Saturday
+  int start_minute = 0;
+  int end_minute = 24 * 60;
+  std::string text;  ///< as written, for reasons ("weekdays 10:00-18:00")
+};
+
+/// "weekdays 10:00-18:00", "daily 09:00-21:00", "mon-fri 10:00-18:00", "sat,sun 10:00-16:00",
+/// "22:00-02:00" (every day); an en dash works as the range mark. nullopt with `error` set when
+/// malformed.
+[[nodiscard]] std::optional<SendWindow> parseSendWindow(std::string_view text, std::string& error);
+
+/// The earliest instant >= `t` inside the window, in the zone (UTC when null).
+[[nodiscard]] TimeMs nextInSendWindow(TimeMs t, const SendWindow& window, const date::time_zone* zone);
+
 /// "HH:MM" → minutes after midnight; nullopt when malformed.
 [[nodiscard]] std::optional<int> parseTimeOfDay(std::string_view text);
 

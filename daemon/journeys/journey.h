@@ -88,6 +88,23 @@ struct WaitUntilSpec {
   DurationMs offset = 0;             ///< added to `date`
 };
 
+enum class WhenCapped { kSkip, kDefer };
+
+/// How a journey's messages meet the delivery policy; a send step may override each field.
+struct MessageRules {
+  bool transactional = false;  ///< receipts, password resets: no marketing consent, caps, quiet hours or holdout
+  std::string topic;           ///< subscription topic (consent.topics.<topic>), e.g. newsletter
+  std::optional<SendWindow> send_window;
+  WhenCapped when_capped = WhenCapped::kSkip;
+};
+
+/// A frequency cap on one journey's own messages: at most `max` on `channel` (empty: any) per window.
+struct JourneyCap {
+  std::string channel;
+  int max = 0;
+  DurationMs window = 0;
+};
+
 /// One step, flattened: nested step lists live in Journey::steps too and steps point at each
 /// other by index, so the machine never walks a tree.
 struct Step {
@@ -100,6 +117,7 @@ struct Step {
   // send
   std::string channel;
   std::string template_name;
+  MessageRules rules;  ///< the journey's rules with this step's overrides
   // send (extra template data), emit (properties)
   nlohmann::json data = nlohmann::json::object();
   // wait
@@ -129,7 +147,10 @@ struct Journey {
   std::string name;
   std::string description;
   JourneyStatus status = JourneyStatus::kActive;
-  int priority = 0;
+  int priority = 0;       ///< when a frequency cap allows only some messages, higher wins
+  MessageRules rules;     ///< defaults for the send steps
+  std::vector<JourneyCap> caps;
+  int control_basis_points = 0;  ///< `control_group: 10%`: share of entrants held out of every message
   Trigger trigger;
   Entry entry;
   Goal goal;

@@ -1,6 +1,8 @@
 // The top level of a journey file: identity, trigger, entry, goal, exit_when, on_change, key;
 // the steps are handed to step_parser.cpp.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 #include "daemon/journeys/yaml_reader.h"
 
@@ -9,7 +11,9 @@ namespace journeyd {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"journey", "name", "description", "status", "priority", "trigger",
-                                           "entry", "goal", "exit_when", "on_change", "key", "steps"};
+                                           "entry", "goal", "exit_when", "on_change", "key", "steps",
+                                           "category", "topic", "send_window", "when_capped", "caps",
+                                           "control_group"};
 const std::vector<std::string> kTriggerKinds = {"event", "segment_entered", "segment_exited", "attribute_changed",
                                                 "date_attribute", "schedule", "api"};
 
@@ -159,6 +163,43 @@ void parseGoal(const YAML::Node& node, YamlReader& r, Journey& j) {
   if (node["exit_on_expiry"]) j.goal.exit_on_expiry = r.boolean(node["exit_on_expiry"], "exit_on_expiry").value_or(false);
 }
 
+/// `caps: [{max: 1, per: 30d}, {channel: sms, max: 2, per: 7d}]`: this journey's own messages.
+void parseCaps(const YAML::Node& node, YamlReader& r, Journey& j) {
+  if (!node.IsSequence()) {
+    r.error(node, "caps must be a list like [{max: 1, per: 30d}]");
+    return;
+  }
+  for (const auto& item : node) {
+    if (!r.expectMap(item, "a cap")) continue;
+    r.checkKeys(item, {"channel", "max", "per"}, "a cap");
+    JourneyCap cap;
+    if (item["channel"]) cap.channel = r.string(item["channel"], "channel").value_or("");
+    if (!item["max"] || !item["per"]) {
+      r.error(item, "a cap needs max and per, e.g. {max: 1, per: 30d}");
+      continue;
+    }
+    auto max = r.number(item["max"], "max");
+    if (max && (*max < 1 || *max != static_cast<int>(*max))) r.error(item["max"], "max must be a whole number of at least 1");
+    cap.max = static_cast<int>(max.value_or(1));
+    cap.window = r.duration(item["per"]).value_or(0);
+    if (cap.window <= 0 && item["per"].IsScalar()) r.error(item["per"], "per must be a positive duration like 7d");
+    j.caps.push_back(cap);
+  }
+}
+
+/// `control_group: 10%` (or 10): the share of entrants who receive none of the journey's messages.
+void parseControlGroup(const YAML::Node& node, YamlReader& r, Journey& j) {
+  std::string text = node.IsScalar() ? node.Scalar() : "";
+  if (!text.empty() && text.back() == '%') text.pop_back();
+  char* end = nullptr;
+  const double percent = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || percent < 0 || percent > 50) {
+    r.error(node, "control_group must be a percentage from 0 to 50, e.g. 10%");
+    return;
+  }
+  j.control_basis_points = static_cast<int>(std::lround(percent * 100));
+}
+
 bool validId(const std::string& id) {
   if (id.empty()) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -167,6 +208,28 @@ bool validId(const std::string& id) {
 }
 
 }  // namespace
+
+void parseMessageRules(const YAML::Node& node, YamlReader& r, MessageRules& rules) {
+  if (const YAML::Node c = node["category"]) {
+    if (auto s = oneOf(r, c, {"marketing", "transactional"}, "category")) rules.transactional = *s == 1;
+  }
+  if (const YAML::Node t = node["topic"]) {
+    if (auto topic = r.string(t, "topic")) {
+      if (!validId(*topic)) r.error(t, "topic '" + *topic + "' may use only letters, digits, '-', '_' and '.'");
+      rules.topic = *topic;
+    }
+  }
+  if (const YAML::Node w = node["send_window"]) {
+    if (auto text = r.string(w, "send_window")) {
+      std::string error;
+      rules.send_window = parseSendWindow(*text, error);
+      if (!rules.send_window) r.error(w, error);
+    }
+  }
+  if (const YAML::Node c = node["when_capped"]) {
+    if (auto s = oneOf(r, c, {"skip", "defer"}, "when_capped")) rules.when_capped = static_cast<WhenCapped>(*s);
+  }
+}
 
 JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const JourneyCatalog& known) {
   auto j = std::make_shared<Journey>();
@@ -186,6 +249,9 @@ JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const Jou
     }
   }
   if (root["priority"]) j->priority = static_cast<int>(r.number(root["priority"], "priority").value_or(0));
+  parseMessageRules(root, r, j->rules);
+  if (root["caps"]) parseCaps(root["caps"], r, *j);
+  if (root["control_group"]) parseControlGroup(root["control_group"], r, *j);
   if (!root["trigger"]) {
     r.error(root["journey"], "journey '" + j->id + "' needs a trigger");
   } else {

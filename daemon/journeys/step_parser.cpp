@@ -118,7 +118,8 @@ class StepParser {
     auto set = [&](auto fn) { fn(j_.steps[static_cast<size_t>(index)]); };
 
     if (kind == "send") {
-      r_.checkKeys(node, {"send", "id", "channel", "template", "data"}, "a send step");
+      r_.checkKeys(node, {"send", "id", "channel", "template", "data", "category", "topic", "send_window",
+                          "when_capped"}, "a send step");
       if (!head.IsScalar()) r_.error(head, "send needs a step id, e.g. 'send: welcome'");
       set([&](Step& x) { x.kind = StepKind::kSend; });
       if (!node["channel"]) {
@@ -136,6 +137,9 @@ class StepParser {
       if (node["data"]) {
         if (r_.expectMap(node["data"], "data")) set([&](Step& x) { x.data = r_.toJson(node["data"]); });
       }
+      MessageRules rules = j_.rules;
+      parseMessageRules(node, r_, rules);
+      set([&](Step& x) { x.rules = std::move(rules); });
     } else if (kind == "wait") {
       r_.checkKeys(node, {"wait", "id"}, "a wait step");
       set([&](Step& x) { x.kind = StepKind::kWait; });

@@ -56,6 +56,10 @@ class YamlReader {
 [[nodiscard]] JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& reader,
                                               const JourneyCatalog& known);
 
+/// Reads the delivery-rule keys (category, topic, send_window, when_capped) of a journey or a
+/// send step into `rules`, leaving the fields it does not find alone.
+void parseMessageRules(const YAML::Node& node, YamlReader& reader, MessageRules& rules);
+
 /// Parses the `steps:` list into journey.steps (flattened and linked).
 void parseSteps(const YAML::Node& steps, YamlReader& reader, const JourneyCatalog& known, Journey& journey);
 

@@ -227,10 +227,21 @@ Result<void> JourneyRunner::tryEnter(Database& db, const Journey& journey, const
   view.setNow(now);
   auto decision = decideEntry(journey, trigger, view, past, now);
   if (!decision.enter) {
+    // Why a customer the trigger matched did not enter is part of their story (`explain`).
+    if (triggerMatches(journey, trigger, view)) {
+      log(db, view.customerId(), journey.id, 0, now, "", "did not enter: " + decision.reason);
+    }
     if (row_id) return fail(Error{ErrorCode::kConflict, "not enrolled: " + decision.reason, {}});
     return ok();
   }
+  log(db, view.customerId(), journey.id, 0, now, "", "entry check: " + decision.reason);
   auto transition = startEnrollment(journey, view.customer()["id"].get<std::string>(), trigger.event, view, now);
+  if (journey.control_basis_points > 0) {
+    // Recorded on the enrollment so the report can compare the groups (lift).
+    const bool control = inJourneyControl(journey.id, view.customerId(), journey.control_basis_points);
+    transition.enrollment.variants["control_group"] = control ? "control" : "treatment";
+    if (control) transition.trace.push_back({now, "", "in the journey's control group: travels the journey, receives no messages"});
+  }
   ++metrics_.entered;
   return store(db, 0, journey, transition, view, now, row_id);
 }
@@ -322,9 +333,11 @@ Result<void> JourneyRunner::store(Database& db, std::int64_t row_id, const Journ
   }
   if (new_row_id) *new_row_id = row_id;
 
+  // The journey log: each step's trace line, each send followed by the policy's decision on it.
+  std::vector<std::pair<std::string, std::string>> outcomes;  // (step id, text) per send, in order
   for (const auto& effect : t.effects) {
     switch (effect.kind) {
-      case EffectKind::kSend: queueSend(db, row_id, journey, effect, view, e, now); break;
+      case EffectKind::kSend: outcomes.push_back(queueSend(db, row_id, journey, effect, view, e, now)); break;
       case EffectKind::kUpdateCustomer: updateCustomer(db, effect, view, now); break;
       case EffectKind::kEmitEvent: {
         auto& ins = db.prepare(
@@ -350,6 +363,16 @@ Result<void> JourneyRunner::store(Database& db, std::int64_t row_id, const Journ
       default: break;
     }
   }
+  size_t next = 0;
+  for (const auto& line : t.trace) {
+    log(db, view.customerId(), e.journey_id, row_id, line.time, line.step_id, line.text);
+    if (next < outcomes.size() && outcomes[next].first == line.step_id && line.text.rfind("send ", 0) == 0) {
+      log(db, view.customerId(), e.journey_id, row_id, line.time, line.step_id, outcomes[next++].second);
+    }
+  }
+  for (; next < outcomes.size(); ++next) {
+    log(db, view.customerId(), e.journey_id, row_id, now, outcomes[next].first, outcomes[next].second);
+  }
   return ok();
 }
 
@@ -367,12 +390,73 @@ void JourneyRunner::updateCustomer(Database& db, const Effect& effect, StoreCust
   up.exec();
 }
 
-void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& journey, const Effect& effect,
-                              StoreCustomerView& view, const Enrollment& enrollment, TimeMs now) {
+namespace {
+
+/// A send step's rules when the step is not found (an enrollment on a version without it).
+const Step& defaultSendStep() {
+  static const Step kStep = [] {
+    Step s;
+    s.kind = StepKind::kSend;
+    return s;
+  }();
+  return kStep;
+}
+
+}  // namespace
+
+void JourneyRunner::log(Database& db, std::int64_t customer_id, const std::string& journey_id,
+                        std::int64_t enrollment_id, TimeMs at, const std::string& step_id, const std::string& text) {
+  auto& ins = db.prepare(
+      "INSERT INTO journey_log (customer_id, journey_id, enrollment_id, at, step_id, text) VALUES (?, ?, ?, ?, ?, ?)");
+  ins.bind(1, customer_id);
+  ins.bind(2, journey_id);
+  if (enrollment_id) ins.bind(3, enrollment_id); else ins.bind(3);
+  ins.bind(4, at);
+  if (step_id.empty()) ins.bind(5); else ins.bind(5, step_id);
+  ins.bind(6, text);
+  ins.exec();
+}
+
+std::vector<RecentMessage> JourneyRunner::recentMessages(Database& db, const RuntimeCatalog& cat,
+                                                         std::int64_t customer_id, TimeMs since, TimeMs now) {
+  std::vector<RecentMessage> recent;
+  // Transactional messages never count; a message's moment is when it went, or is due to go.
+  auto& q = db.prepare(
+      "SELECT id, journey_id, step_id, channel, status, attempts, coalesce(sent_at, next_attempt_at, created_at) "
+      "FROM messages WHERE customer_id = ? AND status IN ('pending', 'sent') AND category IS NULL "
+      "AND coalesce(sent_at, next_attempt_at, created_at) > ?");
+  q.bind(1, customer_id);
+  q.bind(2, since);
+  while (q.executeStep()) {
+    RecentMessage m;
+    m.id = q.getColumn(0).getInt64();
+    m.journey_id = q.isColumnNull(1) ? "" : q.getColumn(1).getString();
+    m.step_id = q.isColumnNull(2) ? "" : q.getColumn(2).getString();
+    m.channel = q.getColumn(3).getString();
+    auto kind = cat.channels.find(m.channel);
+    m.kind = kind == cat.channels.end() ? m.channel : channelName(kind->second);
+    auto journey = cat.find(m.journey_id);
+    m.priority = journey ? journey->priority : 0;
+    m.at = q.getColumn(6).getInt64();
+    // Only a message the dispatcher cannot have picked up yet may give way (due a second later
+    // at least, never attempted).
+    m.displaceable = q.getColumn(4).getString() == "pending" && q.getColumn(5).getInt() == 0 && m.at > now + 1000;
+    recent.push_back(std::move(m));
+  }
+  q.reset();
+  return recent;
+}
+
+std::pair<std::string, std::string> JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& journey,
+                                                             const Effect& effect, StoreCustomerView& view,
+                                                             const Enrollment& enrollment, TimeMs now) {
   auto cat = catalog();
   const json& customer = view.customer();
   std::string status = "pending", reason, recipient;
   json rendered;
+  TimeMs send_at = now;
+  const Step* step = journey.step(effect.step_id);
+  if (!step || step->kind != StepKind::kSend) step = &defaultSendStep();
 
   auto channel = cat->channels.find(effect.channel);
   const MessageTemplate* tmpl = cat->templates ? cat->templates->find(effect.template_name) : nullptr;
@@ -387,37 +471,42 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
     reason = "template '" + effect.template_name + "' is for " + channelName(tmpl->channel()) + " but channel '" +
              effect.channel + "' sends " + channelName(channel->second);
   } else {
+    MessageRequest request;
+    request.customer_id = view.customerId();
+    request.customer = &customer;
+    request.journey = &journey;
+    request.step = step;
+    request.channel = effect.channel;
+    request.kind = channelName(channel->second);
+    request.now = now;
     if (channel->second != Channel::kWebhook) {
       const char* field = channel->second == Channel::kEmail ? "email" : "phone";
-      if (customer.contains(field) && customer[field].is_string()) recipient = customer[field].get<std::string>();
-      if (customer.value("unsubscribed", false) == true) {
-        status = "skipped";
-        reason = "unsubscribed";
-      } else if (const json consent = customer.contains("traits") && customer["traits"].is_object()
-                                          ? customer["traits"].value("consent", json())
-                                          : json();
-                 consent.is_object() && consent.value(channelName(channel->second), true) == false) {
-        status = "skipped";
-        reason = std::string("no consent for ") + channelName(channel->second);
-      } else if (inHoldout(view.customerId(), policy_.holdout_percent)) {
-        status = "skipped";
-        reason = "holdout";
-      } else if (auto cap = capReached(db, view.customerId(), effect.channel, now); !cap.empty()) {
-        status = "skipped";
-        reason = cap;
-      } else if (recipient.empty()) {
-        status = "skipped";
-        reason = std::string("missing address: the customer has no ") + field;
-      } else {
+      if (customer.contains(field) && customer[field].is_string()) {
+        request.raw_address = customer[field].get<std::string>();
+        recipient = channel->second == Channel::kEmail ? normalizeEmail(request.raw_address)
+                                                       : normalizePhone(request.raw_address);
+        request.recipient = recipient;
+      }
+      if (!recipient.empty()) {
         auto& sup = db.prepare("SELECT reason FROM suppressions WHERE channel = ? AND address = ?");
-        sup.bind(1, channelName(channel->second));
+        sup.bind(1, request.kind);
         sup.bind(2, recipient);
-        if (sup.executeStep()) {
-          status = "skipped";
-          reason = "suppressed: " + sup.getColumn(0).getString();
-        }
+        if (sup.executeStep()) request.suppressed = sup.getColumn(0).getString();
         sup.reset();
       }
+      if (recipient.empty()) recipient = request.raw_address;
+    }
+    const DurationMs lookback = step->rules.transactional ? 0 : capLookback(policy_, journey);
+    const auto recent = lookback > 0 ? recentMessages(db, *cat, view.customerId(), now - lookback, now)
+                                     : std::vector<RecentMessage>{};
+    PolicyDecision decision = decideDelivery(policy_, request, recent);
+    if (!decision.send) {
+      status = "skipped";
+      reason = decision.reason;
+    } else {
+      send_at = decision.send_at;
+      reason = decision.reason;
+      for (const auto& [id, why] : decision.displaced) displace(db, id, why, view.customerId(), now);
     }
     if (status == "pending") {
       json data = enrollment.data.is_object() ? enrollment.data : json::object();
@@ -429,8 +518,9 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
       RenderOptions options;
       options.now = now;
       std::string unsubscribe_url;
-      if (unsubscribe_ && channel->second != Channel::kWebhook) {
-        unsubscribe_url = unsubscribe_->url(view.customerId(), channelName(channel->second), now);
+      // Marketing email and SMS carry an unsubscribe link (for the topic, when the step has one).
+      if (unsubscribe_ && channel->second != Channel::kWebhook && !step->rules.transactional) {
+        unsubscribe_url = unsubscribe_->url(view.customerId(), channelName(channel->second), step->rules.topic, now);
         context["unsubscribe_url"] = unsubscribe_url;
         options.unsubscribe_url = unsubscribe_url;
       }
@@ -452,8 +542,8 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
 
   auto& ins = db.prepare(
       "INSERT OR IGNORE INTO messages (idempotency_key, customer_id, journey_id, step_id, enrollment_id, channel, "
-      "template, recipient, status, rendered, next_attempt_at, created_at, reason) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "template, recipient, status, rendered, next_attempt_at, created_at, reason, category) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, journey.id + "-" + std::to_string(row_id) + "-" + effect.step_id + "-" + std::to_string(effect.sequence));
   ins.bind(2, view.customerId());
   ins.bind(3, journey.id);
@@ -462,50 +552,38 @@ void JourneyRunner::queueSend(Database& db, std::int64_t row_id, const Journey& 
   ins.bind(6, effect.channel);
   ins.bind(7, effect.template_name);
   if (recipient.empty()) ins.bind(8); else ins.bind(8, recipient);
-  // Quiet hours in the customer's own timezone (the business's when they have none): the
-  // message waits in the outbox until the window ends, and says so.
-  TimeMs send_at = now;
-  if (status == "pending" && channel != cat->channels.end() && channel->second != Channel::kWebhook) {
-    std::string zone = customer.value("timezone", "UTC");
-    if (zone == "UTC") zone = policy_.timezone;
-    if (auto end = quietHoursEnd(now, zone, policy_.quiet_start_minute, policy_.quiet_end_minute)) {
-      send_at = *end;
-      reason = "quiet hours: deferred to " + formatIsoTime(*end);
-    }
-  }
   ins.bind(9, status);
   if (rendered.is_null()) ins.bind(10); else ins.bind(10, rendered.dump());
   if (status == "pending") ins.bind(11, send_at); else ins.bind(11);
   ins.bind(12, now);
   if (reason.empty()) ins.bind(13); else ins.bind(13, reason);
+  if (step->rules.transactional) ins.bind(14, "transactional"); else ins.bind(14);
   ins.exec();
   if (status == "pending") {
     ++metrics_.messages_queued;
   } else {
     ++metrics_.messages_skipped;
   }
+  std::string outcome = status == "pending" ? (reason.empty() ? "queued" : "queued, " + reason) : status + ": " + reason;
+  return {effect.step_id, "message " + effect.channel + " " + effect.template_name + " → " + outcome};
 }
 
-std::string JourneyRunner::capReached(Database& db, std::int64_t customer_id, const std::string& channel, TimeMs now) {
-  for (const auto& cap : policy_.caps) {
-    if (!cap.channel.empty() && cap.channel != channel) continue;
-    // Messages already queued or sent in the window count; skipped ones do not.
-    auto& q = cap.channel.empty()
-                  ? db.prepare("SELECT count(*) FROM messages WHERE customer_id = ? AND created_at > ? "
-                               "AND status IN ('pending', 'sent') AND channel != ?")
-                  : db.prepare("SELECT count(*) FROM messages WHERE customer_id = ? AND created_at > ? "
-                               "AND status IN ('pending', 'sent') AND channel = ?");
-    q.bind(1, customer_id);
-    q.bind(2, now - cap.window_ms);
-    q.bind(3, cap.channel.empty() ? std::string("webhook") : channel);
-    const std::int64_t n = q.executeStep() ? q.getColumn(0).getInt64() : 0;
-    q.reset();
-    if (n >= cap.max) {
-      return "capped: at most " + std::to_string(cap.max) + " " + (cap.channel.empty() ? "messages" : cap.channel) +
-             " per " + formatDuration(cap.window_ms);
-    }
+void JourneyRunner::displace(Database& db, std::int64_t message_id, const std::string& reason,
+                             std::int64_t customer_id, TimeMs now) {
+  auto& up = db.prepare(
+      "UPDATE messages SET status = 'skipped', reason = ?, next_attempt_at = NULL "
+      "WHERE id = ? AND status = 'pending' AND attempts = 0 AND next_attempt_at > ? "
+      "RETURNING journey_id, enrollment_id, step_id, channel, template");
+  up.bind(1, reason);
+  up.bind(2, message_id);
+  up.bind(3, now + 1000);
+  if (up.executeStep()) {
+    log(db, customer_id, up.getColumn(0).getString(), up.getColumn(1).getInt64(), now, up.getColumn(2).getString(),
+        "message " + up.getColumn(3).getString() + " " + up.getColumn(4).getString() + " → skipped: " + reason);
+    ++metrics_.messages_skipped;
+    --metrics_.messages_queued;
   }
-  return {};
+  up.reset();
 }
 
 Result<int> JourneyRunner::wakeDue(Database& db, TimeMs now, int limit) {

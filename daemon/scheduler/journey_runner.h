@@ -12,6 +12,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/engine/entry.h"
+#include "daemon/delivery/policy.h"
 #include "daemon/delivery/unsubscribe.h"
 #include "daemon/engine/step_machine.h"
 #include "daemon/intelligence/customer_values.h"
@@ -88,12 +89,20 @@ class JourneyRunner {
                         TimeMs now, std::int64_t* row_id = nullptr);
   Result<void> store(Database& db, std::int64_t row_id, const Journey& journey, const Transition& t,
                      StoreCustomerView& view, TimeMs now, std::int64_t* new_row_id = nullptr);
-  void queueSend(Database& db, std::int64_t row_id, const Journey& journey, const Effect& effect,
-                 StoreCustomerView& view, const Enrollment& enrollment, TimeMs now);
+  /// Queues (or skips) one message; returns its step id and the journey-log line saying what became of it.
+  std::pair<std::string, std::string> queueSend(Database& db, std::int64_t row_id, const Journey& journey,
+                                                const Effect& effect, StoreCustomerView& view,
+                                                const Enrollment& enrollment, TimeMs now);
   void updateCustomer(Database& db, const Effect& effect, StoreCustomerView& view, TimeMs now);
   static const std::vector<ScoreDefinition>* scores(const CatalogPtr& cat);
-  /// The cap a new message on `channel` would exceed ("capped: …"), or empty.
-  std::string capReached(Database& db, std::int64_t customer_id, const std::string& channel, TimeMs now);
+  /// The customer's marketing messages sent or waiting since `since`, for frequency caps.
+  static std::vector<RecentMessage> recentMessages(Database& db, const RuntimeCatalog& cat, std::int64_t customer_id,
+                                                   TimeMs since, TimeMs now);
+  /// A waiting message gives way to a higher-priority one (unless the dispatcher may have it).
+  void displace(Database& db, std::int64_t message_id, const std::string& reason, std::int64_t customer_id, TimeMs now);
+  /// One line of the customer's journey log (what `explain` prints).
+  static void log(Database& db, std::int64_t customer_id, const std::string& journey_id, std::int64_t enrollment_id,
+                  TimeMs at, const std::string& step_id, const std::string& text);
   static std::vector<std::int64_t> readIds(SQLite::Statement& q);
   /// Loads each customer's view (skipping erased ones) and runs `fn` on it.
   Result<void> forEachCustomer(Database& db, const std::vector<std::int64_t>& ids, TimeMs now,

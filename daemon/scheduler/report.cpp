@@ -1,6 +1,10 @@
 #include "daemon/scheduler/report.h"
 
+#include <algorithm>
+#include <limits>
+#include <map>
 #include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +13,19 @@
 namespace journeyd {
 
 using json = nlohmann::json;
+
+namespace {
+
+/// The kind of a skip reason, without the particulars (times, other messages, addresses), so
+/// the report counts like with like: "capped: at most 3 email per 1w", "quiet hours", …
+std::string reasonClass(const std::string& reason) {
+  if (reason.rfind("invalid address", 0) == 0) return "invalid address";
+  std::string out = reason.substr(0, reason.find(", "));
+  if (auto deferred = out.find(": deferred to"); deferred != std::string::npos) out.resize(deferred);
+  return out;
+}
+
+}  // namespace
 
 Result<json> journeyReport(Database& db, const std::string& journey_id) {
   return guardSql("journey report", [&]() -> Result<json> {
@@ -60,11 +77,44 @@ Result<json> journeyReport(Database& db, const std::string& journey_id) {
       std::string status = m.getColumn(1).getString();
       std::int64_t n = m.getColumn(3).getInt64();
       step[status] = step.value(status, 0) + n;
-      std::string reason = m.getColumn(2).getString();
-      if (!reason.empty() && status != "sent" && status != "pending") step["reasons"][reason] = n;
+      std::string reason = reasonClass(m.getColumn(2).getString());
+      if (!reason.empty() && status != "sent" && status != "pending") {
+        step["reasons"][reason] = step["reasons"].value(reason, 0) + n;
+      }
     }
     m.reset();
     report["messages_by_step"] = steps;
+
+    // A/B results: per split (and the journey's control group), entrants and conversions per
+    // variant, and each variant's lift over the control when there is one.
+    json splits = json::object();
+    auto& v = db.prepare("SELECT variant, converted_at IS NOT NULL FROM enrollments WHERE journey_id = ?");
+    v.bind(1, journey_id);
+    while (v.executeStep()) {
+      const json chosen = json::parse(v.getColumn(0).getString(), nullptr, false);
+      if (!chosen.is_object()) continue;
+      const bool conv = v.getColumn(1).getInt() != 0;
+      for (const auto& [split, variant] : chosen.items()) {
+        if (!variant.is_string()) continue;
+        json& cell = splits[split][variant.get<std::string>()];
+        cell["entered"] = cell.value("entered", 0) + 1;
+        cell["converted"] = cell.value("converted", 0) + (conv ? 1 : 0);
+      }
+    }
+    v.reset();
+    for (auto& [split, variants] : splits.items()) {
+      for (auto& [name, cell] : variants.items()) {
+        cell["conversion_rate"] = static_cast<double>(cell["converted"].get<int>()) / cell["entered"].get<int>();
+      }
+      if (!variants.contains("control")) continue;
+      const double base = variants["control"]["conversion_rate"].get<double>();
+      for (auto& [name, cell] : variants.items()) {
+        if (name == "control") continue;
+        const double rate = cell["conversion_rate"].get<double>();
+        cell["lift"] = base > 0 ? json((rate - base) / base) : json();
+      }
+    }
+    report["variants"] = splits;
     return report;
   });
 }
@@ -168,6 +218,82 @@ std::string formatSegmentReport(const json& r) {
   return out;
 }
 
+Result<json> explainCustomer(Database& db, std::int64_t customer_id, const std::string& journey_id) {
+  return guardSql("explain", [&]() -> Result<json> {
+    struct Line {
+      TimeMs at;
+      std::int64_t order;
+      std::string step, text;
+    };
+    std::map<std::string, std::vector<Line>> by_journey;
+    auto& q = journey_id.empty()
+                  ? db.prepare("SELECT journey_id, at, id, coalesce(step_id, ''), text FROM journey_log "
+                               "WHERE customer_id = ? ORDER BY at, id LIMIT 10000")
+                  : db.prepare("SELECT journey_id, at, id, coalesce(step_id, ''), text FROM journey_log "
+                               "WHERE customer_id = ? AND journey_id = ? ORDER BY at, id LIMIT 10000");
+    q.bind(1, customer_id);
+    if (!journey_id.empty()) q.bind(2, journey_id);
+    while (q.executeStep()) {
+      by_journey[q.getColumn(0).getString()].push_back(
+          {q.getColumn(1).getInt64(), q.getColumn(2).getInt64(), q.getColumn(3).getString(), q.getColumn(4).getString()});
+    }
+    q.reset();
+    // What the outbox did with each message after the decision (sent, failed, still waiting).
+    auto& m = db.prepare(
+        "SELECT journey_id, step_id, channel, template, status, sent_at, next_attempt_at, reason, attempts, "
+        "(SELECT max(at) FROM message_attempts a WHERE a.message_id = messages.id), created_at "
+        "FROM messages WHERE customer_id = ? AND status IN ('sent', 'failed', 'dead', 'pending') "
+        "ORDER BY id LIMIT 10000");
+    m.bind(1, customer_id);
+    while (m.executeStep()) {
+      const std::string journey = m.isColumnNull(0) ? "" : m.getColumn(0).getString();
+      if (!journey_id.empty() && journey != journey_id) continue;
+      const std::string what = "message " + m.getColumn(2).getString() + " " + m.getColumn(3).getString();
+      const std::string status = m.getColumn(4).getString();
+      const int attempts = m.getColumn(8).getInt();
+      const std::string tries = attempts > 1 ? " after " + std::to_string(attempts) + " attempts" : "";
+      Line line{m.getColumn(10).getInt64(), std::numeric_limits<std::int64_t>::max(), m.getColumn(1).getString(), ""};
+      if (status == "sent") {
+        line.at = m.getColumn(5).getInt64();
+        line.text = what + " sent" + tries;
+      } else if (status == "pending") {
+        line.at = m.isColumnNull(6) ? line.at : m.getColumn(6).getInt64();
+        line.text = what + " waiting in the outbox until " + formatIsoTime(line.at) +
+                    (attempts ? " (" + std::to_string(attempts) + " attempts so far)" : "");
+      } else {
+        if (!m.isColumnNull(9)) line.at = m.getColumn(9).getInt64();
+        line.text = what + " " + status + tries + ": " + (m.isColumnNull(7) ? "" : m.getColumn(7).getString());
+      }
+      by_journey[journey].push_back(std::move(line));
+    }
+    m.reset();
+    json journeys = json::array();
+    for (auto& [journey, lines] : by_journey) {
+      std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+        return a.at != b.at ? a.at < b.at : a.order < b.order;
+      });
+      json out = json::array();
+      for (const auto& l : lines) out.push_back({{"time", formatIsoTime(l.at)}, {"step", l.step}, {"text", l.text}});
+      journeys.push_back({{"journey", journey}, {"lines", std::move(out)}});
+    }
+    return json{{"customer_id", customer_id}, {"journeys", std::move(journeys)}};
+  });
+}
+
+std::string formatExplanation(const json& e) {
+  std::string out;
+  if (e["journeys"].empty()) return "nothing recorded for this customer in any journey\n";
+  for (const auto& j : e["journeys"]) {
+    out += "journey " + j["journey"].get<std::string>() + "\n";
+    for (const auto& l : j["lines"]) {
+      const std::string step = l["step"].get<std::string>();
+      out += "  " + l["time"].get<std::string>() + "  " + (step.empty() ? "-" : step) + "  " +
+             l["text"].get<std::string>() + "\n";
+    }
+  }
+  return out;
+}
+
 std::string formatReport(const json& r) {
   std::string out = "journey " + r.value("journey", "") + "\n";
   out += "  entered    " + std::to_string(r.value("entered", 0)) + "\n";
@@ -189,6 +315,23 @@ std::string formatReport(const json& r) {
       out += "\n";
       if (counts.contains("reasons")) {
         for (auto& [reason, n] : counts["reasons"].items()) out += "      " + reason + ": " + n.dump() + "\n";
+      }
+    }
+  }
+  if (r.contains("variants") && !r["variants"].empty()) {
+    out += "  variants (entered, converted, rate, lift over control):\n";
+    for (auto& [split, variants] : r["variants"].items()) {
+      out += "    " + split + ":\n";
+      for (auto& [name, cell] : variants.items()) {
+        char line[256];
+        std::snprintf(line, sizeof line, "      %-12s %6d %6d %6.1f%%", name.c_str(), cell.value("entered", 0),
+                      cell.value("converted", 0), 100.0 * cell.value("conversion_rate", 0.0));
+        out += line;
+        if (cell.contains("lift") && cell["lift"].is_number()) {
+          std::snprintf(line, sizeof line, "  %+.1f%%", 100.0 * cell["lift"].get<double>());
+          out += line;
+        }
+        out += "\n";
       }
     }
   }

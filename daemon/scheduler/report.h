@@ -21,6 +21,13 @@ Result<nlohmann::json> customerJourneys(Database& db, std::int64_t customer_id, 
 Result<nlohmann::json> segmentReport(Database& db);
 std::string formatSegmentReport(const nlohmann::json& report);
 
+/// "Why did, or didn't, this customer get this message": per journey (one, or all when
+/// `journey_id` is empty), in order, the entry checks, steps, branches with the values that
+/// decided them, waits, policy decisions and exits from the journey log, and what became of
+/// each message in the outbox.
+Result<nlohmann::json> explainCustomer(Database& db, std::int64_t customer_id, const std::string& journey_id);
+std::string formatExplanation(const nlohmann::json& explanation);
+
 /// Plain-text rendering of journeyReport for the CLI.
 std::string formatReport(const nlohmann::json& report);
 

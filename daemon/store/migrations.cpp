@@ -190,6 +190,22 @@ const std::vector<SchemaMigration>& schemaMigrations() {
           PRIMARY KEY (channel, address)
         ) WITHOUT ROWID;
       )sql"},
+      {8, R"sql(
+        -- Transactional messages do not count against frequency caps.
+        ALTER TABLE messages ADD COLUMN category TEXT;   -- NULL = marketing | transactional
+        -- What happened to a customer in each journey, in plain words, for `journeyd explain`:
+        -- entry decisions, steps, branches with the values that decided them, waits, exits.
+        CREATE TABLE journey_log (
+          id INTEGER PRIMARY KEY,
+          customer_id INTEGER NOT NULL,
+          journey_id TEXT NOT NULL,
+          enrollment_id INTEGER,
+          at INTEGER NOT NULL,
+          step_id TEXT,
+          text TEXT NOT NULL
+        );
+        CREATE INDEX journey_log_by_customer ON journey_log(customer_id, journey_id, at);
+      )sql"},
   };
   return migrations;
 }

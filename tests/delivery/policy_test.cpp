@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/delivery/policy.h"
+#include "daemon/journeys/loader.h"
 
 using namespace journeyd;
 
@@ -47,4 +50,257 @@ TEST_CASE("quiet hours defer to the end of the window in the customer's timezone
     }
   }
   CHECK_FALSE(quietHoursEnd(0, "UTC", -1, -1).has_value());
+}
+
+namespace {
+
+using json = nlohmann::json;
+
+JourneyPtr journey(const std::string& yaml) {
+  Diagnostics diags;
+  auto j = loadJourneyText(yaml, "j.yaml", {}, diags);
+  INFO(diags.format());
+  REQUIRE(j);
+  return j;
+}
+
+const char* kOffer =
+    "journey: offer\npriority: 10\ntopic: promotions\ntrigger: {event: A}\n"
+    "steps:\n  - send: mail\n    channel: email\n    template: t\n"
+    "  - send: text\n    channel: sms\n    template: t\n"
+    "  - send: receipt\n    channel: email\n    template: t\n    category: transactional\n";
+
+struct Ask {
+  JourneyPtr j;
+  json customer = {{"email", "ann@example.com"}, {"phone", "+8613800000000"}};
+  MessageRequest r;
+  Ask(JourneyPtr journey, const std::string& step, const std::string& kind, TimeMs now) : j(std::move(journey)) {
+    r.customer_id = 7;
+    r.journey = j.get();
+    r.step = j->step(step);
+    r.channel = kind;
+    r.kind = kind;
+    r.now = now;
+    r.recipient = kind == "email" ? "ann@example.com" : "+8613800000000";
+  }
+  PolicyDecision decide(const PolicySettings& p, const std::vector<RecentMessage>& recent = {}) {
+    r.customer = &customer;
+    return decideDelivery(p, r, recent);
+  }
+};
+
+RecentMessage recent(std::int64_t id, const std::string& journey_id, int priority, TimeMs at, bool displaceable,
+                     const std::string& kind = "email") {
+  RecentMessage m;
+  m.id = id;
+  m.journey_id = journey_id;
+  m.step_id = "s" + std::to_string(id);
+  m.channel = kind;
+  m.kind = kind;
+  m.priority = priority;
+  m.at = at;
+  m.displaceable = displaceable;
+  return m;
+}
+
+const TimeMs kNoon = *parseIsoTime("2026-03-02T04:00:00Z");  // Monday 12:00 in Shanghai
+
+}  // namespace
+
+TEST_CASE("every skip says why, in order: opt-out, address, suppression, consent, topic, holdout, control") {
+  auto j = journey(kOffer);
+  PolicySettings p;
+  {
+    Ask a(j, "receipt", "email", kNoon);
+    a.customer["traits"] = {{"unsubscribed", true}};
+    auto d = a.decide(p);
+    CHECK_FALSE(d.send);
+    CHECK(d.reason == "unsubscribed");  // a global opt-out stops even transactional mail
+  }
+  {
+    Ask a(j, "mail", "email", kNoon);
+    a.r.recipient.clear();
+    a.r.raw_address = "ann-at-example";
+    CHECK(a.decide(p).reason == "invalid address: 'ann-at-example' is not a valid email address");
+    a.r.raw_address.clear();
+    CHECK(a.decide(p).reason == "missing address: the customer has no email");
+  }
+  {
+    Ask a(j, "receipt", "email", kNoon);
+    a.r.suppressed = "hard bounce";
+    CHECK(a.decide(p).reason == "suppressed: hard bounce");  // bounced is bounced, receipt or not
+  }
+  {
+    Ask a(j, "mail", "email", kNoon);
+    a.customer["traits"] = {{"consent", {{"email", false}}}};
+    CHECK(a.decide(p).reason == "no consent for email");
+    Ask receipt(j, "receipt", "email", kNoon);
+    receipt.customer["traits"] = {{"consent", {{"email", false}, {"topics", {{"promotions", false}}}}}};
+    CHECK(receipt.decide(p).send);  // transactional bypasses marketing consent
+    Ask text(j, "text", "sms", kNoon);
+    text.customer["traits"] = {{"consent", {{"email", false}}}};
+    CHECK(text.decide(p).send);  // consent is per channel
+    text.customer["traits"] = {{"consent", {{"topics", {{"promotions", false}}}}}};
+    CHECK(text.decide(p).reason == "no consent for topic promotions");
+    text.customer["traits"] = {{"consent", {{"topics", {{"newsletter", false}}}}}};
+    CHECK(text.decide(p).send);  // another topic
+  }
+  {
+    p.holdout_percent = 50;
+    int held = 0;
+    for (std::int64_t id = 1; id <= 200; ++id) {
+      Ask a(j, "mail", "email", kNoon);
+      a.r.customer_id = id;
+      auto d = a.decide(p);
+      CHECK(d.send == !inHoldout(id, 50));
+      if (!d.send) {
+        CHECK(d.reason == "holdout: in the global holdout group");
+        ++held;
+        Ask receipt(j, "receipt", "email", kNoon);
+        receipt.r.customer_id = id;
+        CHECK(receipt.decide(p).send);  // receipts reach the holdout too
+      }
+    }
+    CHECK(held > 60);
+    p.holdout_percent = 0;
+  }
+  {
+    auto controlled = journey(std::string(kOffer) + "control_group: 20%\n");
+    int control = 0;
+    for (std::int64_t id = 1; id <= 500; ++id) {
+      Ask a(controlled, "mail", "email", kNoon);
+      a.r.customer_id = id;
+      auto d = a.decide(p);
+      if (!d.send) {
+        CHECK(d.reason == "control group: held out of offer to measure its lift");
+        ++control;
+      }
+    }
+    CHECK(control > 70);
+    CHECK(control < 130);
+  }
+}
+
+TEST_CASE("journey control groups are stable and independent of the holdout and of each other") {
+  int both = 0, a = 0, b = 0, held = 0;
+  for (std::int64_t id = 1; id <= 20000; ++id) {
+    const bool in_a = inJourneyControl("win-back", id, 1000);
+    CHECK(in_a == inJourneyControl("win-back", id, 1000));
+    const bool in_b = inJourneyControl("newcomer-guide", id, 1000);
+    a += in_a;
+    b += in_b;
+    both += in_a && in_b;
+    held += in_a && inHoldout(id, 10);
+  }
+  CHECK(a > 1800);
+  CHECK(a < 2200);
+  CHECK(b > 1800);
+  // Independent: about 10% of 10% overlap, not the same customers every time.
+  CHECK(both > 120);
+  CHECK(both < 300);
+  CHECK(held > 120);
+  CHECK(held < 300);
+  CHECK_FALSE(inJourneyControl("win-back", 1, 0));
+}
+
+TEST_CASE("frequency caps: first come, priority arbitration over waiting messages, defer, per-journey caps") {
+  auto low = journey(kOffer);
+  auto high = journey("journey: win-back\npriority: 40\ntrigger: {event: A}\n"
+                      "steps:\n  - send: coupon\n    channel: email\n    template: t\n");
+  PolicySettings p;
+  p.caps.push_back({"", 1, 7 * kDayMs});
+  const TimeMs day = kDayMs;
+
+  // Full with an email already sent yesterday: skipped, naming the rule and the message.
+  Ask a(low, "mail", "email", kNoon);
+  auto d = a.decide(p, {recent(1, "news", 5, kNoon - day, false)});
+  CHECK_FALSE(d.send);
+  CHECK(d.reason == "capped: at most 1 messages per 1w, already taken by news/s1 (priority 5) at 2026-03-01T04:00:00.000Z");
+  // A message eight days old has left the window.
+  CHECK(a.decide(p, {recent(1, "news", 5, kNoon - 8 * day, false)}).send);
+  // Webhooks are not counted by an all-channel cap.
+  CHECK(a.decide(p, {recent(1, "news", 5, kNoon - day, false, "webhook")}).send);
+
+  // A higher priority takes the place of a lower one still waiting in the outbox...
+  Ask h(high, "coupon", "email", kNoon);
+  d = h.decide(p, {recent(3, "offer", 10, kNoon + 3600 * 1000, true)});
+  CHECK(d.send);
+  REQUIRE(d.displaced.size() == 1);
+  CHECK(d.displaced[0].first == 3);
+  CHECK(d.displaced[0].second == "capped: at most 1 messages per 1w, given to higher-priority win-back/coupon (priority 40)");
+  // ...but not of one already sent, nor does an equal or lower priority displace anything.
+  d = h.decide(p, {recent(3, "offer", 10, kNoon - 3600 * 1000, false)});
+  CHECK_FALSE(d.send);
+  CHECK(d.displaced.empty());
+  d = a.decide(p, {recent(3, "win-back", 40, kNoon + 3600 * 1000, true)});
+  CHECK_FALSE(d.send);
+  CHECK(d.displaced.empty());
+
+  // when_capped: defer waits until the counted message leaves the window.
+  auto deferring = journey(std::string(kOffer) + "when_capped: defer\n");
+  Ask later(deferring, "mail", "email", kNoon);
+  d = later.decide(p, {recent(1, "news", 5, kNoon - day, false)});
+  CHECK(d.send);
+  CHECK(formatIsoTime(d.send_at) == "2026-03-08T04:00:00.000Z");
+  CHECK(d.reason.rfind("capped: at most 1 messages per 1w, taken by news/s1", 0) == 0);
+  CHECK(d.reason.find("deferred to 2026-03-08T04:00:00.000Z") != std::string::npos);
+
+  // A journey's own cap counts only its own messages.
+  PolicySettings none;
+  auto capped = journey(std::string(kOffer) + "caps:\n  - {max: 1, per: 30d}\n");
+  Ask own(capped, "mail", "email", kNoon);
+  CHECK(own.decide(none, {recent(1, "news", 5, kNoon - day, false)}).send);
+  d = own.decide(none, {recent(1, "offer", 10, kNoon - 20 * day, false)});
+  CHECK_FALSE(d.send);
+  CHECK(d.reason.rfind("capped: at most 1 messages per 30d from journey offer", 0) == 0);
+  CHECK(capLookback(none, *capped) == 30 * day);
+  CHECK(capLookback(p, *capped) == 30 * day);
+
+  // Transactional messages pass a full cap.
+  Ask receipt(low, "receipt", "email", kNoon);
+  CHECK(receipt.decide(p, {recent(1, "news", 5, kNoon - day, false)}).send);
+
+  // The arbitration window holds a capped-channel message so a higher priority can still come.
+  p.arbitration_ms = 15 * 60 * 1000;
+  d = a.decide(p);
+  CHECK(d.send);
+  CHECK(d.send_at == kNoon + 15 * 60 * 1000);
+  CHECK(d.reason == "held 15m for priority arbitration: deferred to 2026-03-02T04:15:00.000Z");
+}
+
+TEST_CASE("quiet hours and send windows in the customer's timezone, and what transactional skips") {
+  auto windowed = journey(std::string(kOffer) + "send_window: weekdays 10:00-18:00\n");
+  PolicySettings p;
+  p.timezone = "Asia/Shanghai";
+  p.quiet_start_minute = 21 * 60;
+  p.quiet_end_minute = 8 * 60;
+  // Friday 2026-03-06 20:00 Shanghai (12:00Z): outside the window → Monday 10:00 (02:00Z).
+  Ask a(windowed, "mail", "email", *parseIsoTime("2026-03-06T12:00:00Z"));
+  auto d = a.decide(p);
+  CHECK(d.send);
+  CHECK(formatIsoTime(d.send_at) == "2026-03-09T02:00:00.000Z");
+  CHECK(d.reason == "send window weekdays 10:00-18:00: deferred to 2026-03-09T02:00:00.000Z");
+  // The customer's own zone wins over the business's: 20:00 in New York is quiet there.
+  auto plain = journey(kOffer);
+  Ask ny(plain, "mail", "email", *parseIsoTime("2026-03-07T01:00:00Z"));  // Fri 20:00 EST
+  ny.customer["timezone"] = "America/New_York";
+  p.quiet_start_minute = 19 * 60;
+  d = ny.decide(p);
+  CHECK(d.reason == "quiet hours: deferred to 2026-03-07T13:00:00.000Z");  // Sat 08:00 EST
+  // Across the spring-forward night (2026-03-08), 08:00 EDT is 12:00Z.
+  Ask dst(plain, "mail", "email", *parseIsoTime("2026-03-08T01:00:00Z"));  // Sat 20:00 EST
+  dst.customer["timezone"] = "America/New_York";
+  CHECK(dst.decide(p).reason == "quiet hours: deferred to 2026-03-08T12:00:00.000Z");
+  // Quiet hours ending inside a closed send window: both are honoured.
+  auto mornings = journey(std::string(kOffer) + "send_window: daily 09:00-11:00\n");
+  Ask both(mornings, "mail", "email", *parseIsoTime("2026-03-02T14:00:00Z"));  // 22:00 Shanghai
+  p.quiet_start_minute = 21 * 60;
+  d = both.decide(p);
+  CHECK(formatIsoTime(d.send_at) == "2026-03-03T01:00:00.000Z");  // 09:00, after quiet hours end at 08:00
+  CHECK(d.reason == "quiet hours; send window daily 09:00-11:00: deferred to 2026-03-03T01:00:00.000Z");
+  // A receipt goes out at night; webhooks ignore quiet hours.
+  Ask receipt(plain, "receipt", "email", *parseIsoTime("2026-03-02T14:00:00Z"));
+  d = receipt.decide(p);
+  CHECK(d.send_at == *parseIsoTime("2026-03-02T14:00:00Z"));
+  CHECK(d.reason.empty());
 }

@@ -116,3 +116,38 @@ TEST_CASE("date occurrences: yearly birthdays, offsets and leap days") {
   CHECK(formatIsoTime(*nextDateOccurrence(at("2024-03-10"), false, -kDayMs, 600, at("2024-02-01T00:00:00Z"),
                                           nullptr)) == "2024-03-09T10:00:00.000Z");
 }
+
+TEST_CASE("send windows: parsing, the next open moment, past midnight and across DST") {
+  std::string error;
+  auto w = parseSendWindow("weekdays 10:00\u201318:00", error);  // an en dash, as people type it
+  REQUIRE(w);
+  CHECK(w->weekday_mask == 0x3e);
+  CHECK(w->start_minute == 600);
+  CHECK(w->end_minute == 1080);
+  CHECK(parseSendWindow("mon-wed,fri 09:00-12:00", error)->weekday_mask == 0x2e);
+  CHECK(parseSendWindow("fri-mon 09:00-12:00", error)->weekday_mask == 0x63);  // wraps past Sunday
+  CHECK(parseSendWindow("18:00-24:00", error)->end_minute == 1440);
+  CHECK_FALSE(parseSendWindow("weekdays", error));
+  CHECK_FALSE(parseSendWindow("holidays 10:00-12:00", error));
+  CHECK(error.find("bad days 'holidays'") != std::string::npos);
+  CHECK_FALSE(parseSendWindow("10:00-10:00", error));
+
+  const auto* shanghai = findTimeZone("Asia/Shanghai");
+  // Friday 2024-03-01 19:00 Shanghai (11:00Z) → Monday 10:00 (02:00Z).
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T11:00:00Z"), *w, shanghai)) == "2024-03-04T02:00:00.000Z");
+  // Friday 09:00 → 10:00 the same day; 12:00 → now.
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T01:00:00Z"), *w, shanghai)) == "2024-03-01T02:00:00.000Z");
+  CHECK(nextInSendWindow(at("2024-03-01T04:00:00Z"), *w, shanghai) == at("2024-03-01T04:00:00Z"));
+  // 22:00-02:00 on Fridays: Saturday 01:00 is still Friday's night; Saturday 03:00 waits a week.
+  auto night = parseSendWindow("fri 22:00-02:00", error);
+  REQUIRE(night);
+  CHECK(nextInSendWindow(at("2024-03-02T01:00:00Z"), *night, nullptr) == at("2024-03-02T01:00:00Z"));
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-02T03:00:00Z"), *night, nullptr)) == "2024-03-08T22:00:00.000Z");
+  // New York springs forward on 2026-03-08: a 02:30 start does not exist that day and maps to
+  // the transition (03:00 EDT = 07:00Z), not an hour late or never.
+  auto early = parseSendWindow("daily 02:30-04:00", error);
+  const auto* ny = findTimeZone("America/New_York");
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-08T05:00:00Z"), *early, ny)) == "2026-03-08T07:00:00.000Z");
+  // …and the day after, 02:30 EDT is 06:30Z.
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-09T05:00:00Z"), *early, ny)) == "2026-03-09T06:30:00.000Z");
+}

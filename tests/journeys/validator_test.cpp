@@ -90,6 +90,19 @@ TEST_CASE("each class of error is reported at the exact node") {
        "segments:\n  dormant:\n    wen: customer.orders_count > 0\n",
        "j.yaml:3:5: error: unknown key 'wen' in segment 'dormant' (did you mean 'when'?)\n"
        "j.yaml:2:3: error: segment 'dormant' needs 'when:'"},
+      {"bad category", h + "category: transactonal\nsteps:\n  - wait: 1d\n",
+       "j.yaml:4:11: error: unknown category 'transactonal' (did you mean 'transactional'?)"},
+      {"bad send window", h + "steps:\n  - send: hi\n    channel: email\n    template: newcomer/welcome\n"
+                              "    send_window: weekdays 10-18\n",
+       "j.yaml:8:18: error: bad send window 'weekdays 10-18' (use e.g. \"weekdays 10:00-18:00\")"},
+      {"bad send window days", h + "send_window: workdays 10:00-18:00\nsteps:\n  - wait: 1d\n",
+       "j.yaml:4:14: error: bad days 'workdays' in send window (use weekdays, weekends, daily, mon-fri or sat,sun)"},
+      {"bad when_capped", h + "when_capped: delay\nsteps:\n  - wait: 1d\n",
+       "j.yaml:4:14: error: unknown when_capped 'delay' (use skip or defer)"},
+      {"cap without per", h + "caps:\n  - {max: 1}\nsteps:\n  - wait: 1d\n",
+       "j.yaml:5:5: error: a cap needs max and per, e.g. {max: 1, per: 30d}"},
+      {"control group too large", h + "control_group: 80%\nsteps:\n  - wait: 1d\n",
+       "j.yaml:4:16: error: control_group must be a percentage from 0 to 50, e.g. 10%"},
       {"segment expression", "segments:\n  big:\n    when: event.properties.total > 3\n",
        "j.yaml:3:11: error: unknown name 'event' (paths start with 'customer')"},
   };
@@ -161,4 +174,44 @@ TEST_CASE("duplicate journey ids and unknown segments across files") {
                                     ":1:10: error: duplicate journey id 'same' (also in " + a + ":1)\n");
   CHECK(defs.journeys.empty());
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("delivery rules: journey defaults, step overrides, caps and control group") {
+  Diagnostics diagnostics;
+  auto defs = loadDefinitionsText(std::string(kHeader) +
+                                      "priority: 40\ncategory: marketing\ntopic: promotions\n"
+                                      "send_window: weekdays 10:00-18:00\nwhen_capped: defer\n"
+                                      "caps:\n  - {max: 1, per: 30d}\n  - {channel: sms, max: 2, per: 7d}\n"
+                                      "control_group: 10%\nsteps:\n"
+                                      "  - send: offer\n    channel: email\n    template: newcomer/welcome\n"
+                                      "  - send: receipt\n    channel: email\n    template: newcomer/coupon\n"
+                                      "    category: transactional\n    topic: account\n    send_window: daily 08:00-22:00\n"
+                                      "    when_capped: skip\n",
+                                  "j.yaml", catalog(), diagnostics);
+  REQUIRE(diagnostics.empty());
+  REQUIRE(defs.journeys.size() == 1);
+  const Journey& j = *defs.journeys[0];
+  CHECK(j.priority == 40);
+  CHECK(j.control_basis_points == 1000);
+  REQUIRE(j.caps.size() == 2);
+  CHECK(j.caps[0].channel.empty());
+  CHECK(j.caps[0].max == 1);
+  CHECK(j.caps[0].window == 30 * kDayMs);
+  CHECK(j.caps[1].channel == "sms");
+  const Step* offer = j.step("offer");
+  REQUIRE(offer);
+  CHECK_FALSE(offer->rules.transactional);
+  CHECK(offer->rules.topic == "promotions");
+  REQUIRE(offer->rules.send_window);
+  CHECK(offer->rules.send_window->weekday_mask == 0x3e);
+  CHECK(offer->rules.send_window->start_minute == 600);
+  CHECK(offer->rules.send_window->end_minute == 1080);
+  CHECK(offer->rules.when_capped == WhenCapped::kDefer);
+  const Step* receipt = j.step("receipt");
+  REQUIRE(receipt);
+  CHECK(receipt->rules.transactional);
+  CHECK(receipt->rules.topic == "account");
+  CHECK(receipt->rules.send_window->weekday_mask == 0x7f);
+  CHECK(receipt->rules.send_window->start_minute == 480);
+  CHECK(receipt->rules.when_capped == WhenCapped::kSkip);
 }
