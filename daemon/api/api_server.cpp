@@ -240,6 +240,24 @@ struct ApiServer::Impl {
       res.set_content(metricsText(), "text/plain; version=0.0.4");
     });
 
+    // Registered before the profile route, whose pattern would take "/explain" as part of the id.
+    server.Get(R"(/v1/customers/(.+)/explain)", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!authorize(req, res, true)) return;
+      auto db = deps.readers->acquire();
+      if (!db) return sendError(res, db.error());
+      auto id = guardSql("find customer", [&]() -> Result<std::int64_t> {
+        return findCustomerBySpec(**db, req.matches[1].str());
+      });
+      if (!id) return sendError(res, id.error());
+      if (*id == 0) return sendError(res, 404, "not_found", "no customer " + req.matches[1].str());
+      auto explanation = explainCustomer(**db, *id, req.get_param_value("journey"));
+      if (!explanation) return sendError(res, explanation.error());
+      if (req.get_param_value("format") == "text") {
+        res.set_content(formatExplanation(*explanation), "text/plain; charset=utf-8");
+        return;
+      }
+      sendJson(res, 200, *explanation);
+    });
     server.Get(R"(/v1/customers/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorize(req, res, true)) return;
       auto db = deps.readers->acquire();
@@ -289,8 +307,9 @@ struct ApiServer::Impl {
   }
 
   /// A small page for people, not machines (the only unauthenticated pages besides health).
+  /// `forms`: (action, button label) pairs, each a one-click POST form.
   static void sendPage(httplib::Response& res, int status, const std::string& title, const std::string& text,
-                       const std::string& form_action = {}) {
+                       const std::vector<std::pair<std::string, std::string>>& forms = {}) {
     auto esc = [](const std::string& in) {
       std::string out;
       for (char c : in) {
@@ -308,14 +327,21 @@ struct ApiServer::Impl {
                        "content=\"width=device-width\"><title>" + esc(title) + "</title></head><body style=\""
                        "font-family:sans-serif;max-width:32em;margin:3em auto\"><h1>" + esc(title) + "</h1><p>" +
                        esc(text) + "</p>";
-    if (!form_action.empty()) {
-      html += "<form method=\"post\" action=\"" + esc(form_action) +
+    for (const auto& [action, label] : forms) {
+      html += "<form method=\"post\" action=\"" + esc(action) +
               "\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
-              "<button type=\"submit\">Unsubscribe · 退订</button></form>";
+              "<button type=\"submit\">" + esc(label) + "</button></form>";
     }
     html += "</body></html>";
     res.status = status;
     res.set_content(html, "text/html; charset=utf-8");
+  }
+
+  /// What an unsubscribe link withdraws: its topic's consent (a newsletter link stops the
+  /// newsletter), or with ?scope=all / a link without a topic, all marketing on its channel.
+  /// Transactional messages (receipts, resets) still go; a global opt-out is `unsubscribed: true`.
+  static std::string unsubscribeScope(const UnsubscribeClaim& claim, const httplib::Request& req) {
+    return claim.topic.empty() || req.get_param_value("scope") == "all" ? "all" : "topic";
   }
 
   void unsubscribeRoutes() {
@@ -323,8 +349,17 @@ struct ApiServer::Impl {
       if (!deps.unsubscribe) return sendPage(res, 404, "Not found", "Unsubscribe links are not enabled.");
       auto claim = deps.unsubscribe->verify(req.matches[1].str(), deps.clock->now());
       if (!claim) return sendPage(res, 400, "Link not valid", claim.error().message);
-      sendPage(res, 200, "Unsubscribe", "Stop receiving marketing messages from us? 不再接收我们的营销消息？",
-               "/u/" + req.matches[1].str());
+      const std::string action = "/u/" + req.matches[1].str();
+      const std::string all = "Unsubscribe from all marketing " + claim->channel + " · 退订全部营销" +
+                              (claim->channel == "sms" ? "短信" : "邮件");
+      if (claim->topic.empty()) {
+        return sendPage(res, 200, "Unsubscribe", "Stop receiving marketing " + claim->channel +
+                                                     " from us? 不再接收我们的营销消息？", {{action, all}});
+      }
+      sendPage(res, 200, "Unsubscribe",
+               "Stop receiving " + claim->topic + " messages, or all our marketing " + claim->channel +
+                   "? 退订此类消息，或全部营销消息？",
+               {{action, "Unsubscribe from " + claim->topic + " · 退订“" + claim->topic + "”"}, {action + "?scope=all", all}});
     });
     // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" here without a page.
     server.Post(R"(/u/([A-Za-z0-9_.\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -335,20 +370,28 @@ struct ApiServer::Impl {
         spdlog::warn("msg=\"unsubscribe refused\" reason=\"{}\"", claim.error().message);
         return sendPage(res, 400, "Link not valid", claim.error().message);
       }
+      const bool topic = unsubscribeScope(*claim, req) == "topic";
+      json traits = topic ? json{{"consent", {{"topics", {{claim->topic, false}}}}}}
+                          : json{{"consent", {{claim->channel, false}}}};
+      json properties = {{"channel", claim->channel}, {"via", "link"}};
+      if (topic) properties["topic"] = claim->topic;
       auto result = deps.writer->run([&](Database& db) -> Result<void> {
-        return applyConsentChange(
-            db, deps.runner,
-            {claim->customer_id, json{{"unsubscribed", true}}, "Unsubscribed",
-             json{{"channel", claim->channel}, {"via", "link"}},
-             "unsubscribe-" + std::to_string(claim->customer_id) + "-" + std::to_string(now), now});
+        return applyConsentChange(db, deps.runner,
+                                  {claim->customer_id, std::move(traits), "Unsubscribed", std::move(properties),
+                                   "unsubscribe-" + std::to_string(claim->customer_id) + "-" + (topic ? claim->topic : claim->channel) +
+                                       "-" + std::to_string(now),
+                                   now});
       });
       if (!result) {
         if (result.error().code == ErrorCode::kNotFound) return sendPage(res, 404, "Not found", "We do not know you any more.");
         return sendPage(res, 503, "Try again", "We could not save your choice; please try again.");
       }
-      spdlog::info("msg=unsubscribed customer_id={} channel={}", claim->customer_id, claim->channel);
+      spdlog::info("msg=unsubscribed customer_id={} channel={} topic={}", claim->customer_id, claim->channel,
+                   topic ? claim->topic : "");
       if (deps.on_change) deps.on_change();
-      sendPage(res, 200, "Unsubscribed", "You will not receive marketing messages from us any more. 您已成功退订。");
+      sendPage(res, 200, "Unsubscribed",
+               topic ? "You will not receive " + claim->topic + " messages from us any more. 您已成功退订。"
+                     : "You will not receive marketing " + claim->channel + " from us any more. 您已成功退订。");
     });
   }
 
@@ -415,7 +458,7 @@ struct ApiServer::Impl {
   /// STOP suppresses the number itself, so nothing reaches it whoever it belongs to now or
   /// later, and withdraws SMS consent from the customers known by it; returns how many. INSERT
   /// OR IGNORE keeps a suppression made for another reason (a bounce, an admin), which START
-  /// must not lift.
+  /// must not lift (except the provider's own record of a STOP, 21610).
   Result<int> applySmsReply(Database& db, const std::string& phone, bool stop, const std::string& keyword,
                             const std::string& message_sid, TimeMs now) {
     if (stop) {
@@ -424,7 +467,10 @@ struct ApiServer::Impl {
       q.bind(2, now);
       q.exec();
     } else {
-      auto& q = db.prepare("DELETE FROM suppressions WHERE channel = 'sms' AND address = ? AND reason = 'STOP reply'");
+      // A STOP the provider saw first comes back as a bounce (Twilio 21610): START lifts that too.
+      auto& q = db.prepare(
+          "DELETE FROM suppressions WHERE channel = 'sms' AND address = ? AND "
+          "(reason = 'STOP reply' OR (reason LIKE 'hard bounce:%' AND reason LIKE '%21610%'))");
       q.bind(1, phone);
       q.exec();
     }

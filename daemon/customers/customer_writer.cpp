@@ -327,8 +327,17 @@ Result<void> CustomerWriter::erase(Database& db, std::int64_t customer_id) {
   auto& exists = db.prepare("SELECT 1 FROM customers WHERE id = ?");
   exists.bind(1, customer_id);
   if (!exists.executeStep()) return fail(Error::notFound("no such customer"));
+  // Everything about the person goes, messages (their rendered text) and journey history too;
+  // the suppression list stays, keyed by address, so an erased address is still not contacted.
   for (const char* sql : {"DELETE FROM events WHERE customer_id = ?",
                           "DELETE FROM identities WHERE customer_id = ?",
+                          "DELETE FROM message_attempts WHERE message_id IN (SELECT id FROM messages WHERE customer_id = ?)",
+                          "DELETE FROM messages WHERE customer_id = ?",
+                          "DELETE FROM journey_log WHERE customer_id = ?",
+                          "DELETE FROM enrollments WHERE customer_id = ?",
+                          "DELETE FROM segment_membership WHERE customer_id = ?",
+                          "DELETE FROM segment_history WHERE customer_id = ?",
+                          "DELETE FROM scheduled_entries WHERE customer_id = ?",
                           "DELETE FROM customers WHERE id = ?"}) {
     auto& q = db.prepare(sql);
     q.bind(1, customer_id);

@@ -110,7 +110,7 @@ TEST_CASE("identify sets timezone and locale from context or traits") {
   CHECK(f.profile("z")["timezone"] == "Europe/Paris");
 }
 
-TEST_CASE("erase removes the customer, identities and events only") {
+TEST_CASE("erase removes that customer alone: another customer's events stay") {
   Fixture f;
   auto a = f.send(R"({"userId": "x", "traits": {"email": "x@example.com"}})", "identify");
   f.send(R"({"userId": "y"})", "identify");

@@ -475,15 +475,19 @@ TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering i
   auto page = c.Get("/u/" + token);
   REQUIRE(page);
   CHECK(page->status == 200);
-  CHECK(page->body.find("<form method=\"post\"") != std::string::npos);
+  // The welcome belongs to the onboarding topic: the page offers that topic or all marketing email.
+  CHECK(page->body.find("<form method=\"post\" action=\"/u/" + token + "\">") != std::string::npos);
+  CHECK(page->body.find("Unsubscribe from onboarding") != std::string::npos);
+  CHECK(page->body.find("action=\"/u/" + token + "?scope=all\"") != std::string::npos);
 
   std::string forged = token;
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
   auto refused = c.Post("/u/" + forged, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   REQUIRE(refused);
   CHECK(refused->status == 400);
-  CHECK(j.d.customer("un-1").value()["traits"].value("unsubscribed", false) == false);
+  CHECK_FALSE(j.d.customer("un-1").value()["traits"].contains("consent"));
 
+  // One click (RFC 8058): the topic's consent is withdrawn; the journey's exit_when ends it.
   auto done = c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   REQUIRE(done);
   CHECK(done->status == 200);
@@ -491,20 +495,31 @@ TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering i
   REQUIRE(again);
   CHECK(again->status == 200);  // replaying the link changes nothing and says so kindly
   auto profile = j.d.customer("un-1").value();
-  CHECK(profile["traits"]["unsubscribed"] == true);
+  CHECK(profile["traits"]["consent"]["topics"]["onboarding"] == false);
+  CHECK_FALSE(profile["traits"]["consent"].contains("email"));
   auto e = j.enrollment("un-1", "newcomer-guide");
   CHECK(e["status"] == "exited");
   CHECK(e["exit_reason"] == "exit_when");
   j.advance("3d");
   CHECK(j.messages("un-1", 1).size() == 1);  // nothing after the welcome
 
-  // A journey without exit_when still cannot email them: the message is recorded as skipped.
+  // Another topic still reaches them: the referral thank-you is not onboarding.
   j.send("/v1/track", {{"userId", "un-1"}, {"event", "Order Completed"},
                        {"properties", {{"order_id", "o-77"}, {"referrer_id", "r"}, {"first_order", true}}}});
-  auto messages = j.messages("un-1", 3);
-  bool skipped = false;
-  for (const auto& m : messages) skipped |= m["channel"] == "email" && m["status"] == "skipped" && m["reason"] == "unsubscribed";
-  CHECK(skipped);
+  auto messages = j.messages("un-1", 2);
+  REQUIRE(messages.size() >= 2);
+  CHECK(messages[1]["status"] != "skipped");
+
+  // "All marketing email" withdraws the channel's consent; later marketing email is skipped.
+  auto all = c.Post("/u/" + token + "?scope=all", "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(all);
+  CHECK(all->status == 200);
+  profile = j.d.customer("un-1").value();
+  CHECK(profile["traits"]["consent"]["email"] == false);
+  CHECK(profile["traits"]["consent"]["topics"]["onboarding"] == false);
+  int unsubscribed_events = 0;
+  for (const auto& ev : profile["events"]) unsubscribed_events += ev.value("event", "") == "Unsubscribed";
+  CHECK(unsubscribed_events == 2);  // one per choice, not per replay
 }
 
 TEST_CASE("quiet hours: a welcome due at 22:00 in Shanghai waits in the outbox until 08:00, then goes out") {
@@ -591,13 +606,18 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
   }
   CHECK(capped);
 
-  // No consent for email: recorded as such, nothing sent.
+  // No consent for email: recorded as such, nothing sent. (The referral journey has no
+  // exit_when on consent, so its thank-you email reaches the policy and is skipped there; its
+  // webhook to the reward system is not a message to the person and goes.)
   REQUIRE(d.post("/v1/identify", R"({"userId": "nc-1", "traits": {"email": "nc@example.com", "consent": {"email": false}}})")->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "nc-1", "event": "Signed Up"})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "nc-1", "event": "Order Completed", "properties": {"order_id": "n1", "referrer_id": "r", "first_order": true}})")->status == 200);
   auto m = d.customer("nc-1").value()["messages"];
-  REQUIRE(m.size() == 1);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0]["channel"] == "email");  // newest first
   CHECK(m[0]["status"] == "skipped");
   CHECK(m[0]["reason"] == "no consent for email");
+  CHECK(m[1]["channel"] == "webhook");
+  CHECK(m[1]["status"] != "skipped");
 }
 
 TEST_CASE("a suppressed address gets nothing on that channel; the list is managed over the admin API") {
@@ -684,7 +704,37 @@ TEST_CASE("explain tells a customer's story: entry checks, branches with their v
   REQUIRE(e["journeys"].size() >= 1);
   CHECK(e["journeys"][0]["lines"].size() > 8);
 
+  // The same over the admin API (JSON, or the CLI's text with ?format=text).
+  auto api = j.d.get("/v1/customers/ex-1/explain?journey=newcomer-guide");
+  REQUIRE(api);
+  REQUIRE(api->status == 200);
+  auto body = json::parse(api->body);
+  REQUIRE(body["journeys"].size() == 1);
+  CHECK(body["journeys"][0]["journey"] == "newcomer-guide");
+  const auto& lines = body["journeys"][0]["lines"];
+  REQUIRE(lines.size() >= 3);
+  CHECK(lines[lines.size() - 3]["text"] == "send sms newcomer/coupon");
+  CHECK(lines[lines.size() - 2]["text"] == "message sms newcomer/coupon → skipped: missing address: the customer has no phone");
+  CHECK(lines.back()["text"] == "exit: completed — end of the journey");
+  auto text_api = j.d.get("/v1/customers/ex-1/explain?journey=newcomer-guide&format=text");
+  REQUIRE(text_api);
+  CHECK(text_api->body == text);
+  auto missing = j.d.get("/v1/customers/nobody/explain");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+
   auto unknown = run({"nobody"});
   CHECK(unknown.status == 1);
   CHECK(unknown.err.find("no customer nobody") != std::string::npos);
+
+  // Erasing the customer takes their journey history and messages with them.
+  auto c = j.d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Delete("/v1/customers/ex-1")->status == 200);
+  auto report = runCommand({JOURNEYD_BINARY, "report", "newcomer-guide", "--json", "--config", j.d.configPath().string()},
+                           j.tmp.path());
+  REQUIRE(report.status == 0);
+  auto r = json::parse(report.out);
+  CHECK(r["entered"] == 0);
+  CHECK(r["messages_by_step"].empty());
 }
