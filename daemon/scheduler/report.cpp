@@ -79,7 +79,8 @@ Result<json> journeyReport(Database& db, const std::string& journey_id) {
       step[status] = step.value(status, 0) + n;
       std::string reason = reasonClass(m.getColumn(2).getString());
       if (!reason.empty() && status != "sent" && status != "pending") {
-        step["reasons"][reason] = step["reasons"].value(reason, 0) + n;
+        json& reasons = step["reasons"];
+        reasons[reason] = (reasons.is_object() ? reasons.value(reason, 0) : 0) + n;
       }
     }
     m.reset();
@@ -97,6 +98,7 @@ Result<json> journeyReport(Database& db, const std::string& journey_id) {
       for (const auto& [split, variant] : chosen.items()) {
         if (!variant.is_string()) continue;
         json& cell = splits[split][variant.get<std::string>()];
+        if (cell.is_null()) cell = {{"entered", 0}, {"converted", 0}};
         cell["entered"] = cell.value("entered", 0) + 1;
         cell["converted"] = cell.value("converted", 0) + (conv ? 1 : 0);
       }
