@@ -245,11 +245,8 @@ struct ApiServer::Impl {
       if (!authorize(req, res, true)) return;
       auto db = deps.readers->acquire();
       if (!db) return sendError(res, db.error());
-      auto id = guardSql("find customer", [&]() -> Result<std::int64_t> {
-        return findCustomerBySpec(**db, req.matches[1].str());
-      });
+      auto id = customerFromPath(**db, req.matches[1].str());
       if (!id) return sendError(res, id.error());
-      if (*id == 0) return sendError(res, 404, "not_found", "no customer " + req.matches[1].str());
       auto explanation = explainCustomer(**db, *id, req.get_param_value("journey"));
       if (!explanation) return sendError(res, explanation.error());
       if (req.get_param_value("format") == "text") {
@@ -262,11 +259,8 @@ struct ApiServer::Impl {
       if (!authorize(req, res, true)) return;
       auto db = deps.readers->acquire();
       if (!db) return sendError(res, db.error());
-      auto id = guardSql("find customer", [&]() -> Result<std::int64_t> {
-        return findCustomerBySpec(**db, req.matches[1].str());
-      });
+      auto id = customerFromPath(**db, req.matches[1].str());
       if (!id) return sendError(res, id.error());
-      if (*id == 0) return sendError(res, 404, "not_found", "no customer " + req.matches[1].str());
       auto profile = customerProfile(**db, *id);
       if (!profile) return sendError(res, profile.error());
       if (auto journeys = customerJourneys(**db, *id)) {
@@ -304,6 +298,13 @@ struct ApiServer::Impl {
       spdlog::info("msg=\"customer erased\" customer_id={}", erased);
       sendJson(res, 200, json{{"erased", true}, {"id", erased}});
     });
+  }
+
+  /// The customer an admin path names (a userId, email:…, phone:…, anon:…, id:N); NotFound when none.
+  static Result<std::int64_t> customerFromPath(Database& db, const std::string& spec) {
+    auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(db, spec); });
+    if (id && *id == 0) return fail(Error::notFound("no customer " + spec));
+    return id;
   }
 
   /// A small page for people, not machines (the only unauthenticated pages besides health).

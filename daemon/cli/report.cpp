@@ -11,14 +11,25 @@
 
 namespace journeyd {
 
-int runReport(const ReportCommand& cmd) {
-  auto config = loadStoreConfig(cmd.store);
-  if (!config) return 2;
+namespace {
+
+/// The store the config names, read-only; the exit status (2: bad config, 1: no store) on failure.
+tl::expected<std::unique_ptr<Database>, int> openReadOnly(const StoreOptions& store) {
+  auto config = loadStoreConfig(store);
+  if (!config) return tl::unexpected(2);
   auto db = Database::open({config->databasePath(), config->store.synchronous, /*read_only=*/true});
   if (!db) {
     std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
-    return 1;
+    return tl::unexpected(1);
   }
+  return std::move(*db);
+}
+
+}  // namespace
+
+int runReport(const ReportCommand& cmd) {
+  auto db = openReadOnly(cmd.store);
+  if (!db) return db.error();
   if (cmd.journey == "segments") {
     auto r = segmentReport(**db);
     if (!r) {
@@ -55,13 +66,8 @@ int runReport(const ReportCommand& cmd) {
 }
 
 int runExplain(const ExplainCommand& cmd) {
-  auto config = loadStoreConfig(cmd.store);
-  if (!config) return 2;
-  auto db = Database::open({config->databasePath(), config->store.synchronous, /*read_only=*/true});
-  if (!db) {
-    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  auto db = openReadOnly(cmd.store);
+  if (!db) return db.error();
   auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(**db, cmd.customer); });
   if (!id) {
     std::fprintf(stderr, "journeyd: error: %s\n", id.error().message.c_str());

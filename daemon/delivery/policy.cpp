@@ -170,8 +170,10 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   if (person && !rules.topic.empty() && consentWithdrawn(customer, rules.topic, true)) {
     return skip("no consent for topic " + rules.topic);
   }
-  if (inHoldout(m.customer_id, policy.holdout_percent)) return skip("holdout: in the global holdout group");
-  if (inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points)) {
+  // The holdout and control groups measure what messages to people do; a webhook tells another
+  // system (a reward, a CRM update) and goes regardless.
+  if (person && inHoldout(m.customer_id, policy.holdout_percent)) return skip("holdout: in the global holdout group");
+  if (person && inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points)) {
     return skip("control group: held out of " + m.journey->id + " to measure its lift");
   }
 
