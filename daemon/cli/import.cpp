@@ -269,7 +269,16 @@ void onCsvRow(int, void* state_ptr) {
     } else if (key == "email" || key == "phone") {
       m.traits[key] = row[i];
     } else {
-      m.traits[key] = csvValue(row[i]);
+      // A dotted column (consent.email, consent.topics.newsletter) sets a nested trait; the
+      // store merges it into what the customer has (JSON merge patch).
+      json* target = &m.traits;
+      size_t start = 0;
+      for (size_t dot = key.find('.'); dot != std::string::npos; start = dot + 1, dot = key.find('.', start)) {
+        json& child = (*target)[key.substr(start, dot - start)];
+        if (!child.is_object()) child = json::object();
+        target = &child;
+      }
+      (*target)[key.substr(start)] = csvValue(row[i]);
     }
   }
   if (m.user_id.empty() && m.anonymous_id.empty()) {

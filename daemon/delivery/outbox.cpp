@@ -97,10 +97,12 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
   for (const auto& o : outcomes) {
     const int attempted = o.attempted ? 1 : 0;
     if (o.status == Status::kSent) {
+      // What was sent is recorded as sent, even when a higher-priority message displaced it
+      // while the dispatcher already had it in flight (a race the runner's margin makes rare).
       auto& up = db.prepare(
           "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, "
           "attempts = attempts + 1, next_attempt_at = NULL, reason = NULL "
-          "WHERE id = ? AND status = 'pending'");
+          "WHERE id = ? AND (status = 'pending' OR (status = 'skipped' AND reason LIKE '%given to higher-priority%'))");
       up.bind(1, o.at);
       if (o.provider_id.empty())
         up.bind(2);

@@ -207,3 +207,25 @@ TEST_CASE("a row whose rendered message cannot be read fails without an attempt"
   CHECK(outbox.message(id).attempts == 0);
   CHECK(receiver.count() == 0);
 }
+
+TEST_CASE("a message sent while a higher-priority one displaced it is recorded as sent, not skipped") {
+  Outbox outbox("displaced-race");
+  const auto displaced = outbox.insert({"d1"});
+  const auto plain_skip = outbox.insert({"d2"});
+  outbox.exec("UPDATE messages SET status = 'skipped', reason = 'capped: at most 1 messages per 1w, given to "
+              "higher-priority win-back/coupon (priority 40)' WHERE id = " + std::to_string(displaced));
+  outbox.exec("UPDATE messages SET status = 'skipped', reason = 'holdout: in the global holdout group' WHERE id = " +
+              std::to_string(plain_skip));
+  std::vector<AttemptOutcome> outcomes(2);
+  for (auto& o : outcomes) {
+    o.status = AttemptOutcome::Status::kSent;
+    o.attempt_result = SendResult::Status::kSent;
+    o.at = kStart + 1000;
+    o.provider_id = "p";
+  }
+  outcomes[0].message_id = displaced;
+  outcomes[1].message_id = plain_skip;
+  REQUIRE(outbox.writer().run([&](Database& db) { return recordOutcomes(db, outcomes); }));
+  CHECK(outbox.message(displaced).status == "sent");       // the truth: it went out
+  CHECK(outbox.message(plain_skip).status == "skipped");   // other skips are never overwritten
+}

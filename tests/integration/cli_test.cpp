@@ -27,16 +27,16 @@ TEST_CASE("import loads customers from CSV and Segment messages from NDJSON, rep
   TempDir tmp;
   Daemon d(tmp.path());
   writeFile(tmp.path() / "customers.csv",
-            "id,email,phone,name,age,zip,vip\n"
-            "c1,c1@example.com,+8613800000001,\"Li, Lei\",31,02134,true\n"
-            "c2,c2@example.com,,王芳,28,,false\n"
-            ",only-email@example.com,,No Id,40,,\n"
+            "id,email,phone,name,age,zip,vip,consent.sms,consent.topics.newsletter\n"
+            "c1,c1@example.com,+8613800000001,\"Li, Lei\",31,02134,true,false,\n"
+            "c2,c2@example.com,,王芳,28,,false,,false\n"
+            ",only-email@example.com,,No Id,40,,,,\n"
             "c3,too,few\n");
   auto csv = runCommand({JOURNEYD_BINARY, "import", "--config", d.configPath().string(),
                          (tmp.path() / "customers.csv").string()},
                         tmp.path());
   CHECK(csv.status == 1);  // one bad row
-  CHECK(csv.err.find("customers.csv:5:1: error: expected 7 fields, found 3") != std::string::npos);
+  CHECK(csv.err.find("customers.csv:5:1: error: expected 9 fields, found 3") != std::string::npos);
   CHECK(csv.out.find("imported 3 messages") != std::string::npos);
 
   writeFile(tmp.path() / "events.ndjson",
@@ -68,6 +68,9 @@ TEST_CASE("import loads customers from CSV and Segment messages from NDJSON, rep
   CHECK((*c1)["orders"]["total_spent"].get<double>() == doctest::Approx(99.5));
   CHECK(d.customer("phone:+8613800000001").value()["id"] == (*c1)["id"]);
   CHECK(d.customer("c2").value()["traits"]["name"] == "王芳");
+  // Dotted columns set nested traits: consent per channel and per topic.
+  CHECK((*c1)["traits"]["consent"] == json{{"sms", false}});
+  CHECK(d.customer("c2").value()["traits"]["consent"] == json{{"topics", {{"newsletter", false}}}});
   auto by_email = d.customer("email:only-email@example.com");
   REQUIRE(by_email);
   CHECK((*by_email)["traits"]["name"] == "No Id");
