@@ -462,6 +462,15 @@ struct ApiServer::Impl {
   /// must not lift (except the provider's own record of a STOP, 21610).
   Result<int> applySmsReply(Database& db, const std::string& phone, bool stop, const std::string& keyword,
                             const std::string& message_sid, TimeMs now) {
+    // The provider retries a webhook it thinks failed: a reply already applied (its events are
+    // there) is not applied again, so an old STOP retried after a START changes nothing.
+    const std::string sid = message_sid.empty() ? std::to_string(now) : message_sid;
+    auto& seen = db.prepare("SELECT 1 FROM events WHERE message_id >= ? AND message_id < ? LIMIT 1");
+    seen.bind(1, "sms-reply-" + sid + "-");
+    seen.bind(2, "sms-reply-" + sid + ".");  // '.' sorts right after '-'
+    const bool applied = seen.executeStep();
+    seen.reset();
+    if (applied) return 0;
     if (stop) {
       auto& q = db.prepare("INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES ('sms', ?, 'STOP reply', ?)");
       q.bind(1, phone);
@@ -480,8 +489,6 @@ struct ApiServer::Impl {
     owners.bind(1, phone);
     while (owners.executeStep()) ids.push_back(owners.getColumn(0).getInt64());
     owners.reset();
-    // The provider's message id makes a retried webhook record its event once.
-    const std::string sid = message_sid.empty() ? std::to_string(now) : message_sid;
     for (std::int64_t id : ids) {
       auto r = applyConsentChange(db, deps.runner,
                                   {id, json{{"consent", {{"sms", !stop}}}}, stop ? "Unsubscribed" : "Subscribed",

@@ -23,11 +23,6 @@ Result<void> applyConsentChange(Database& db, JourneyRunner* runner, const Conse
   if (!before.executeStep()) return fail(Error::notFound("no such customer"));
   applied.previous_traits = json::parse(before.getColumn(0).getString(), nullptr, false);
   before.reset();
-  auto& up = db.prepare("UPDATE customers SET traits = json_patch(traits, ?), updated_at = ? WHERE id = ?");
-  up.bind(1, m.traits.dump());
-  up.bind(2, change.at);
-  up.bind(3, change.customer_id);
-  up.exec();
   auto& ev = db.prepare(
       "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, properties) "
       "VALUES (?, ?, 'track', ?, ?, ?, ?)");
@@ -38,6 +33,14 @@ Result<void> applyConsentChange(Database& db, JourneyRunner* runner, const Conse
   ev.bind(5, change.at);
   ev.bind(6, change.properties.dump());
   ev.exec();
+  // A replay of the same change (a provider retrying an old STOP after a START) is recorded once
+  // and changes nothing the second time.
+  if (db.sql().getChanges() == 0) return ok();
+  auto& up = db.prepare("UPDATE customers SET traits = json_patch(traits, ?), updated_at = ? WHERE id = ?");
+  up.bind(1, m.traits.dump());
+  up.bind(2, change.at);
+  up.bind(3, change.customer_id);
+  up.exec();
   // At once: exit_when on unsubscribed ends enrollments mid-wait.
   return runner ? runner->onMessage(db, applied, m) : ok();
 }

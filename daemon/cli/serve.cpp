@@ -213,6 +213,7 @@ int runServe(const ServeOptions& options) {
   plan("start");
 
   SchedulerOptions scheduler_options;
+  scheduler_options.journey_log_retention_ms = config->store.journey_log_retention_ms;
   scheduler_options.on_batch = [&](int) { dispatcher.notify(); };
   Scheduler scheduler(writer, runner, clock, scheduler_options);
   scheduler.start();

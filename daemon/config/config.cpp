@@ -210,7 +210,15 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
   }
 
   if (auto store = root["store"]; store && r.expectMap(store, "store")) {
-    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max"}, "store");
+    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max", "journey_log_retention"}, "store");
+    if (auto k = store["journey_log_retention"]) {
+      auto d = k.IsScalar() ? parseDuration(k.Scalar()) : std::nullopt;
+      if (!d || *d < kDayMs) {
+        r.error(k, "journey_log_retention must be a duration of at least 1d, like 180d");
+      } else {
+        cfg.store.journey_log_retention_ms = *d;
+      }
+    }
     r.str(store, "data_dir", cfg.store.data_dir);
     r.oneOf(store, "synchronous", cfg.store.synchronous, {"off", "normal", "full"});
     r.integer(store, "group_commit_max", cfg.store.group_commit_max, 1, 1000000);

@@ -35,6 +35,7 @@ struct StoreSettings {
   std::string data_dir = "var";        ///< folder for the database and other state
   std::string synchronous = "normal";  ///< SQLite durability: off | normal | full
   int group_commit_max = 2000;         ///< most ingest requests committed in one transaction
+  std::int64_t journey_log_retention_ms = 180LL * 24 * 3600 * 1000;  ///< how long `explain` history is kept
 };
 
 /// Which events are orders, and where their amount is.

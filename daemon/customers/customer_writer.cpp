@@ -76,11 +76,18 @@ std::string reportedSuppressionReason(const InboundMessage& m) {
 }
 
 /// The address a provider's report is about: the first of properties.email_address, .email,
-/// .recipient that is an email address, else the customer's latest email.
+/// .recipient that is an email address, else the customer's latest email. A named address must be
+/// one of the customer's own: a write key (often shipped in a web page) cannot suppress others'.
 std::string reportedAddress(Database& db, const InboundMessage& m, std::int64_t customer) {
   for (const char* key : {"email_address", "email", "recipient"}) {
     std::string address = normalizeEmail(stringAt(m.properties, key));
-    if (!address.empty()) return address;
+    if (address.empty()) continue;
+    auto& own = db.prepare("SELECT 1 FROM identities WHERE customer_id = ? AND kind = 'email' AND value = ?");
+    own.bind(1, customer);
+    own.bind(2, address);
+    const bool theirs = own.executeStep();
+    own.reset();
+    return theirs ? address : std::string{};
   }
   auto& q = db.prepare(
       "SELECT value FROM identities WHERE customer_id = ? AND kind = 'email' "

@@ -79,9 +79,12 @@ std::string label(const RecentMessage& m) {
   return m.journey_id + "/" + m.step_id + " (priority " + std::to_string(m.priority) + ")";
 }
 
+/// The customer's timezone as their profile has it (the same one their waits use), else the
+/// business's.
 const std::string& customerZone(const json& customer, const PolicySettings& policy) {
   static const std::string kUtc = "UTC";
-  const json* tz = trait(customer, "timezone");
+  auto it = customer.find("timezone");
+  const json* tz = it != customer.end() ? &*it : nullptr;
   if (tz && tz->is_string() && tz->get_ref<const std::string&>() != kUtc && findTimeZone(tz->get_ref<const std::string&>())) {
     return tz->get_ref<const std::string&>();
   }
@@ -154,16 +157,52 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     if (m.recipient.empty()) return skip(std::string("missing address: the customer has no ") + field);
     if (!m.suppressed.empty()) return skip("suppressed: " + m.suppressed);
   }
-  if (rules.transactional) {
-    // Receipts and resets bypass marketing rules; a send window the step asks for still holds.
-    if (rules.send_window) {
-      const TimeMs t = nextInSendWindow(m.now, *rules.send_window, findTimeZone(customerZone(customer, policy)));
-      if (t > m.now) {
-        d.send_at = t;
-        d.reason = "send window " + rules.send_window->text + ": deferred to " + formatIsoTime(t);
+  // When it may go: the first moment at or after `from` outside quiet hours (marketing to
+  // people) and inside the step's send window, in the customer's timezone; nullopt when there is
+  // none (a send window lying inside quiet hours).
+  const std::string& zone_name = customerZone(customer, policy);
+  const date::time_zone* zone = findTimeZone(zone_name);
+  bool quiet_moved = false, window_moved = false;
+  auto allowedFrom = [&](TimeMs from, bool quiet) -> std::optional<TimeMs> {
+    TimeMs t = from;
+    for (int i = 0; i < 16; ++i) {
+      bool moved = false;
+      if (quiet) {
+        if (auto end = quietHoursEnd(t, zone_name, policy.quiet_start_minute, policy.quiet_end_minute)) {
+          t = *end;
+          moved = quiet_moved = true;
+        }
       }
+      if (rules.send_window) {
+        const TimeMs next = nextInSendWindow(t, *rules.send_window, zone);
+        if (next != t) {
+          t = next;
+          moved = window_moved = true;
+        }
+      }
+      if (!moved) return t;
+    }
+    return std::nullopt;
+  };
+  std::vector<std::string> waits;
+  auto sendAt = [&](TimeMs t) {
+    d.send_at = t;
+    if (t > m.now) {
+      if (quiet_moved) waits.push_back("quiet hours");
+      if (window_moved) waits.push_back("send window " + rules.send_window->text);
+      if (waits.empty()) waits.push_back("held " + formatDuration(policy.arbitration_ms) + " for priority arbitration");
+      for (size_t i = 0; i < waits.size(); ++i) d.reason += (i ? "; " : "") + waits[i];
+      d.reason += ": deferred to " + formatIsoTime(t);
     }
     return d;
+  };
+  const std::string no_moment =
+      "send window " + (rules.send_window ? rules.send_window->text : std::string()) + " lies inside quiet hours";
+
+  if (rules.transactional) {
+    // Receipts and resets bypass marketing rules; a send window the step asks for still holds.
+    auto t = allowedFrom(m.now, false);
+    return t ? sendAt(*t) : skip(no_moment);
   }
 
   if (person && consentWithdrawn(customer, m.kind, false)) return skip("no consent for " + m.kind);
@@ -171,92 +210,71 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     return skip("no consent for topic " + rules.topic);
   }
   // The holdout and control groups measure what messages to people do; a webhook tells another
-  // system (a reward, a CRM update) and goes regardless.
+  // system (a reward, a CRM update) and goes regardless. The control group is the one recorded
+  // on the enrollment at entry when there is one.
   if (person && inHoldout(m.customer_id, policy.holdout_percent)) return skip("holdout: in the global holdout group");
-  if (person && inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points)) {
-    return skip("control group: held out of " + m.journey->id + " to measure its lift");
-  }
+  const bool control = m.journey_control.value_or(
+      inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points));
+  if (person && control) return skip("control group: held out of " + m.journey->id + " to measure its lift");
 
-  // Frequency caps. A full cap gives way only to a higher priority, and only where the message
-  // holding the place is still waiting in the outbox; otherwise the newcomer is skipped or deferred.
-  TimeMs not_before = m.now;
-  std::vector<std::string> waits;
+  // Frequency caps, judged at the moment the message would go: the messages around it (sent, or
+  // waiting in the outbox) count. A full cap gives way only to a higher priority, and only where
+  // the message holding the place is still waiting; otherwise the newcomer is skipped or deferred.
   const auto cap_rules = rulesFor(policy, *m.journey, m.channel, m.kind);
-  for (const auto& rule : cap_rules) {
-    std::vector<const RecentMessage*> counted;
-    for (const auto& r : recent) {
-      if (r.at <= m.now - rule.window || !rule.covers(r.channel, r.kind)) continue;
-      if (!rule.journey.empty() && r.journey_id != rule.journey) continue;
-      const bool gone = std::any_of(d.displaced.begin(), d.displaced.end(), [&](const auto& x) { return x.first == r.id; });
-      if (!gone) counted.push_back(&r);
-    }
-    if (static_cast<int>(counted.size()) < rule.max) continue;
-    const size_t excess = counted.size() - static_cast<size_t>(rule.max) + 1;
-    std::vector<const RecentMessage*> yielding;
-    for (const auto* r : counted) {
-      if (r->displaceable && r->priority < m.journey->priority) yielding.push_back(r);
-    }
-    const std::string rule_text = "capped: " + rule.describe();
-    if (yielding.size() >= excess) {
-      std::sort(yielding.begin(), yielding.end(), [](const RecentMessage* a, const RecentMessage* b) {
-        return a->priority != b->priority ? a->priority < b->priority : a->at > b->at;
-      });
-      for (size_t i = 0; i < excess; ++i) {
-        d.displaced.emplace_back(yielding[i]->id, rule_text + ", given to higher-priority " + m.journey->id + "/" +
-                                                      m.step->id + " (priority " + std::to_string(m.journey->priority) + ")");
+  TimeMs from = m.now;
+  // Held briefly so a higher-priority message due soon can still take its place.
+  if (!cap_rules.empty() && policy.arbitration_ms > 0) from += policy.arbitration_ms;
+  auto t = allowedFrom(from, person);
+  if (!t) return skip(no_moment);
+  for (int round = 0; !cap_rules.empty(); ++round) {
+    d.displaced.clear();
+    TimeMs later = *t;
+    std::vector<std::string> capped;
+    for (const auto& rule : cap_rules) {
+      std::vector<const RecentMessage*> counted;
+      for (const auto& r : recent) {
+        if (r.at <= *t - rule.window || r.at >= *t + rule.window || !rule.covers(r.channel, r.kind)) continue;
+        if (!rule.journey.empty() && r.journey_id != rule.journey) continue;
+        const bool gone = std::any_of(d.displaced.begin(), d.displaced.end(), [&](const auto& x) { return x.first == r.id; });
+        if (!gone) counted.push_back(&r);
       }
-      continue;
-    }
-    std::sort(counted.begin(), counted.end(), [](const RecentMessage* a, const RecentMessage* b) { return a->at < b->at; });
-    std::string held_by;
-    for (size_t i = 0; i < counted.size() && i < 3; ++i) {
-      held_by += (i ? ", " : "") + label(*counted[counted.size() - 1 - i]) + " at " +
-                 formatIsoTime(counted[counted.size() - 1 - i]->at);
-    }
-    if (rules.when_capped == WhenCapped::kSkip) {
-      d.displaced.clear();
-      return skip(rule_text + ", already taken by " + held_by);
-    }
-    // Deferred: until enough of the counted messages have left the window.
-    not_before = std::max(not_before, counted[excess - 1]->at + rule.window);
-    waits.push_back(rule_text + ", taken by " + held_by);
-  }
-  if (!cap_rules.empty() && policy.arbitration_ms > 0) {
-    // Held briefly so a higher-priority message due soon can still take its place.
-    not_before = std::max(not_before, m.now + policy.arbitration_ms);
-  }
-
-  // Quiet hours and the step's send window, in the customer's timezone: the first moment both allow.
-  const std::string& zone_name = customerZone(customer, policy);
-  const date::time_zone* zone = findTimeZone(zone_name);
-  TimeMs t = not_before;
-  bool quiet_moved = false, window_moved = false;
-  for (int i = 0; i < 8; ++i) {
-    bool moved = false;
-    if (person) {
-      if (auto end = quietHoursEnd(t, zone_name, policy.quiet_start_minute, policy.quiet_end_minute)) {
-        t = *end;
-        moved = quiet_moved = true;
+      if (static_cast<int>(counted.size()) < rule.max) continue;
+      const size_t excess = counted.size() - static_cast<size_t>(rule.max) + 1;
+      std::vector<const RecentMessage*> yielding;
+      for (const auto* r : counted) {
+        if (r->displaceable && r->priority < m.journey->priority) yielding.push_back(r);
       }
-    }
-    if (rules.send_window) {
-      const TimeMs next = nextInSendWindow(t, *rules.send_window, zone);
-      if (next != t) {
-        t = next;
-        moved = window_moved = true;
+      const std::string rule_text = "capped: " + rule.describe();
+      if (yielding.size() >= excess) {
+        std::sort(yielding.begin(), yielding.end(), [](const RecentMessage* a, const RecentMessage* b) {
+          return a->priority != b->priority ? a->priority < b->priority : a->at > b->at;
+        });
+        for (size_t i = 0; i < excess; ++i) {
+          d.displaced.emplace_back(yielding[i]->id, rule_text + ", given to higher-priority " + m.journey->id + "/" +
+                                                        m.step->id + " (priority " + std::to_string(m.journey->priority) + ")");
+        }
+        continue;
       }
+      std::sort(counted.begin(), counted.end(), [](const RecentMessage* a, const RecentMessage* b) { return a->at < b->at; });
+      std::string held_by;
+      for (size_t i = 0; i < counted.size() && i < 3; ++i) {
+        held_by += (i ? ", " : "") + label(*counted[counted.size() - 1 - i]) + " at " +
+                   formatIsoTime(counted[counted.size() - 1 - i]->at);
+      }
+      if (rules.when_capped == WhenCapped::kSkip || round == 15) {
+        d.displaced.clear();
+        return skip(rule_text + ", already taken by " + held_by);
+      }
+      // Deferred: until enough of the counted messages have left the window.
+      later = std::max(later, counted[excess - 1]->at + rule.window);
+      capped.push_back(rule_text + ", taken by " + held_by);
     }
-    if (!moved) break;
+    if (capped.empty()) break;  // every cap allows it at *t (displacing what it must)
+    waits = std::move(capped);
+    t = allowedFrom(later, person);
+    if (!t) return skip(no_moment);
   }
-  d.send_at = t;
-  if (t > m.now) {
-    if (quiet_moved) waits.push_back("quiet hours");
-    if (window_moved) waits.push_back("send window " + rules.send_window->text);
-    if (waits.empty()) waits.push_back("held " + formatDuration(policy.arbitration_ms) + " for priority arbitration");
-    for (size_t i = 0; i < waits.size(); ++i) d.reason += (i ? "; " : "") + waits[i];
-    d.reason += ": deferred to " + formatIsoTime(t);
-  }
-  return d;
+  return sendAt(*t);
 }
 
 }  // namespace journeyd

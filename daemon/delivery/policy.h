@@ -55,6 +55,7 @@ struct MessageRequest {
   std::string recipient;                     ///< normalized address; empty when missing or invalid
   std::string raw_address;                   ///< what the customer has, when it did not normalize
   std::string suppressed;                    ///< the suppression list's reason for this address
+  std::optional<bool> journey_control;       ///< the control group recorded at entry; unset: hash it
   TimeMs now = 0;
 };
 

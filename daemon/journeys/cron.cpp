@@ -301,7 +301,11 @@ TimeMs nextInSendWindow(TimeMs t, const SendWindow& w, const date::time_zone* zo
   }
   if (!(allowed(day) && minute < w.start_minute)) day += date::days(1);
   for (int d = 0; d < 8 && !allowed(day); ++d) day += date::days(1);
-  return toSys(localAt(day, w.start_minute), zone);
+  const auto start = localAt(day, w.start_minute);
+  const TimeMs at = toSys(start, zone);
+  // The night clocks go back, a start time happens twice: after the first, take the second.
+  if (at < t && zone) return zone->to_sys(start, date::choose::latest).time_since_epoch().count();
+  return at;
 }
 
 std::optional<int> parseTimeOfDay(std::string_view text) {

@@ -215,7 +215,11 @@ void parseMessageRules(const YAML::Node& node, YamlReader& r, MessageRules& rule
   }
   if (const YAML::Node t = node["topic"]) {
     if (auto topic = r.string(t, "topic")) {
-      if (!validId(*topic)) r.error(t, "topic '" + *topic + "' may use only letters, digits, '-', '_' and '.'");
+      // No dots: consent.topics.<topic> is a path in conditions and a dotted CSV column.
+      const bool ok = !topic->empty() && std::all_of(topic->begin(), topic->end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      });
+      if (!ok) r.error(t, "topic '" + *topic + "' may use only letters, digits, '-' and '_'");
       rules.topic = *topic;
     }
   }

@@ -404,6 +404,17 @@ const Step& defaultSendStep() {
 
 }  // namespace
 
+Result<int> JourneyRunner::pruneJourneyLog(Database& db, TimeMs before, int limit) {
+  return guardSql("prune journey log", [&]() -> Result<int> {
+    auto& q = db.prepare("DELETE FROM journey_log WHERE id IN (SELECT id FROM journey_log WHERE at < ? LIMIT ?)");
+    q.bind(1, before);
+    q.bind(2, limit);
+    const int n = q.exec();
+    q.reset();
+    return n;
+  });
+}
+
 void JourneyRunner::log(Database& db, std::int64_t customer_id, const std::string& journey_id,
                         std::int64_t enrollment_id, TimeMs at, const std::string& step_id, const std::string& text) {
   auto& ins = db.prepare(
@@ -479,6 +490,9 @@ std::pair<std::string, std::string> JourneyRunner::queueSend(Database& db, std::
     request.channel = effect.channel;
     request.kind = channelName(channel->second);
     request.now = now;
+    if (auto group = enrollment.variants.find("control_group"); group != enrollment.variants.end()) {
+      request.journey_control = group->second == "control";
+    }
     if (channel->second != Channel::kWebhook) {
       const char* field = channel->second == Channel::kEmail ? "email" : "phone";
       if (customer.contains(field) && customer[field].is_string()) {
@@ -581,7 +595,6 @@ void JourneyRunner::displace(Database& db, std::int64_t message_id, const std::s
     log(db, customer_id, up.getColumn(0).getString(), up.getColumn(1).getInt64(), now, up.getColumn(2).getString(),
         "message " + up.getColumn(3).getString() + " " + up.getColumn(4).getString() + " → skipped: " + reason);
     ++metrics_.messages_skipped;
-    --metrics_.messages_queued;
   }
   up.reset();
 }

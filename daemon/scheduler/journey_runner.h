@@ -68,6 +68,13 @@ class JourneyRunner {
   /// broadcast's next run; returns the last customer id seen (0 when done). For start-up and reload.
   Result<std::int64_t> planScheduledEntries(Database& db, TimeMs now, std::int64_t after_id, int limit);
 
+  /// One line of the customer's journey log (what `explain` prints).
+  static void log(Database& db, std::int64_t customer_id, const std::string& journey_id, std::int64_t enrollment_id,
+                  TimeMs at, const std::string& step_id, const std::string& text);
+
+  /// Deletes up to `limit` journey log lines older than `before`; returns how many.
+  static Result<int> pruneJourneyLog(Database& db, TimeMs before, int limit);
+
   /// The earliest pending wake-up of a journey that is not paused, or segment re-check.
   Result<std::optional<TimeMs>> nextWake(Database& db);
 
@@ -100,9 +107,6 @@ class JourneyRunner {
                                                    TimeMs since, TimeMs now);
   /// A waiting message gives way to a higher-priority one (unless the dispatcher may have it).
   void displace(Database& db, std::int64_t message_id, const std::string& reason, std::int64_t customer_id, TimeMs now);
-  /// One line of the customer's journey log (what `explain` prints).
-  static void log(Database& db, std::int64_t customer_id, const std::string& journey_id, std::int64_t enrollment_id,
-                  TimeMs at, const std::string& step_id, const std::string& text);
   static std::vector<std::int64_t> readIds(SQLite::Statement& q);
   /// Loads each customer's view (skipping erased ones) and runs `fn` on it.
   Result<void> forEachCustomer(Database& db, const std::vector<std::int64_t>& ids, TimeMs now,

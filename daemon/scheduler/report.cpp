@@ -228,11 +228,12 @@ Result<json> explainCustomer(Database& db, std::int64_t customer_id, const std::
       std::string step, text;
     };
     std::map<std::string, std::vector<Line>> by_journey;
+    // The newest 10,000 lines (sorted back into time order below).
     auto& q = journey_id.empty()
                   ? db.prepare("SELECT journey_id, at, id, coalesce(step_id, ''), text FROM journey_log "
-                               "WHERE customer_id = ? ORDER BY at, id LIMIT 10000")
+                               "WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT 10000")
                   : db.prepare("SELECT journey_id, at, id, coalesce(step_id, ''), text FROM journey_log "
-                               "WHERE customer_id = ? AND journey_id = ? ORDER BY at, id LIMIT 10000");
+                               "WHERE customer_id = ? AND journey_id = ? ORDER BY at DESC, id DESC LIMIT 10000");
     q.bind(1, customer_id);
     if (!journey_id.empty()) q.bind(2, journey_id);
     while (q.executeStep()) {

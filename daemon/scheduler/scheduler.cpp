@@ -58,6 +58,10 @@ void Scheduler::loop() {
       if (advanced < options_.batch) {
         auto w = runner_.nextWake(db);
         if (w) next = *w;
+        // With time to spare, a bounded slice of expired journey log lines goes.
+        if (auto p = runner_.pruneJourneyLog(db, clock_.now() - options_.journey_log_retention_ms, 5000); !p) {
+          return fail(p.error());
+        }
       }
       return ok();
     });

@@ -21,6 +21,7 @@ struct SchedulerOptions {
   int batch = 2000;                  ///< enrollments advanced per transaction
   DurationMs max_sleep_ms = 1000;    ///< longest sleep between checks
   std::function<void(int advanced)> on_batch;  ///< after each committed batch (e.g. wake the dispatcher)
+  DurationMs journey_log_retention_ms = 180 * kDayMs;  ///< journey log lines older than this are pruned
 };
 
 class Scheduler {

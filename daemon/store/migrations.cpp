@@ -206,6 +206,10 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         );
         CREATE INDEX journey_log_by_customer ON journey_log(customer_id, journey_id, at);
       )sql"},
+      {9, R"sql(
+        -- Expired journey log lines are pruned by time (store.journey_log_retention).
+        CREATE INDEX journey_log_by_time ON journey_log(at);
+      )sql"},
   };
   return migrations;
 }

@@ -304,3 +304,71 @@ TEST_CASE("quiet hours and send windows in the customer's timezone, and what tra
   CHECK(d.send_at == *parseIsoTime("2026-03-02T14:00:00Z"));
   CHECK(d.reason.empty());
 }
+
+TEST_CASE("caps are judged at the moment a message would go, and nothing is displaced for a deferred one") {
+  PolicySettings p;
+  p.caps.push_back({"", 1, kDayMs});
+  // A weekend-only message decided on Monday goes on Saturday: a Tuesday message is four days
+  // away from it and passes a one-per-day cap.
+  auto plain = journey(kOffer);
+  const TimeMs tuesday = *parseIsoTime("2026-03-03T04:00:00Z");
+  const TimeMs saturday = *parseIsoTime("2026-03-07T02:00:00Z");
+  Ask a(plain, "mail", "email", tuesday);
+  CHECK(a.decide(p, {recent(1, "weekend", 10, saturday, false)}).send);
+  // ...and the weekend message, judged on Saturday, is not held back by Monday's.
+  auto weekend = journey(std::string(kOffer) + "send_window: weekends 10:00-18:00\n");
+  Ask w(weekend, "mail", "email", *parseIsoTime("2026-03-02T04:00:00Z"));
+  auto d = w.decide(p, {recent(2, "news", 10, *parseIsoTime("2026-03-02T03:00:00Z"), false)});
+  CHECK(d.send);
+  CHECK(formatIsoTime(d.send_at) == "2026-03-07T10:00:00.000Z");
+
+  // A higher-priority message that ends up deferred by its own journey's cap takes nobody's place.
+  auto high = journey("journey: win-back\npriority: 40\nwhen_capped: defer\ncaps:\n  - {max: 1, per: 30d}\n"
+                      "trigger: {event: A}\nsteps:\n  - send: coupon\n    channel: email\n    template: t\n");
+  Ask h(high, "coupon", "email", kNoon);
+  d = h.decide(p, {recent(3, "offer", 10, kNoon + 600 * 1000, true), recent(4, "win-back", 40, kNoon - 10 * kDayMs, false)});
+  CHECK(d.send);
+  CHECK(d.send_at >= kNoon + 20 * kDayMs);
+  CHECK(d.displaced.empty());
+}
+
+TEST_CASE("a send window inside quiet hours is refused, not silently moved into them") {
+  PolicySettings p;
+  p.quiet_start_minute = 21 * 60;
+  p.quiet_end_minute = 8 * 60;
+  auto nightly = journey(std::string(kOffer) + "send_window: daily 22:00-23:00\n");
+  Ask a(nightly, "mail", "email", kNoon);
+  auto d = a.decide(p);
+  CHECK_FALSE(d.send);
+  CHECK(d.reason == "send window daily 22:00-23:00 lies inside quiet hours");
+  // A receipt is not bound by quiet hours: its window opens at 22:00 UTC.
+  auto receipt = journey(std::string(kOffer) + "send_window: daily 22:00-23:00\n");
+  Ask r(receipt, "receipt", "email", kNoon);
+  CHECK(formatIsoTime(r.decide(p).send_at) == "2026-03-02T22:00:00.000Z");
+}
+
+TEST_CASE("the timezone is the profile's, and the control group the one recorded at entry") {
+  PolicySettings p;
+  p.quiet_start_minute = 21 * 60;
+  p.quiet_end_minute = 8 * 60;
+  auto plain = journey(kOffer);
+  Ask a(plain, "mail", "email", *parseIsoTime("2026-03-02T14:00:00Z"));  // 22:00 Shanghai, 15:00 Berlin
+  a.customer["timezone"] = "Asia/Shanghai";
+  a.customer["traits"] = {{"timezone", "Europe/Berlin"}};  // a trait does not override the profile
+  CHECK(a.decide(p).reason == "quiet hours: deferred to 2026-03-03T00:00:00.000Z");
+
+  auto controlled = journey(std::string(kOffer) + "control_group: 50%\n");
+  PolicySettings none;
+  std::int64_t in = 0, out = 0;
+  for (std::int64_t id = 1; (in == 0 || out == 0) && id < 100; ++id) {
+    (inJourneyControl("offer", id, 5000) ? in : out) = id;
+  }
+  Ask c(controlled, "mail", "email", kNoon);
+  c.r.customer_id = in;
+  CHECK_FALSE(c.decide(none).send);
+  c.r.journey_control = false;  // entered as treatment (e.g. before control_group was raised)
+  CHECK(c.decide(none).send);
+  c.r.customer_id = out;
+  c.r.journey_control = true;
+  CHECK(c.decide(none).reason == "control group: held out of offer to measure its lift");
+}

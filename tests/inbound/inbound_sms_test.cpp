@@ -222,7 +222,12 @@ TEST_CASE("a signed STOP suppresses the number, withdraws SMS consent and is rec
   CHECK(subscribed["properties"]["keyword"] == "START");
   CHECK(in.text("sms-1")["status"] != "skipped");
 
-  CHECK(in.metric("journeyd_inbound_sms_accepted_total") == 2);
+  // The provider retries the old STOP (same MessageSid) after the START: nothing changes.
+  in.reply(kPhone, "STOP");
+  CHECK(in.suppressions().empty());
+  CHECK(in.smsConsent("sms-1") == true);
+
+  CHECK(in.metric("journeyd_inbound_sms_accepted_total") == 3);
   CHECK(in.metric("journeyd_inbound_sms_refused_total") == 0);
   CHECK(in.d->log().find(kToken) == std::string::npos);
 }

@@ -148,6 +148,10 @@ TEST_CASE("send windows: parsing, the next open moment, past midnight and across
   auto early = parseSendWindow("daily 02:30-04:00", error);
   const auto* ny = findTimeZone("America/New_York");
   CHECK(formatIsoTime(nextInSendWindow(at("2026-03-08T05:00:00Z"), *early, ny)) == "2026-03-08T07:00:00.000Z");
-  // …and the day after, 02:30 EDT is 06:30Z.
+  // Falling back on 2026-11-01, 01:00-02:00 happens twice. At 01:15 in the second pass (EST,
+  // 06:15Z) the 01:30 start still to come is 01:30 EST (06:30Z), not 01:30 EDT an hour ago.
+  auto fall = parseSendWindow("daily 01:30-03:00", error);
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-11-01T06:15:00Z"), *fall, ny)) == "2026-11-01T06:30:00.000Z");
+  // …and the day after the spring change, 02:30 EDT is 06:30Z.
   CHECK(formatIsoTime(nextInSendWindow(at("2026-03-09T05:00:00Z"), *early, ny)) == "2026-03-09T06:30:00.000Z");
 }

@@ -97,6 +97,8 @@ TEST_CASE("each class of error is reported at the exact node") {
        "j.yaml:8:18: error: bad send window 'weekdays 10-18' (use e.g. \"weekdays 10:00-18:00\")"},
       {"bad send window days", h + "send_window: workdays 10:00-18:00\nsteps:\n  - wait: 1d\n",
        "j.yaml:4:14: error: bad days 'workdays' in send window (use weekdays, weekends, daily, mon-fri or sat,sun)"},
+      {"dotted topic", h + "topic: news.weekly\nsteps:\n  - wait: 1d\n",
+       "j.yaml:4:8: error: topic 'news.weekly' may use only letters, digits, '-' and '_'"},
       {"bad when_capped", h + "when_capped: delay\nsteps:\n  - wait: 1d\n",
        "j.yaml:4:14: error: unknown when_capped 'delay' (use skip or defer)"},
       {"cap without per", h + "caps:\n  - {max: 1}\nsteps:\n  - wait: 1d\n",
