@@ -320,13 +320,10 @@ int importCsv(std::istream& in, Importer& importer, const Clock& clock) {
 }  // namespace
 
 int runImport(const ImportOptions& options) {
-  auto config = loadStoreConfig(options.store);
-  if (!config) return 2;
-  auto db = Database::open({config->databasePath(), config->store.synchronous});
-  if (!db) {
-    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  auto store = openStore(options.store, /*read_only=*/false);
+  if (!store) return store.error();
+  const auto& config = store->config;
+  auto& db = store->db;
   SystemClock clock;
   const bool is_csv = options.file.size() > 4 && options.file.ends_with(".csv");
   const bool is_ndjson = options.file == "-" || options.file.ends_with(".ndjson") ||
@@ -335,7 +332,7 @@ int runImport(const ImportOptions& options) {
     std::fprintf(stderr, "%s: error: unknown file type (use .csv or .ndjson)\n", options.file.c_str());
     return 2;
   }
-  Importer importer(**db, config->orders, options.file);
+  Importer importer(*db, config->orders, options.file);
   if (options.file == "-") return importNdjson(std::cin, importer, clock);
   std::ifstream in(options.file, std::ios::binary);
   if (!in) {

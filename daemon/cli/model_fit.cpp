@@ -191,15 +191,12 @@ int runModelFit(const ModelFitCommand& cmd) {
     as_of_text = date_only ? cmd.as_of : formatIsoTime(as_of);
   }
 
-  auto config = loadStoreConfig(cmd.store);
-  if (!config) return 2;
-  auto db = Database::open({config->databasePath(), config->store.synchronous});
-  if (!db) {
-    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
-    return 1;
-  }
+  auto store = openStore(cmd.store, /*read_only=*/false);
+  if (!store) return store.error();
+  const auto& config = store->config;
+  auto& db = store->db;
 
-  auto base = readOrders(**db, config->orders, as_of, unit_days);
+  auto base = readOrders(*db, config->orders, as_of, unit_days);
   if (!base) {
     std::fprintf(stderr, "journeyd: error: %s\n", base.error().message.c_str());
     return 1;
@@ -240,7 +237,7 @@ int runModelFit(const ModelFitCommand& cmd) {
   models.customers = static_cast<std::int64_t>(base->summaries.size());
   models.fitted_at = now;
   models.as_of = as_of;
-  if (auto saved = saveStoredModels(**db, models); !saved) {
+  if (auto saved = saveStoredModels(*db, models); !saved) {
     std::fprintf(stderr, "journeyd: error: %s\n", saved.error().message.c_str());
     return 1;
   }

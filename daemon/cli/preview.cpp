@@ -181,6 +181,13 @@ std::int64_t customerNumber(const json& customer) {
   return static_cast<std::int64_t>(fnv1a64(id) >> 1);
 }
 
+/// The message kind of a channel: the config's, else the channel's own name when it is a kind.
+std::string kindOf(const std::map<std::string, Channel>& kinds, const std::string& channel) {
+  auto it = kinds.find(channel);
+  if (it != kinds.end()) return channelName(it->second);
+  return parseChannel(channel) ? channel : "email";
+}
+
 /// Runs every planned message through the delivery policy in time order, as the daemon would:
 /// earlier messages count against caps and may give way to later higher-priority ones.
 std::vector<SimMessage> applyPolicy(const PolicySettings& policy, const std::map<std::string, Channel>& kinds,
@@ -200,9 +207,7 @@ std::vector<SimMessage> applyPolicy(const PolicySettings& policy, const std::map
     const Effect& effect = m.fx->effect;
     const Step* step = journey.step(effect.step_id);
     static const Step kSend = [] { Step s; s.kind = StepKind::kSend; return s; }();
-    auto kind_it = kinds.find(effect.channel);
-    const std::string kind = kind_it != kinds.end() ? channelName(kind_it->second)
-                             : parseChannel(effect.channel) ? effect.channel : "email";
+    const std::string kind = kindOf(kinds, effect.channel);
     MessageRequest request;
     request.customer_id = customer_number;
     request.customer = &m.fx->customer;
@@ -225,13 +230,12 @@ std::vector<SimMessage> applyPolicy(const PolicySettings& policy, const std::map
         if (&other == &m) break;
         const Step* os = journeys[other.journey]->step(other.fx->effect.step_id);
         if (other.status != "queued" || (os && os->rules.transactional)) continue;
-        auto ok = kinds.find(other.fx->effect.channel);
         RecentMessage r;
         r.id = other.id;
         r.journey_id = journeys[other.journey]->id;
         r.step_id = other.fx->effect.step_id;
         r.channel = other.fx->effect.channel;
-        r.kind = ok != kinds.end() ? channelName(ok->second) : parseChannel(r.channel) ? r.channel : "email";
+        r.kind = kindOf(kinds, r.channel);
         r.priority = journeys[other.journey]->priority;
         r.at = other.send_at;
         r.displaceable = other.send_at > request.now + 1000;

@@ -11,27 +11,12 @@
 
 namespace journeyd {
 
-namespace {
-
-/// The store the config names, read-only; the exit status (2: bad config, 1: no store) on failure.
-tl::expected<std::unique_ptr<Database>, int> openReadOnly(const StoreOptions& store) {
-  auto config = loadStoreConfig(store);
-  if (!config) return tl::unexpected(2);
-  auto db = Database::open({config->databasePath(), config->store.synchronous, /*read_only=*/true});
-  if (!db) {
-    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
-    return tl::unexpected(1);
-  }
-  return std::move(*db);
-}
-
-}  // namespace
-
 int runReport(const ReportCommand& cmd) {
-  auto db = openReadOnly(cmd.store);
-  if (!db) return db.error();
+  auto store = openStore(cmd.store, /*read_only=*/true);
+  if (!store) return store.error();
+  auto& db = store->db;
   if (cmd.journey == "segments") {
-    auto r = segmentReport(**db);
+    auto r = segmentReport(*db);
     if (!r) {
       std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
       return 1;
@@ -43,13 +28,13 @@ int runReport(const ReportCommand& cmd) {
   if (!cmd.journey.empty()) {
     ids.push_back(cmd.journey);
   } else {
-    auto& q = (*db)->prepare("SELECT DISTINCT journey_id FROM enrollments ORDER BY journey_id");
+    auto& q = db->prepare("SELECT DISTINCT journey_id FROM enrollments ORDER BY journey_id");
     while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
     q.reset();
   }
   nlohmann::json all = nlohmann::json::array();
   for (const auto& id : ids) {
-    auto r = journeyReport(**db, id);
+    auto r = journeyReport(*db, id);
     if (!r) {
       std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
       return 1;
@@ -66,9 +51,10 @@ int runReport(const ReportCommand& cmd) {
 }
 
 int runExplain(const ExplainCommand& cmd) {
-  auto db = openReadOnly(cmd.store);
-  if (!db) return db.error();
-  auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(**db, cmd.customer); });
+  auto store = openStore(cmd.store, /*read_only=*/true);
+  if (!store) return store.error();
+  auto& db = store->db;
+  auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(*db, cmd.customer); });
   if (!id) {
     std::fprintf(stderr, "journeyd: error: %s\n", id.error().message.c_str());
     return 1;
@@ -77,7 +63,7 @@ int runExplain(const ExplainCommand& cmd) {
     std::fprintf(stderr, "journeyd: error: no customer %s\n", cmd.customer.c_str());
     return 1;
   }
-  auto r = explainCustomer(**db, *id, cmd.journey);
+  auto r = explainCustomer(*db, *id, cmd.journey);
   if (!r) {
     std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
     return 1;

@@ -15,4 +15,15 @@ std::shared_ptr<const Config> loadStoreConfig(const StoreOptions& options) {
   return copy;
 }
 
+tl::expected<OpenStore, int> openStore(const StoreOptions& options, bool read_only) {
+  auto config = loadStoreConfig(options);
+  if (!config) return tl::unexpected(2);
+  auto db = Database::open({config->databasePath(), config->store.synchronous, read_only});
+  if (!db) {
+    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
+    return tl::unexpected(1);
+  }
+  return OpenStore{std::move(config), std::move(*db)};
+}
+
 }  // namespace journeyd

@@ -1,6 +1,9 @@
 // String filters, the filter registry, and the escaping filters.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "daemon/render/liquid_filters.h"
 #include "daemon/render/utf8.h"
@@ -10,6 +13,22 @@ namespace {
 
 bool isWs(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/// Ruby's awk-style split: runs of whitespace separate, leading and trailing whitespace ignored;
+/// at most `limit` words.
+std::vector<std::string_view> whitespaceWords(std::string_view s, std::size_t limit = SIZE_MAX) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < s.size() && words.size() < limit) {
+    while (i < s.size() && isWs(s[i])) ++i;
+    if (i >= s.size()) break;
+    std::size_t j = i;
+    while (j < s.size() && !isWs(s[j])) ++j;
+    words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
 }
 
 std::string text(const FilterContext& ctx) { return toText(ctx.value.get()); }
@@ -93,17 +112,7 @@ bool fTruncatewords(FilterContext& ctx) {
   std::int64_t words = ctx.arg(0) != nullptr ? toInteger(*ctx.arg(0)).value_or(15) : 15;
   if (words <= 0) words = 1;
   const std::string ellipsis = argText(ctx, 1, "...");
-  std::vector<std::string_view> list;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && isWs(s[i])) ++i;
-    if (i >= s.size()) break;
-    std::size_t j = i;
-    while (j < s.size() && !isWs(s[j])) ++j;
-    list.push_back(std::string_view(s).substr(i, j - i));
-    if (static_cast<std::int64_t>(list.size()) > words) break;
-    i = j;
-  }
+  const auto list = whitespaceWords(s, static_cast<std::size_t>(words) + 1);
   if (static_cast<std::int64_t>(list.size()) <= words) return setResult(ctx, s), true;
   std::string out;
   for (std::int64_t k = 0; k < words; ++k) {
@@ -207,16 +216,7 @@ bool fSplit(FilterContext& ctx) {
       arr.push_back(s.substr(start, pos - start));
     }
   } else if (sep == " ") {
-    // Ruby's awk-style split: runs of whitespace separate, leading whitespace ignored.
-    std::size_t i = 0;
-    while (i < s.size()) {
-      while (i < s.size() && isWs(s[i])) ++i;
-      if (i >= s.size()) break;
-      std::size_t j = i;
-      while (j < s.size() && !isWs(s[j])) ++j;
-      arr.push_back(s.substr(i, j - i));
-      i = j;
-    }
+    for (const auto word : whitespaceWords(s)) arr.push_back(std::string(word));
   } else {
     std::size_t pos = 0, hit;
     while ((hit = s.find(sep, pos)) != std::string::npos) {

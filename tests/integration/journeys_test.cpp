@@ -727,14 +727,50 @@ TEST_CASE("explain tells a customer's story: entry checks, branches with their v
   CHECK(unknown.status == 1);
   CHECK(unknown.err.find("no customer nobody") != std::string::npos);
 
-  // Erasing the customer takes their journey history and messages with them.
+  // Erasing the customer takes their journey history and messages with them; the suppression
+  // list, which is about the address, stays.
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/suppressions", R"({"channel": "email", "address": "ex@example.com", "reason": "complaint"})",
+                 "application/json")->status == 200);
   REQUIRE(c.Delete("/v1/customers/ex-1")->status == 200);
+  CHECK(json::parse(c.Get("/v1/suppressions")->body)["suppressions"].size() == 1);
   auto report = runCommand({JOURNEYD_BINARY, "report", "newcomer-guide", "--json", "--config", j.d.configPath().string()},
                            j.tmp.path());
   REQUIRE(report.status == 0);
   auto r = json::parse(report.out);
   CHECK(r["entered"] == 0);
   CHECK(r["messages_by_step"].empty());
+}
+
+TEST_CASE("journey log lines older than store.journey_log_retention are pruned by the scheduler") {
+  TempDir tmp;
+  // Continues the store: section the test daemon's config starts with.
+  Daemon d(tmp.path(), "  journey_log_retention: 1d\n" + journeyConfig(tmp.path()));
+  REQUIRE(d.start({"--virtual-clock", kStart}));
+  REQUIRE(d.post("/v1/identify", R"({"userId": "old-1", "traits": {"email": "old1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "old-1", "event": "Signed Up"})")->status == 200);
+  // The oldest journey-log line (the outbox's own "… sent" lines are the messages' record, kept).
+  auto first = [&] {
+    auto e = json::parse(d.get("/v1/customers/old-1/explain?journey=newcomer-guide")->body);
+    if (e["journeys"].empty()) return std::string();
+    for (const auto& l : e["journeys"][0]["lines"]) {
+      const std::string text = l["text"];
+      if (text.rfind("message ", 0) != 0 || text.find("→") != std::string::npos) return l["time"].get<std::string>();
+    }
+    return std::string();
+  };
+  CHECK(first() == "2026-03-02T01:00:00.000Z");
+  auto c = d.client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1d"})", "application/json")->status == 200);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "2d"})", "application/json")->status == 200);
+  // Now 2026-03-05T01:00: what happened before 2026-03-04T01:00 goes, the day-3 lines stay.
+  std::string oldest;
+  for (int i = 0; i < 500; ++i) {
+    oldest = first();
+    if (oldest >= "2026-03-04") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(oldest == "2026-03-05T01:00:00.000Z");
 }
