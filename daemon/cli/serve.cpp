@@ -242,6 +242,9 @@ int runServe(const ServeOptions& options) {
          static_cast<std::int64_t>(m.failed));
     line("journeyd_messages_dead_total", "counter", "Messages given up after max_attempts or max_age.",
          static_cast<std::int64_t>(m.dead));
+    line("journeyd_messages_withdrawn_total", "counter",
+         "Queued messages taken back when claimed: opted out, suppressed or consent withdrawn since queueing.",
+         static_cast<std::int64_t>(m.withdrawn));
     line("journeyd_messages_in_flight", "gauge", "Messages claimed and not yet recorded.", m.in_flight);
     line("journeyd_scheduler_wakeups_total", "counter", "Enrollments and re-checks the scheduler ran.",
          static_cast<std::int64_t>(scheduler.wakeups()));

@@ -5,9 +5,55 @@
 #include <algorithm>
 #include <random>
 
+#include <nlohmann/json.hpp>
+
+#include "daemon/delivery/policy.h"
 #include "daemon/delivery/token_bucket.h"
 
 namespace journeyd {
+
+namespace {
+
+const char* kindName(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::kEmail: return "email";
+    case MessageKind::kSms: return "sms";
+    case MessageKind::kWebhook: return "webhook";
+  }
+  return "email";
+}
+
+/// The policy decided again on the customer as they are when the row is claimed.
+std::string recheckPolicy(const OutboxRow& row, MessageKind kind) {
+  ClaimCheck check;
+  check.kind = kindName(kind);
+  check.transactional = row.transactional;
+  check.topic = row.topic;
+  check.suppressed = row.suppressed;
+  nlohmann::json traits;
+  if (row.customer_traits) {
+    traits = nlohmann::json::parse(*row.customer_traits, nullptr, false);
+    if (traits.is_discarded()) traits = nlohmann::json::object();
+    check.customer = &traits;
+  }
+  return withdrawAtClaim(check);
+}
+
+AttemptOutcome withdrawnOutcome(const OutboxRow& row, std::string reason, TimeMs now) {
+  AttemptOutcome out;
+  out.message_id = row.id;
+  out.status = AttemptOutcome::Status::kWithdrawn;
+  out.attempted = false;
+  out.at = now;
+  out.reason = std::move(reason);
+  if (!row.journey_id.empty()) {
+    out.log = AttemptOutcome::LogLine{row.customer_id, row.journey_id, row.enrollment_id, row.step_id,
+                                      "message " + row.channel + " " + row.template_name + " → skipped: " + out.reason};
+  }
+  return out;
+}
+
+}  // namespace
 
 /// One channel's queue of claimed rows, its token bucket and its worker threads.
 struct Dispatcher::Lane {
@@ -120,6 +166,7 @@ DispatcherMetrics Dispatcher::metrics() const {
   m.retried = retried_.load();
   m.failed = failed_.load();
   m.dead = dead_.load();
+  m.withdrawn = withdrawn_.load();
   m.store_errors = store_errors_.load();
   m.in_flight = in_flight_count_.load();
   m.rate_limited = rate_limited_.load();
@@ -181,6 +228,10 @@ void Dispatcher::claimOnce() {
     auto lane = lanes_.find(row.channel);
     if (lane == lanes_.end()) {
       pushOutcome(failedWithoutAttempt(row.id, "channel not configured", clock_.now()));
+      continue;
+    }
+    if (auto why = recheckPolicy(row, lane->second->channel.kind); !why.empty()) {
+      pushOutcome(withdrawnOutcome(row, std::move(why), clock_.now()));
       continue;
     }
     std::lock_guard lock(lane->second->mutex);
@@ -309,6 +360,9 @@ void Dispatcher::recordLoop() {
             break;
           case Status::kDead:
             ++dead_;
+            break;
+          case Status::kWithdrawn:
+            ++withdrawn_;
             break;
         }
       }

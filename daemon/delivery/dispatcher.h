@@ -72,6 +72,7 @@ struct DispatcherMetrics {
   std::uint64_t retried = 0;
   std::uint64_t failed = 0;
   std::uint64_t dead = 0;
+  std::uint64_t withdrawn = 0;     ///< taken back at claim (consent withdrawn, suppressed, opted out)
   std::uint64_t store_errors = 0;  ///< outcome batches the store refused (retried)
   std::int64_t in_flight = 0;      ///< gauge: rows claimed and not yet recorded
   std::int64_t rate_limited = 0;   ///< gauge: sends waiting for a rate-limit token
@@ -147,7 +148,7 @@ class Dispatcher {
   std::mutex drain_mutex_;
   std::condition_variable drained_;
 
-  std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, withdrawn_{0}, store_errors_{0};
   std::atomic<std::int64_t> in_flight_count_{0}, rate_limited_{0};
 
   std::thread claimer_;

@@ -25,9 +25,11 @@ Result<std::vector<OutboxRow>> readDueRows(
   return guardSql("read due messages", [&]() -> Result<std::vector<OutboxRow>> {
     std::vector<OutboxRow> rows;
     auto& q = db.prepare(
-        "SELECT id, channel, idempotency_key, customer_id, journey_id, step_id, recipient, "
-        "rendered, attempts, created_at FROM messages "
-        "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+        "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
+        "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, c.traits, "
+        "(SELECT reason FROM suppressions s WHERE s.address = m.recipient) "
+        "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id "
+        "WHERE m.status = 'pending' AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?");
     q.bind(1, now);
     q.bind(2, scan_limit);
     while (static_cast<int>(rows.size()) < max_rows && q.executeStep()) {
@@ -45,6 +47,12 @@ Result<std::vector<OutboxRow>> readDueRows(
       row.rendered = textColumn(q, 7);
       row.attempts = q.getColumn(8).getInt();
       row.created_at = q.getColumn(9).getInt64();
+      row.enrollment_id = q.isColumnNull(10) ? 0 : q.getColumn(10).getInt64();
+      row.template_name = textColumn(q, 11);
+      row.transactional = textColumn(q, 12) == "transactional";
+      row.topic = textColumn(q, 13);
+      if (!q.isColumnNull(14)) row.customer_traits = q.getColumn(14).getString();
+      row.suppressed = textColumn(q, 15);
       rows.push_back(std::move(row));
     }
     // An unfinished statement would hold the read snapshot open and hide later commits.
@@ -99,10 +107,13 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
     if (o.status == Status::kSent) {
       // What was sent is recorded as sent, even when a higher-priority message displaced it
       // while the dispatcher already had it in flight (a race the runner's margin makes rare).
+      // What was sent is recorded as sent, also when it was withdrawn (its enrollment exited)
+      // while the dispatcher already had it in flight.
       auto& up = db.prepare(
           "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, "
           "attempts = attempts + 1, next_attempt_at = NULL, reason = NULL "
-          "WHERE id = ? AND (status = 'pending' OR (status = 'skipped' AND reason LIKE '%given to higher-priority%'))");
+          "WHERE id = ? AND (status = 'pending' OR (status = 'skipped' AND "
+          "(reason LIKE '%given to higher-priority%' OR reason LIKE 'withdrawn: %')))");
       up.bind(1, o.at);
       if (o.provider_id.empty())
         up.bind(2);
@@ -117,6 +128,13 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
       up.bind(1, o.next_attempt_at);
       up.bind(2, o.reason);
       up.bind(3, o.message_id);
+      up.exec();
+    } else if (o.status == Status::kWithdrawn) {
+      auto& up = db.prepare(
+          "UPDATE messages SET status = 'skipped', next_attempt_at = NULL, reason = ? "
+          "WHERE id = ? AND status = 'pending'");
+      up.bind(1, o.reason);
+      up.bind(2, o.message_id);
       up.exec();
     } else {
       auto& up = db.prepare(
@@ -138,6 +156,17 @@ Result<void> recordOutcomes(Database& db, const std::vector<AttemptOutcome>& out
         ins.bind(4);
       else
         ins.bind(4, o.detail);
+      ins.exec();
+    }
+    if (o.log) {
+      auto& ins = db.prepare(
+          "INSERT INTO journey_log (customer_id, journey_id, enrollment_id, at, step_id, text) VALUES (?, ?, ?, ?, ?, ?)");
+      ins.bind(1, o.log->customer_id);
+      ins.bind(2, o.log->journey_id);
+      if (o.log->enrollment_id) ins.bind(3, o.log->enrollment_id); else ins.bind(3);
+      ins.bind(4, o.at);
+      if (o.log->step_id.empty()) ins.bind(5); else ins.bind(5, o.log->step_id);
+      ins.bind(6, o.log->text);
       ins.exec();
     }
     if (o.suppression) {

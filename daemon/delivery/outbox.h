@@ -28,6 +28,13 @@ struct OutboxRow {
   std::string rendered;  ///< JSON written by the journey runner
   int attempts = 0;
   TimeMs created_at = 0;
+  std::int64_t enrollment_id = 0;
+  std::string template_name;
+  // What the policy decides again at claim time (see withdrawAtClaim), read in the same snapshot.
+  bool transactional = false;
+  std::string topic;
+  std::optional<std::string> customer_traits;  ///< the customer's traits (JSON) now; nullopt: erased
+  std::string suppressed;                      ///< the suppression list's reason for the recipient now
 };
 
 /// Reads due rows (`status = 'pending' AND next_attempt_at <= now`) oldest first, looking at

@@ -43,6 +43,23 @@ bool consentWithdrawn(const json& customer, const std::string& key, bool topic) 
   return v != scope->end() && v->is_boolean() && !v->get<bool>();
 }
 
+constexpr const char* kUnsubscribed = "unsubscribed";
+
+/// The global opt-out: `unsubscribed: true` stops every email and SMS, receipts included.
+bool optedOut(const json& customer) {
+  const json* out = trait(customer, "unsubscribed");
+  return out && out->is_boolean() && out->get<bool>();
+}
+
+std::string suppressedReason(const std::string& why) { return "suppressed: " + why; }
+
+/// Why marketing consent forbids the message: the channel's, then the topic's; "" when it allows.
+std::string consentReason(const json& customer, const std::string& kind, const std::string& topic) {
+  if (consentWithdrawn(customer, kind, false)) return "no consent for " + kind;
+  if (!topic.empty() && consentWithdrawn(customer, topic, true)) return "no consent for topic " + topic;
+  return {};
+}
+
 /// A frequency cap rule as it applies to one message.
 struct Rule {
   std::string channel;  ///< name or kind; empty: email and SMS together
@@ -125,6 +142,21 @@ std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int
   return duration_cast<milliseconds>(end.time_since_epoch()).count();
 }
 
+std::string withdrawAtClaim(const ClaimCheck& c) {
+  if (c.kind == "webhook") return {};
+  static const json kNobody = json::object();
+  const json traits = json{{"traits", c.customer && c.customer->is_object() ? *c.customer : kNobody}};
+  std::string why;
+  if (optedOut(traits)) {
+    why = kUnsubscribed;
+  } else if (!c.suppressed.empty()) {
+    why = suppressedReason(c.suppressed);
+  } else if (!c.transactional) {
+    why = consentReason(traits, c.kind, c.topic);
+  }
+  return why.empty() ? why : std::string(kWithdrawnPrefix) + why;
+}
+
 DurationMs capLookback(const PolicySettings& policy, const Journey& journey) {
   DurationMs longest = 0;
   for (const auto& c : policy.caps) longest = std::max(longest, c.window_ms);
@@ -148,14 +180,13 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   // What no message may override: an explicit global opt-out, a missing or unusable address,
   // and the suppression list (bounces, complaints, STOP replies).
   if (person) {
-    const json* out = trait(customer, "unsubscribed");
-    if (out && out->is_boolean() && out->get<bool>()) return skip("unsubscribed");
+    if (optedOut(customer)) return skip(kUnsubscribed);
     const char* field = m.kind == "email" ? "email" : "phone";
     if (!m.raw_address.empty() && m.recipient.empty()) {
       return skip("invalid address: '" + m.raw_address + "' is not a valid " + (m.kind == "email" ? "email address" : "phone number"));
     }
     if (m.recipient.empty()) return skip(std::string("missing address: the customer has no ") + field);
-    if (!m.suppressed.empty()) return skip("suppressed: " + m.suppressed);
+    if (!m.suppressed.empty()) return skip(suppressedReason(m.suppressed));
   }
   // When it may go: the first moment at or after `from` outside quiet hours (marketing to
   // people) and inside the step's send window, in the customer's timezone; nullopt when there is
@@ -205,9 +236,8 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     return t ? sendAt(*t) : skip(no_moment);
   }
 
-  if (person && consentWithdrawn(customer, m.kind, false)) return skip("no consent for " + m.kind);
-  if (person && !rules.topic.empty() && consentWithdrawn(customer, rules.topic, true)) {
-    return skip("no consent for topic " + rules.topic);
+  if (person) {
+    if (auto why = consentReason(customer, m.kind, rules.topic); !why.empty()) return skip(std::move(why));
   }
   // The holdout and control groups measure what messages to people do; a webhook tells another
   // system (a reward, a CRM update) and goes regardless. The control group is the one recorded

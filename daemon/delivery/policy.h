@@ -67,6 +67,28 @@ struct PolicyDecision {
   std::vector<std::pair<std::int64_t, std::string>> displaced;
 };
 
+/// How the reason of a queued message that was taken back begins (at claim, or when its
+/// enrollment exited): such a message may still be recorded as sent when it was in flight.
+inline constexpr const char* kWithdrawnPrefix = "withdrawn: ";
+
+/// A message waiting in the outbox, as the dispatcher claims it: what the rules that cannot
+/// wait need to be decided again on the customer as they are now.
+struct ClaimCheck {
+  std::string kind;                          ///< email | sms | webhook
+  bool transactional = false;                ///< category transactional: marketing consent does not apply
+  std::string topic;                         ///< the subscription topic it was queued for, if any
+  /// The customer's traits now (object). Null when there is no customer row (erasing a customer
+  /// deletes their messages in the same transaction): nothing to decide on, nothing withdrawn.
+  const nlohmann::json* customer = nullptr;
+  std::string suppressed;                    ///< the suppression list's reason for the recipient now
+};
+
+/// The policy decided again when a queued message is claimed for sending: a global opt-out, the
+/// suppression list, and (for marketing) consent for the channel and the topic, with the same
+/// rules and words as decideDelivery. Webhooks call systems, not people: nothing applies. Returns
+/// the reason the message is withdrawn ("withdrawn: unsubscribed", …), or "" when it may go.
+[[nodiscard]] std::string withdrawAtClaim(const ClaimCheck& check);
+
 /// How far back the caps that apply to this journey look (0: no cap applies, no history needed).
 [[nodiscard]] DurationMs capLookback(const PolicySettings& policy, const Journey& journey);
 

@@ -32,7 +32,8 @@ struct Suppression {
 
 /// Where a message row goes after an attempt (or a decision made without one).
 struct AttemptOutcome {
-  enum class Status { kSent, kRetry, kFailed, kDead };
+  /// kWithdrawn: taken back unsent when claimed (see withdrawAtClaim); recorded as skipped.
+  enum class Status { kSent, kRetry, kFailed, kDead, kWithdrawn };
   std::int64_t message_id = 0;
   Status status = Status::kFailed;
   /// False when no send was tried (channel not configured, unreadable row): attempts stays
@@ -46,6 +47,15 @@ struct AttemptOutcome {
   std::string detail;  ///< message_attempts.detail: the connector's own words
   /// With a hard bounce: the recipient to suppress, recorded with the outcome.
   std::optional<Suppression> suppression;
+  /// A line for the customer's journey log (`explain`), written with the outcome.
+  struct LogLine {
+    std::int64_t customer_id = 0;
+    std::string journey_id;
+    std::int64_t enrollment_id = 0;
+    std::string step_id;
+    std::string text;
+  };
+  std::optional<LogLine> log;
 };
 
 /// Decides the outcome of `result` for a row that had `attempts_before` attempts and was

@@ -28,6 +28,11 @@ std::optional<TimeMs> getTime(const nlohmann::json& j, const char* key) {
 const char* enrollmentStatusName(EnrollmentStatus status) { return kStatusNames[static_cast<int>(status)]; }
 const char* exitReasonName(ExitReason reason) { return kReasonNames[static_cast<int>(reason)]; }
 
+bool exitWithdrawsPending(ExitReason reason) {
+  return reason == ExitReason::kConverted || reason == ExitReason::kExitWhen || reason == ExitReason::kExitStep ||
+         reason == ExitReason::kGoalWindowExpired;
+}
+
 nlohmann::json Enrollment::toJson() const {
   return {{"journey_id", journey_id},
           {"version", version},

@@ -27,6 +27,11 @@ enum class ExitReason { kNone, kCompleted, kConverted, kExitWhen, kExitStep, kCo
 [[nodiscard]] const char* enrollmentStatusName(EnrollmentStatus status);
 [[nodiscard]] const char* exitReasonName(ExitReason reason);
 
+/// An early exit the customer's behaviour caused (the goal, exit_when, an exit step, the goal
+/// window closing): messages of the enrollment still waiting in the outbox are withdrawn when
+/// the journey says `pending_on_exit: cancel` (the default).
+[[nodiscard]] bool exitWithdrawsPending(ExitReason reason);
+
 struct Enrollment {
   std::string journey_id;
   std::string version;  ///< the journey version (content hash) it runs on

@@ -90,6 +90,10 @@ struct WaitUntilSpec {
 
 enum class WhenCapped { kSkip, kDefer };
 
+/// What becomes of an enrollment's messages still waiting in the outbox (deferred by quiet
+/// hours, a send window or a cap) when it exits early (exit_when, an exit step, the goal).
+enum class PendingOnExit { kCancel, kSend };
+
 /// How a journey's messages meet the delivery policy; a send step may override each field.
 struct MessageRules {
   bool transactional = false;  ///< receipts, password resets: no marketing consent, caps, quiet hours or holdout
@@ -156,6 +160,7 @@ struct Journey {
   Goal goal;
   ExprPtr exit_when;
   OnChange on_change = OnChange::kMigrate;
+  PendingOnExit pending_on_exit = PendingOnExit::kCancel;
   ExprPtr key;  ///< over `event`: one enrollment per key value; null = one per customer
   std::vector<Step> steps;  ///< steps[0] is the first step (when there is any)
   std::string file;

@@ -13,7 +13,7 @@ namespace {
 const std::vector<std::string> kTopKeys = {"journey", "name", "description", "status", "priority", "trigger",
                                            "entry", "goal", "exit_when", "on_change", "key", "steps",
                                            "category", "topic", "send_window", "when_capped", "caps",
-                                           "control_group"};
+                                           "control_group", "pending_on_exit"};
 const std::vector<std::string> kTriggerKinds = {"event", "segment_entered", "segment_exited", "attribute_changed",
                                                 "date_attribute", "schedule", "api"};
 
@@ -267,6 +267,11 @@ JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const Jou
   if (root["on_change"]) {
     if (auto s = oneOf(r, root["on_change"], {"migrate", "pin", "restart"}, "on_change")) {
       j->on_change = static_cast<OnChange>(*s);
+    }
+  }
+  if (root["pending_on_exit"]) {
+    if (auto s = oneOf(r, root["pending_on_exit"], {"cancel", "send"}, "pending_on_exit")) {
+      j->pending_on_exit = static_cast<PendingOnExit>(*s);
     }
   }
   if (root["key"]) {

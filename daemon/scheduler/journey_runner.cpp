@@ -333,6 +333,29 @@ Result<void> JourneyRunner::store(Database& db, std::int64_t row_id, const Journ
   }
   if (new_row_id) *new_row_id = row_id;
 
+  // An early exit takes back the enrollment's messages still waiting in the outbox (queued by
+  // earlier transitions: deferred by quiet hours, a send window or a cap).
+  if (e.finished() && exitWithdrawsPending(e.exit_reason) && journey.pending_on_exit == PendingOnExit::kCancel) {
+    const std::string reason = std::string(kWithdrawnPrefix) + "the customer left the journey (" +
+                               exitReasonName(e.exit_reason) + ")";
+    auto& w = db.prepare(
+        "UPDATE messages SET status = 'skipped', reason = ?, next_attempt_at = NULL "
+        "WHERE enrollment_id = ? AND status = 'pending' RETURNING step_id, channel, template");
+    w.bind(1, reason);
+    w.bind(2, row_id);
+    std::vector<std::pair<std::string, std::string>> withdrawn;
+    while (w.executeStep()) {
+      withdrawn.emplace_back(w.getColumn(0).getString(),
+                             "message " + w.getColumn(1).getString() + " " + w.getColumn(2).getString() +
+                                 " → skipped: " + reason);
+    }
+    w.reset();
+    for (const auto& [step, text] : withdrawn) {
+      log(db, view.customerId(), e.journey_id, row_id, now, step, text);
+      ++metrics_.messages_skipped;
+    }
+  }
+
   // The journey log: each step's trace line, each send followed by the policy's decision on it.
   std::vector<std::pair<std::string, std::string>> outcomes;  // (step id, text) per send, in order
   for (const auto& effect : t.effects) {
@@ -556,8 +579,8 @@ std::pair<std::string, std::string> JourneyRunner::queueSend(Database& db, std::
 
   auto& ins = db.prepare(
       "INSERT OR IGNORE INTO messages (idempotency_key, customer_id, journey_id, step_id, enrollment_id, channel, "
-      "template, recipient, status, rendered, next_attempt_at, created_at, reason, category) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "template, recipient, status, rendered, next_attempt_at, created_at, reason, category, topic) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, journey.id + "-" + std::to_string(row_id) + "-" + effect.step_id + "-" + std::to_string(effect.sequence));
   ins.bind(2, view.customerId());
   ins.bind(3, journey.id);
@@ -572,6 +595,7 @@ std::pair<std::string, std::string> JourneyRunner::queueSend(Database& db, std::
   ins.bind(12, now);
   if (reason.empty()) ins.bind(13); else ins.bind(13, reason);
   if (step->rules.transactional) ins.bind(14, "transactional"); else ins.bind(14);
+  if (step->rules.topic.empty()) ins.bind(15); else ins.bind(15, step->rules.topic);
   ins.exec();
   if (status == "pending") {
     ++metrics_.messages_queued;

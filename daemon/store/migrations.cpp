@@ -210,6 +210,11 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         -- Expired journey log lines are pruned by time (store.journey_log_retention).
         CREATE INDEX journey_log_by_time ON journey_log(at);
       )sql"},
+      {10, R"sql(
+        -- The subscription topic a message was queued for: consent is decided again when it is claimed.
+        ALTER TABLE messages ADD COLUMN topic TEXT;
+        CREATE INDEX messages_by_enrollment ON messages(enrollment_id) WHERE status = 'pending';
+      )sql"},
   };
   return migrations;
 }

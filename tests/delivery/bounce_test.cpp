@@ -43,7 +43,11 @@ TEST_CASE("a hard bounce fails the message and suppresses the recipient; other f
   auto dispatcher = startDispatcher(outbox, *channels);
   dispatcher->notify();
 
-  for (auto id : {bounced, already, refused}) REQUIRE(outbox.waitStatus(id, "failed"));
+  for (auto id : {bounced, refused}) REQUIRE(outbox.waitStatus(id, "failed"));
+  // Suppressed before it was claimed: withdrawn unsent, its suppression untouched.
+  REQUIRE(outbox.waitStatus(already, "skipped"));
+  CHECK(outbox.message(already).reason == "withdrawn: suppressed: manual");
+  CHECK(outbox.message(already).attempts == 0);
   auto m = outbox.message(bounced);
   CHECK(m.attempts == 1);
   CHECK(m.reason == "HTTP 400: The 'To' number is not a valid phone number.");

@@ -372,3 +372,65 @@ TEST_CASE("the timezone is the profile's, and the control group the one recorded
   c.r.journey_control = true;
   CHECK(c.decide(none).reason == "control group: held out of offer to measure its lift");
 }
+
+TEST_CASE("a queued message is withdrawn at claim when the customer opted out, was suppressed or withdrew consent") {
+  struct Row {
+    const char* kind;
+    bool transactional;
+    const char* topic;
+    const char* traits;  // nullptr: the customer was erased
+    const char* suppressed;
+    const char* want;  // "" = may go
+  };
+  const Row rows[] = {
+      {"email", false, "", R"({})", "", ""},
+      {"email", false, "", R"({"unsubscribed": true})", "", "withdrawn: unsubscribed"},
+      {"email", true, "", R"({"unsubscribed": true})", "", "withdrawn: unsubscribed"},  // stops receipts too
+      {"sms", false, "", R"({})", "STOP reply", "withdrawn: suppressed: STOP reply"},
+      {"sms", true, "", R"({})", "STOP reply", "withdrawn: suppressed: STOP reply"},
+      {"email", false, "", R"({"consent": {"email": false}})", "", "withdrawn: no consent for email"},
+      {"email", true, "", R"({"consent": {"email": false}})", "", ""},  // a receipt needs no marketing consent
+      {"sms", false, "", R"({"consent": {"email": false}})", "", ""},   // another channel's consent
+      {"email", false, "newsletter", R"({"consent": {"topics": {"newsletter": false}}})", "",
+       "withdrawn: no consent for topic newsletter"},
+      {"email", false, "offers", R"({"consent": {"topics": {"newsletter": false}}})", "", ""},
+      {"email", false, "", R"({"unsubscribed": false, "consent": {"email": true}})", "", ""},
+      {"webhook", false, "", R"({"unsubscribed": true})", "x", ""},  // systems, not people
+      {"email", false, "", nullptr, "", ""},  // no customer row: nothing to decide on
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.kind);
+    CAPTURE(row.traits ? row.traits : "(erased)");
+    ClaimCheck check;
+    check.kind = row.kind;
+    check.transactional = row.transactional;
+    check.topic = row.topic;
+    check.suppressed = row.suppressed;
+    json traits = row.traits ? json::parse(row.traits) : json();
+    check.customer = row.traits ? &traits : nullptr;
+    CHECK(withdrawAtClaim(check) == row.want);
+  }
+}
+
+TEST_CASE("the claim-time decision uses the queue-time rules' words: what was skipped then is withdrawn now") {
+  // The same customer and message judged both ways: decideDelivery skips with reason R, so the
+  // claim check withdraws with "withdrawn: " + R (one rule, not a copy).
+  auto j = journey("journey: j\ntopic: offers\ntrigger: {event: X}\nsteps:\n  - send: a\n    channel: email\n    template: t\n");
+  const json customer = {{"traits", {{"consent", {{"topics", {{"offers", false}}}}}}}};
+  MessageRequest request;
+  request.customer_id = 1;
+  request.customer = &customer;
+  request.journey = j.get();
+  request.step = &j->steps[0];
+  request.channel = "email";
+  request.kind = "email";
+  request.recipient = "a@example.com";
+  const auto queued = decideDelivery(PolicySettings{}, request, {});
+  REQUIRE_FALSE(queued.send);
+  ClaimCheck check;
+  check.kind = "email";
+  check.topic = "offers";
+  const json traits = customer["traits"];
+  check.customer = &traits;
+  CHECK(withdrawAtClaim(check) == std::string(kWithdrawnPrefix) + queued.reason);
+}

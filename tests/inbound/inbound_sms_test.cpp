@@ -94,7 +94,8 @@ struct InboundDaemon {
   TempDir tmp;
   std::unique_ptr<Daemon> d;
 
-  explicit InboundDaemon(bool configured = true) {
+  explicit InboundDaemon(bool configured = true, const std::string& extra_config = {},
+                         const std::vector<std::string>& args = {}) {
     const fs::path dir = tmp.path();
     writeFile(dir / "journeys" / "ping.yaml", kPingJourney);
     writeFile(dir / "journeys" / "receipt.yaml", kReceiptJourney);
@@ -104,8 +105,8 @@ struct InboundDaemon {
     std::string config = "journeys: journeys\ntemplates: templates\nchannels:\n  sms: {connector: log, kind: sms, path: " +
                          (dir / "sms.ndjson").string() + "}\n";
     if (configured) config += "inbound_sms:\n  auth_token_file: twilio-token\n  url: " + std::string(kUrl) + "\n";
-    d = std::make_unique<Daemon>(dir, config);
-    REQUIRE(d->start());
+    d = std::make_unique<Daemon>(dir, config + extra_config);
+    REQUIRE(d->start(args));
   }
 
   /// Posts the form with this X-Twilio-Signature (none when empty).
@@ -333,4 +334,27 @@ TEST_CASE("without inbound_sms in the config the endpoint answers 404") {
   CHECK(r->status == 404);
   CHECK(json::parse(r->body)["error"]["code"] == "not_found");
   CHECK(in.suppressions().empty());
+}
+
+TEST_CASE("an SMS held by quiet hours is not sent after a STOP reply: withdrawn at claim, with the reason") {
+  InboundDaemon in(true, "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", end: \"08:00\"}\n",
+                   {"--virtual-clock", "2026-03-02T14:00:00Z"});  // 22:00 in Shanghai
+  in.send("/v1/identify", {{"userId", "sms-q"}, {"traits", {{"phone", kPhone}}}});
+  const json held = in.text("sms-q");
+  CHECK(held["status"] == "pending");
+  CHECK(held["reason"].get<std::string>().rfind("quiet hours: deferred to", 0) == 0);
+  in.reply(kPhone, "STOP");
+  auto c = in.d->client();
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "10h"})", "application/json")->status == 200);
+  json message;
+  for (int i = 0; i < 500; ++i) {
+    message = in.customer("sms-q")["messages"][0];
+    if (message["status"] != "pending") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(message["status"] == "skipped");
+  CHECK(message["reason"] == "withdrawn: suppressed: STOP reply");
+  CHECK(readAll(in.tmp.path() / "sms.ndjson").empty());
+  CHECK(in.metric("journeyd_messages_withdrawn_total") == 1);
 }
