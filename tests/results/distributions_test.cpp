@@ -8,7 +8,8 @@
 using namespace journeyd;
 
 TEST_CASE("the normal, t and chi-square tails agree with the printed tables") {
-  // Critical values as printed in every table (e.g. Abramowitz & Stegun, ch. 26).
+  // Critical values as printed in t and chi-square tables (3 decimals), and full-precision
+  // values (Φ⁻¹(0.975), t_{0.975,10}, χ²_{0.95,1}) as scipy.stats gives them.
   CHECK(normalQuantile(0.975) == doctest::Approx(1.959963984540054).epsilon(1e-15));
   CHECK(normalQuantile(0.5) == doctest::Approx(0.0));
   CHECK(normalUpperTail(1.959963984540054) == doctest::Approx(0.025).epsilon(1e-13));
