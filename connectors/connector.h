@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/channel_kind.h"
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/time.h"
 
@@ -23,8 +24,9 @@ class Node;
 
 namespace journeyd {
 
-/// Which rendered parts a channel carries.
-enum class MessageKind { kEmail, kSms, kWebhook };
+/// Which rendered parts a channel carries: the daemon's one channel-kind type (email, SMS,
+/// webhook), under the name this interface has always used.
+using MessageKind = ChannelKind;
 
 /// A message ready to go out: rendered once, stored with its outbox row, so a retry sends the
 /// same bytes.

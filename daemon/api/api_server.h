@@ -1,7 +1,8 @@
 #pragma once
-/// The HTTP API: Segment-compatible ingestion, the admin API, health and metrics.
-/// Handlers run on cpp-httplib's worker threads; writes go through the StoreWriter (acknowledged
-/// after their group commit), reads through the ReaderPool.
+/// The HTTP API: Segment-compatible ingestion, the admin API, consent pages (unsubscribe links,
+/// inbound SMS), health and metrics. Handlers run on cpp-httplib's worker threads: a route
+/// parses the request, calls a command of the module that owns the rule, and maps the result.
+/// Writes go through the store's group commit (acknowledged after it), reads through snapshots.
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,26 +13,25 @@
 
 namespace journeyd {
 
-class StoreWriter;
-class ReaderPool;
+class Store;
 class CustomerWriter;
-class JourneyRunner;
+class JourneyRuntime;
 class ManualClock;
 class UnsubscribeSigner;
+class PrometheusText;
 struct IngestMetrics;
 
 struct ApiDeps {
-  StoreWriter* writer = nullptr;
-  ReaderPool* readers = nullptr;
-  CustomerWriter* customers = nullptr;  ///< used only inside writer jobs
+  Store* store = nullptr;
+  const CustomerWriter* customers = nullptr;
   IngestMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  std::function<bool()> ready;  ///< readiness beyond "store open" (journeys loaded, ...)
-  JourneyRunner* runner = nullptr;        ///< journeys react to ingested data (optional)
+  std::function<bool()> ready;            ///< readiness beyond "store open" (journeys loaded, ...)
+  JourneyRuntime* runtime = nullptr;      ///< journeys react to ingested data (optional)
   std::function<void()> on_change;        ///< after a commit that may have queued work
   ManualClock* virtual_clock = nullptr;   ///< set only with `serve --virtual-clock` (tests, demos)
-  std::function<std::string()> extra_metrics;  ///< more Prometheus text from other parts
-  const UnsubscribeSigner* unsubscribe = nullptr;  ///< verifies the links of GET/POST /u/{token}
+  std::function<void(PrometheusText&)> extra_metrics;  ///< more metrics from other parts
+  const UnsubscribeSigner* unsubscribe = nullptr;      ///< verifies the links of GET/POST /u/{token}
 };
 
 class ApiServer {
@@ -48,8 +48,9 @@ class ApiServer {
   /// Swaps the settings that can change on reload (API keys, metrics auth).
   void reload(std::shared_ptr<const Config> config);
 
- private:
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -37,8 +37,8 @@ constexpr size_t kMaxChunksQueued = 8;
 /// same stream so they print in order too.
 class Importer {
  public:
-  Importer(Database& db, const OrderSettings& orders, std::string file)
-      : db_(db), writer_(orders), file_(std::move(file)), tty_(isatty(STDERR_FILENO)) {
+  Importer(Store& store, const OrderSettings& orders, std::string file)
+      : store_(store), writer_(orders), file_(std::move(file)), tty_(isatty(STDERR_FILENO)) {
     start_ = std::chrono::steady_clock::now();
     last_progress_ = start_;
     thread_ = std::thread([this] { writeLoop(); });
@@ -117,22 +117,18 @@ class Importer {
 
   void store(Chunk& chunk) {
     size_t stored = 0;
-    auto result = guardSql("import", [&]() -> Result<void> {
-      db_.execCached("BEGIN IMMEDIATE");
+    // One write job (one transaction) per chunk; rejections print in file order as it goes.
+    auto result = store_.write([&](Tx& tx) -> Result<void> {
       for (auto& item : chunk) {
         if (item.line) {
           printRejection(item);
           continue;
         }
-        auto applied = writer_.apply(db_, item.message);
-        if (!applied) {
-          db_.execCached("ROLLBACK");
-          return fail(applied.error());
-        }
+        auto applied = writer_.apply(tx, item.message);
+        if (!applied) return fail(applied.error());
         if (applied->duplicate) ++duplicates_;
         ++stored;
       }
-      db_.execCached("COMMIT");
       return ok();
     });
     if (!result) {
@@ -168,7 +164,7 @@ class Importer {
     shown_ = false;
   }
 
-  Database& db_;
+  Store& store_;
   CustomerWriter writer_;
   std::string file_;
   bool tty_;
@@ -320,10 +316,9 @@ int importCsv(std::istream& in, Importer& importer, const Clock& clock) {
 }  // namespace
 
 int runImport(const ImportOptions& options) {
-  auto store = openStore(options.store, /*read_only=*/false);
-  if (!store) return store.error();
-  const auto& config = store->config;
-  auto& db = store->db;
+  auto opened = openStore(options.store, /*read_only=*/false);
+  if (!opened) return opened.error();
+  const auto& config = opened->config;
   SystemClock clock;
   const bool is_csv = options.file.size() > 4 && options.file.ends_with(".csv");
   const bool is_ndjson = options.file == "-" || options.file.ends_with(".ndjson") ||
@@ -332,7 +327,7 @@ int runImport(const ImportOptions& options) {
     std::fprintf(stderr, "%s: error: unknown file type (use .csv or .ndjson)\n", options.file.c_str());
     return 2;
   }
-  Importer importer(*db, config->orders, options.file);
+  Importer importer(*opened->store, config->orders, options.file);
   if (options.file == "-") return importNdjson(std::cin, importer, clock);
   std::ifstream in(options.file, std::ios::binary);
   if (!in) {

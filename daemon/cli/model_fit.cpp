@@ -24,16 +24,6 @@ using json = nlohmann::json;
 
 namespace {
 
-/// A JSON path for one property name: $."name" with quotes and backslashes escaped.
-std::string propertyPath(const std::string& name) {
-  std::string path = "$.\"";
-  for (char c : name) {
-    if (c == '"' || c == '\\') path += '\\';
-    path += c;
-  }
-  return path + "\"";
-}
-
 /// What the pass over the orders gathered.
 struct OrderBase {
   std::vector<BtydSummary> summaries;  ///< in the fit's time unit
@@ -44,76 +34,38 @@ struct OrderBase {
 };
 
 /// Streams every order event at or before `as_of`, one customer at a time.
-Result<OrderBase> readOrders(Database& db, const OrderSettings& orders, TimeMs as_of,
-                             double unit_days) {
-  // The amount follows CustomerWriter::orderRevenue: the first configured property holding a
-  // number (or a numeric string) wins.
-  std::string amount = "coalesce(";
-  int param = 2 + static_cast<int>(orders.events.size());
-  for (std::size_t i = 0; i < orders.revenue_properties.size(); ++i, ++param) {
-    const std::string p = "?" + std::to_string(param);
-    amount += "CASE WHEN json_type(properties, " + p + ") IN ('integer', 'real', 'text') "
-              "THEN json_extract(properties, " + p + ") END, ";
-  }
-  amount += "NULL)";
-  std::string names;
-  for (std::size_t i = 0; i < orders.events.size(); ++i) {
-    names += (i ? ", ?" : "?") + std::to_string(2 + i);
-  }
-  if (names.empty()) return OrderBase{};
-  const std::string sql = "SELECT customer_id, ts, " + amount +
-                          " FROM events WHERE type = 'track' AND name IN (" + names +
-                          ") AND ts <= ?1 ORDER BY customer_id, ts";
-
-  return guardSql("reading orders", [&]() -> Result<OrderBase> {
-    SQLite::Statement q(db.sql(), sql);
-    q.bind(1, static_cast<std::int64_t>(as_of));
-    int n = 2;
-    for (const auto& name : orders.events) q.bind(n++, name);
-    for (const auto& property : orders.revenue_properties) q.bind(n++, propertyPath(property));
-
-    OrderBase base;
-    const SummaryOptions summary_options{.time_unit_days = unit_days};
-    PurchaseTally tally;
-    std::int64_t current = 0;
-    bool any = false;
-    auto flush = [&] {
-      if (tally.days == 0) return;
-      const BtydSummary s = summarize(tally, as_of, summary_options);
-      base.summaries.push_back(s);
-      base.repeat_days += s.x;
-      base.rfm.push_back({.last_order_at = tally.last_order_at,
-                          .frequency = static_cast<double>(tally.days),
-                          .monetary = tally.totalAmount()});
-    };
-    while (q.executeStep()) {
-      const std::int64_t customer = q.getColumn(0).getInt64();
-      const TimeMs ts = q.getColumn(1).getInt64();
-      const SQLite::Column value = q.getColumn(2);
-      double amount_value = 0.0;
-      if (value.isText()) {
-        const std::string text = value.getString();
-        amount_value = std::strtod(text.c_str(), nullptr);
-      } else if (!value.isNull()) {
-        amount_value = value.getDouble();
-      }
-      if (!std::isfinite(amount_value) || amount_value < 0.0) {
-        ++base.refused_amounts;
-        amount_value = 0.0;
-      }
-      if (!any || customer != current) {
-        flush();
-        tally = PurchaseTally{};
-        current = customer;
-        any = true;
-      }
-      ++base.orders;
-      // Rows come in time order, so this only fails on a bad amount, already cleaned.
-      (void)addOrder(tally, {ts, amount_value});
+OrderBase readOrders(const ModelRepo& models, const OrderSettings& orders, TimeMs as_of, double unit_days) {
+  OrderBase base;
+  const SummaryOptions summary_options{.time_unit_days = unit_days};
+  PurchaseTally tally;
+  CustomerId current = 0;
+  bool any = false;
+  auto flush = [&] {
+    if (tally.days == 0) return;
+    const BtydSummary s = summarize(tally, as_of, summary_options);
+    base.summaries.push_back(s);
+    base.repeat_days += s.x;
+    base.rfm.push_back({.last_order_at = tally.last_order_at,
+                        .frequency = static_cast<double>(tally.days),
+                        .monetary = tally.totalAmount()});
+  };
+  models.forEachOrder(orders.events, orders.revenue_properties, as_of, [&](CustomerId customer, TimeMs ts, double amount) {
+    if (!std::isfinite(amount) || amount < 0.0) {
+      ++base.refused_amounts;
+      amount = 0.0;
     }
-    flush();
-    return base;
+    if (!any || customer != current) {
+      flush();
+      tally = PurchaseTally{};
+      current = customer;
+      any = true;
+    }
+    ++base.orders;
+    // Rows come in time order, so this only fails on a bad amount, already cleaned.
+    (void)addOrder(tally, {ts, amount});
   });
+  flush();
+  return base;
 }
 
 /// Parses --as-of: a date means the end of that UTC day; an instant is taken as is.
@@ -132,35 +84,18 @@ std::string fixed(double value, int decimals) {
 
 }  // namespace
 
-Result<void> saveStoredModels(Database& db, const StoredModels& models) {
-  return guardSql("storing model parameters", [&]() -> Result<void> {
-    db.sql().exec(kModelParamsSchema);
-    SQLite::Statement up(db.sql(),
-                         "INSERT INTO model_params (name, params, fitted_at) VALUES (?, ?, ?) "
-                         "ON CONFLICT(name) DO UPDATE SET params = excluded.params, "
-                         "fitted_at = excluded.fitted_at");
-    up.bind(1, kCustomerValueModels);
-    up.bind(2, models.toJson().dump());
-    up.bind(3, static_cast<std::int64_t>(models.fitted_at));
-    up.exec();
-    return ok();
-  });
+void saveStoredModels(Tx& tx, const StoredModels& models) {
+  tx.models().save(kCustomerValueModels, models.toJson(), models.fitted_at);
 }
 
-Result<std::optional<StoredModels>> loadStoredModels(Database& db) {
-  return guardSql("loading model parameters", [&]() -> Result<std::optional<StoredModels>> {
-    if (!db.sql().tableExists("model_params")) return std::optional<StoredModels>{};
-    SQLite::Statement q(db.sql(), "SELECT params FROM model_params WHERE name = ?");
-    q.bind(1, kCustomerValueModels);
-    if (!q.executeStep()) return std::optional<StoredModels>{};
-    json doc = json::parse(q.getColumn(0).getString(), nullptr, false);
-    if (doc.is_discarded()) {
-      return fail(Error::invalid("model_params: stored parameters are not JSON"));
-    }
-    auto models = StoredModels::fromJson(doc);
-    if (!models) return fail(models.error());
-    return std::optional<StoredModels>(std::move(*models));
-  });
+Result<std::optional<StoredModels>> loadStoredModels(const Snapshot& snapshot) {
+  auto stored = guardStore("loading model parameters", [&] { return Result<std::optional<std::pair<json, TimeMs>>>(
+                                                                 snapshot.models().load(kCustomerValueModels)); });
+  if (!stored) return fail(stored.error());
+  if (!*stored) return std::optional<StoredModels>{};
+  auto models = StoredModels::fromJson((*stored)->first);
+  if (!models) return fail(models.error());
+  return std::optional<StoredModels>(std::move(*models));
 }
 
 int runModelFit(const ModelFitCommand& cmd) {
@@ -191,12 +126,14 @@ int runModelFit(const ModelFitCommand& cmd) {
     as_of_text = date_only ? cmd.as_of : formatIsoTime(as_of);
   }
 
-  auto store = openStore(cmd.store, /*read_only=*/false);
-  if (!store) return store.error();
-  const auto& config = store->config;
-  auto& db = store->db;
+  auto opened = openStore(cmd.store, /*read_only=*/false);
+  if (!opened) return opened.error();
+  const auto& config = opened->config;
+  Store& store = *opened->store;
 
-  auto base = readOrders(*db, config->orders, as_of, unit_days);
+  auto base = store.withSnapshot("reading orders", [&](const Snapshot& snap) {
+    return Result<OrderBase>(readOrders(snap.models(), config->orders, as_of, unit_days));
+  });
   if (!base) {
     std::fprintf(stderr, "journeyd: error: %s\n", base.error().message.c_str());
     return 1;
@@ -237,7 +174,11 @@ int runModelFit(const ModelFitCommand& cmd) {
   models.customers = static_cast<std::int64_t>(base->summaries.size());
   models.fitted_at = now;
   models.as_of = as_of;
-  if (auto saved = saveStoredModels(*db, models); !saved) {
+  if (auto saved = store.write([&](Tx& tx) -> Result<void> {
+        saveStoredModels(tx, models);
+        return ok();
+      });
+      !saved) {
     std::fprintf(stderr, "journeyd: error: %s\n", saved.error().message.c_str());
     return 1;
   }

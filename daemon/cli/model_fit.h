@@ -8,7 +8,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/core/result.h"
 #include "daemon/intelligence/customer_values.h"
-#include "daemon/store/database.h"
+#include "daemon/store/store.h"
 
 namespace journeyd {
 
@@ -24,20 +24,13 @@ struct ModelFitCommand {
 };
 int runModelFit(const ModelFitCommand& cmd);
 
-/// The table the fitted models are kept in (row name "customer_values" holds
-/// StoredModels::toJson()). Idempotent; to become schema migration 5.
-inline constexpr const char* kModelParamsSchema =
-    "CREATE TABLE IF NOT EXISTS model_params ("
-    "name TEXT PRIMARY KEY, "      // which model set, e.g. customer_values
-    "params TEXT NOT NULL, "       // JSON
-    "fitted_at INTEGER NOT NULL"   // epoch ms
-    ")";
+/// The name the fitted customer-value models are stored under (StoredModels::toJson()).
 inline constexpr const char* kCustomerValueModels = "customer_values";
 
-/// Writes (replaces) the stored customer-value models. Creates the table if needed.
-[[nodiscard]] Result<void> saveStoredModels(Database& db, const StoredModels& models);
+/// Writes (replaces) the stored customer-value models.
+void saveStoredModels(Tx& tx, const StoredModels& models);
 
 /// The stored customer-value models; nullopt when no fit has been stored yet.
-[[nodiscard]] Result<std::optional<StoredModels>> loadStoredModels(Database& db);
+[[nodiscard]] Result<std::optional<StoredModels>> loadStoredModels(const Snapshot& snapshot);
 
 }  // namespace journeyd

@@ -3,17 +3,19 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/cli/catalog_setup.h"
+#include "daemon/scheduler/catalog_loader.h"
 #include "daemon/cli/commands.h"
 #include "daemon/config/config.h"
 #include "daemon/customers/inbound_message.h"
 #include "daemon/delivery/policy.h"
-#include "daemon/engine/simulation.h"
+#include "daemon/engine/step_machine.h"
+#include "daemon/scheduler/simulation.h"
 #include "daemon/journeys/loader.h"
 #include "daemon/render/message_template.h"
 
@@ -153,128 +155,57 @@ int runRender(const RenderCommand& cmd) {
 
 namespace {
 
-/// One message a simulated journey asked for, and what the delivery policy made of it.
-struct SimMessage {
-  size_t journey = 0;
-  const TimedEffect* fx = nullptr;
-  std::int64_t id = 0;
-  std::string status = "queued";  ///< queued | skipped
-  std::string reason;
-  TimeMs send_at = 0;
-  std::string decided;  ///< the policy line at send time (a later message may still displace it)
-};
-
-/// A line of the merged timeline: trace lines of every journey, policy lines after each send.
-struct SimLine {
-  TimeMs time = 0;
-  size_t journey = 0;
-  std::int64_t order = 0;
-  std::string step;
-  std::string text;
-};
-
-/// The customer number the holdout and control groups hash: the store's id when the customer
-/// JSON carries it (GET /v1/customers shows it as "id"), else a stable hash of the given id.
-std::int64_t customerNumber(const json& customer) {
-  const std::string id = customer.contains("id") && customer["id"].is_string() ? customer["id"].get<std::string>() : "";
-  if (!id.empty() && id.find_first_not_of("0123456789") == std::string::npos && id.size() < 18) return std::stoll(id);
-  return static_cast<std::int64_t>(fnv1a64(id) >> 1);
-}
-
-/// The message kind of a channel: the config's, else the channel's own name when it is a kind.
-std::string kindOf(const std::map<std::string, Channel>& kinds, const std::string& channel) {
-  auto it = kinds.find(channel);
-  if (it != kinds.end()) return channelName(it->second);
-  return parseChannel(channel) ? channel : "email";
-}
-
-/// Runs every planned message through the delivery policy in time order, as the daemon would:
-/// earlier messages count against caps and may give way to later higher-priority ones.
-std::vector<SimMessage> applyPolicy(const PolicySettings& policy, const std::map<std::string, Channel>& kinds,
-                                    std::int64_t customer_number, const std::vector<JourneyPtr>& journeys,
-                                    const std::vector<SimulationResult>& results, std::vector<SimLine>& lines) {
-  std::vector<SimMessage> messages;
-  for (size_t j = 0; j < results.size(); ++j) {
-    for (const auto& fx : results[j].effects) {
-      if (fx.effect.kind == EffectKind::kSend) messages.push_back({j, &fx});
-    }
-  }
-  std::stable_sort(messages.begin(), messages.end(),
-                   [](const SimMessage& a, const SimMessage& b) { return a.fx->time < b.fx->time; });
-  for (size_t i = 0; i < messages.size(); ++i) messages[i].id = static_cast<std::int64_t>(i + 1);
-  for (auto& m : messages) {
-    const Journey& journey = *journeys[m.journey];
-    const Effect& effect = m.fx->effect;
-    const Step* step = journey.step(effect.step_id);
-    static const Step kSend = [] { Step s; s.kind = StepKind::kSend; return s; }();
-    const std::string kind = kindOf(kinds, effect.channel);
-    MessageRequest request;
-    request.customer_id = customer_number;
-    request.customer = &m.fx->customer;
-    request.journey = &journey;
-    request.step = step ? step : &kSend;
-    request.channel = effect.channel;
-    request.kind = kind;
-    request.now = m.fx->time;
-    if (kind != "webhook") {
-      const char* field = kind == "email" ? "email" : "phone";
-      const json& c = m.fx->customer;
-      if (c.contains(field) && c[field].is_string()) {
-        request.raw_address = c[field].get<std::string>();
-        request.recipient = kind == "email" ? normalizeEmail(request.raw_address) : normalizePhone(request.raw_address);
+/// What the simulated journeys run with: the journey files given, and with a config its
+/// templates, channel kinds, segments and scores (else the channel kinds the steps' channel names
+/// say, and the segments file beside the first journey, if there is one).
+CatalogPtr simulationCatalog(const std::vector<JourneyPtr>& journeys, const Config* config,
+                             const std::string& first_file, Diagnostics& diags) {
+  auto catalog = std::make_shared<RuntimeCatalog>();
+  if (config) {
+    Diagnostics ignored;  // problems of the config's own journeys are not this command's
+    LoadedCatalog loaded = loadCatalog(*config, ignored);
+    catalog->templates = loaded.catalog->templates;
+    catalog->channels = loaded.catalog->channels;
+    catalog->segments = loaded.catalog->segments;
+    catalog->scores = loaded.catalog->scores;
+  } else {
+    const auto beside = std::filesystem::path(first_file).parent_path() / "segments.yaml";
+    if (std::filesystem::exists(beside)) {
+      auto text = readText(beside.string());
+      if (text) {
+        auto defs = loadDefinitionsText(*text, beside.string(), {}, diags);
+        catalog->segments = std::move(defs.segments);
+        catalog->scores = std::move(defs.scores);
       }
     }
-    std::vector<RecentMessage> recent;
-    if (!request.step->rules.transactional) {
-      for (const auto& other : messages) {
-        if (&other == &m) break;
-        const Step* os = journeys[other.journey]->step(other.fx->effect.step_id);
-        if (other.status != "queued" || (os && os->rules.transactional)) continue;
-        RecentMessage r;
-        r.id = other.id;
-        r.journey_id = journeys[other.journey]->id;
-        r.step_id = other.fx->effect.step_id;
-        r.channel = other.fx->effect.channel;
-        r.kind = kindOf(kinds, r.channel);
-        r.priority = journeys[other.journey]->priority;
-        r.at = other.send_at;
-        r.displaceable = other.send_at > request.now + 1000;
-        recent.push_back(std::move(r));
-      }
-    }
-    auto decision = decideDelivery(policy, request, recent);
-    m.send_at = decision.send_at;
-    m.reason = decision.reason;
-    if (!decision.send) m.status = "skipped";
-    m.decided = !decision.send ? "policy: skipped — " + m.reason
-                : m.send_at > request.now ? "policy: queued, " + m.reason
-                                          : "policy: queued";
-    for (const auto& [id, why] : decision.displaced) {
-      auto& gone = messages[static_cast<size_t>(id - 1)];
-      gone.status = "skipped";
-      gone.reason = why;
-      lines.push_back({m.fx->time, gone.journey, std::numeric_limits<std::int64_t>::max(), gone.fx->effect.step_id,
-                       "message " + gone.fx->effect.channel + " " + gone.fx->effect.template_name +
-                           " → skipped: " + why});
+  }
+  for (const auto& j : journeys) {
+    catalog->journeys.push_back(j);
+    catalog->current[j->id] = j;
+    catalog->versions[{j->id, j->version}] = j;
+    for (const auto& step : j->steps) {
+      if (step.kind != StepKind::kSend || catalog->channels.count(step.channel)) continue;
+      catalog->channels[step.channel] = parseChannelKind(step.channel).value_or(ChannelKind::kEmail);
     }
   }
-  return messages;
+  catalog->index();
+  return catalog;
 }
 
 }  // namespace
 
 int runSimulate(const SimulateCommand& cmd) {
   Diagnostics diags;
-  PolicySettings policy;
-  std::map<std::string, Channel> kinds;
+  SimulationSetup setup;
+  std::shared_ptr<const Config> config;
   if (!cmd.config.empty()) {
-    auto config = loadConfig(cmd.config, diags);
+    config = loadConfig(cmd.config, diags);
     if (!config) {
       std::fputs(diags.format().c_str(), stderr);
       return 1;
     }
-    policy = config->policy;
-    kinds = channelKinds(*config);
+    setup.policy = config->policy;
+    setup.orders = config->orders;
   }
   std::vector<JourneyPtr> journeys;
   for (const auto& file : cmd.journeys) {
@@ -290,9 +221,12 @@ int runSimulate(const SimulateCommand& cmd) {
     }
     journeys.push_back(journey);
   }
-  if (!diags.empty()) std::fputs(diags.format().c_str(), stderr);
   auto customer = readJsonFile(cmd.customer);
   if (!customer) return 1;
+  if (!customer->is_object()) {
+    std::fprintf(stderr, "%s: error: the customer must be a JSON object\n", cmd.customer.c_str());
+    return 1;
+  }
   auto start = parseIsoTime(cmd.start);
   if (!start) {
     std::fprintf(stderr, "journeyd: error: --start must be an ISO-8601 time, not '%s'\n", cmd.start.c_str());
@@ -303,7 +237,6 @@ int runSimulate(const SimulateCommand& cmd) {
     std::fprintf(stderr, "journeyd: error: bad duration '%s' (use s, m, h, d or w, e.g. 30d)\n", cmd.duration.c_str());
     return 1;
   }
-  std::vector<SimulationEvent> events;
   if (!cmd.events.empty()) {
     std::ifstream in(cmd.events);
     if (!in) {
@@ -338,69 +271,49 @@ int runSimulate(const SimulateCommand& cmd) {
       } else {
         return bad("an event needs \"after\" (e.g. \"2d\" after the start) or an ISO \"timestamp\"");
       }
-      events.push_back(std::move(ev));
+      setup.events.push_back(std::move(ev));
     }
   }
-  SimulationOptions options;
-  options.start = *start;
-  options.duration = *duration;
-  if (customer->contains("id") && (*customer)["id"].is_string()) options.customer_id = (*customer)["id"];
-  std::vector<SimulationResult> results;
-  for (const auto& journey : journeys) results.push_back(simulateJourney(*journey, *customer, events, options));
-
-  // One timeline: every journey's lines, each send followed by the policy's decision.
-  std::vector<SimLine> lines;
-  auto messages = applyPolicy(policy, kinds, customerNumber(*customer), journeys, results, lines);
-  for (size_t j = 0; j < results.size(); ++j) {
-    size_t next_send = 0;
-    std::vector<const SimMessage*> sends;
-    for (const auto& m : messages) {
-      if (m.journey == j) sends.push_back(&m);
-    }
-    std::stable_sort(sends.begin(), sends.end(), [](const SimMessage* a, const SimMessage* b) { return a->id < b->id; });
-    for (size_t i = 0; i < results[j].trace.size(); ++i) {
-      const auto& t = results[j].trace[i];
-      lines.push_back({t.time, j, static_cast<std::int64_t>(2 * i), t.step_id, t.text});
-      if (next_send < sends.size() && t.text.rfind("send ", 0) == 0 && sends[next_send]->fx->effect.step_id == t.step_id) {
-        const SimMessage& m = *sends[next_send++];
-        lines.push_back({t.time, j, static_cast<std::int64_t>(2 * i + 1), t.step_id, m.decided});
-      }
-    }
+  setup.catalog = simulationCatalog(journeys, config.get(), cmd.journeys.front(), diags);
+  if (!diags.empty()) std::fputs(diags.format().c_str(), stderr);
+  setup.customer = *customer;
+  setup.start = *start;
+  setup.duration = *duration;
+  auto run = simulate(setup);
+  if (!run) {
+    std::fprintf(stderr, "journeyd: error: %s\n", run.error().message.c_str());
+    return 1;
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const SimLine& a, const SimLine& b) {
-    return a.time != b.time ? a.time < b.time : a.journey != b.journey ? a.journey < b.journey : a.order < b.order;
-  });
   const bool several = journeys.size() > 1;
   if (cmd.json) {
-    for (const auto& line : lines) {
+    for (const auto& line : run->lines) {
       json out = {{"time", formatIsoTime(line.time)}, {"step", line.step}, {"text", line.text}};
-      if (several) out["journey"] = journeys[line.journey]->id;
+      if (several) out["journey"] = line.journey;
       std::printf("%s\n", out.dump().c_str());
     }
-    for (size_t j = 0; j < results.size(); ++j) {
-      const auto& result = results[j];
-      json end = {{"journey", journeys[j]->id},
-                  {"entered", result.entered},
-                  {"entry", result.entry_reason},
-                  {"status", enrollmentStatusName(result.enrollment.status)}};
-      if (result.enrollment.finished()) end["exit_reason"] = exitReasonName(result.enrollment.exit_reason);
+    for (const auto& j : run->journeys) {
+      json end = {{"journey", j.id}, {"entered", j.entered}, {"entry", j.entry}};
+      if (j.entered) end["status"] = j.status;
+      if (!j.exit_reason.empty()) end["exit_reason"] = j.exit_reason;
       json sends = json::array();
-      for (const auto& m : messages) {
-        if (m.journey != j) continue;
-        json s = {{"time", formatIsoTime(m.fx->time)}, {"step", m.fx->effect.step_id},
-                  {"channel", m.fx->effect.channel}, {"template", m.fx->effect.template_name}, {"status", m.status}};
-        if (m.status != "skipped") s["send_at"] = formatIsoTime(m.send_at);
+      for (const auto& m : j.messages) {
+        json s = {{"time", formatIsoTime(m.time)}, {"step", m.step}, {"channel", m.channel},
+                  {"template", m.template_name}, {"status", m.status}};
+        if (m.send_at) s["send_at"] = formatIsoTime(*m.send_at);
         if (!m.reason.empty()) s["reason"] = m.reason;
         sends.push_back(std::move(s));
       }
       end["messages"] = sends;
       std::printf("%s\n", end.dump().c_str());
     }
-  } else {
-    for (const auto& line : lines) {
-      TraceLine t{line.time, line.step, line.text};
-      std::printf("%s%s\n", several ? ("[" + journeys[line.journey]->id + "] ").c_str() : "", t.format().c_str());
-    }
+    return 0;
+  }
+  for (const auto& line : run->lines) {
+    TraceLine t{line.time, line.step, line.text};
+    std::printf("%s%s\n", several ? ("[" + line.journey + "] ").c_str() : "", t.format().c_str());
+  }
+  for (const auto& j : run->journeys) {
+    if (!j.entered) std::printf("%sdid not enter: %s\n", several ? ("[" + j.id + "] ").c_str() : "", j.entry.c_str());
   }
   return 0;
 }

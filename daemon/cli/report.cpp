@@ -11,64 +11,51 @@
 
 namespace journeyd {
 
+namespace {
+
+int storeError(const Error& e) {
+  std::fprintf(stderr, "journeyd: error: %s\n", e.message.c_str());
+  return 1;
+}
+
+}  // namespace
+
 int runReport(const ReportCommand& cmd) {
-  auto store = openStore(cmd.store, /*read_only=*/true);
-  if (!store) return store.error();
-  auto& db = store->db;
+  auto opened = openStore(cmd.store, /*read_only=*/true);
+  if (!opened) return opened.error();
+  Store& store = *opened->store;
   if (cmd.journey == "segments") {
-    auto r = segmentReport(*db);
-    if (!r) {
-      std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
-      return 1;
-    }
+    auto r = store.withSnapshot("segment report", [](const Snapshot& snap) { return Result<nlohmann::json>(snap.segments().report()); });
+    if (!r) return storeError(r.error());
     std::fputs(cmd.json ? (r->dump(2) + "\n").c_str() : formatSegmentReport(*r).c_str(), stdout);
     return 0;
   }
-  std::vector<std::string> ids;
-  if (!cmd.journey.empty()) {
-    ids.push_back(cmd.journey);
-  } else {
-    auto& q = db->prepare("SELECT DISTINCT journey_id FROM enrollments ORDER BY journey_id");
-    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
-    q.reset();
+  auto reports = store.withSnapshot("journey report", [&](const Snapshot& snap) -> Result<nlohmann::json> {
+    std::vector<std::string> ids = cmd.journey.empty() ? snap.enrollments().journeyIds() : std::vector<std::string>{cmd.journey};
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& id : ids) all.push_back(snap.reports().journey(id));
+    return all;
+  });
+  if (!reports) return storeError(reports.error());
+  if (cmd.json) {
+    std::printf("%s\n", (cmd.journey.empty() ? *reports : (*reports)[0]).dump(2).c_str());
+    return 0;
   }
-  nlohmann::json all = nlohmann::json::array();
-  for (const auto& id : ids) {
-    auto r = journeyReport(*db, id);
-    if (!r) {
-      std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
-      return 1;
-    }
-    if (cmd.json) {
-      all.push_back(*r);
-    } else {
-      std::fputs(formatReport(*r).c_str(), stdout);
-    }
-  }
-  if (cmd.json) std::printf("%s\n", (cmd.journey.empty() ? all : all[0]).dump(2).c_str());
-  if (ids.empty() && !cmd.json) std::printf("no journey has had any customer yet\n");
+  for (const auto& r : *reports) std::fputs(formatReport(r).c_str(), stdout);
+  if (reports->empty()) std::printf("no journey has had any customer yet\n");
   return 0;
 }
 
 int runExplain(const ExplainCommand& cmd) {
-  auto store = openStore(cmd.store, /*read_only=*/true);
-  if (!store) return store.error();
-  auto& db = store->db;
-  auto id = guardSql("find customer", [&]() -> Result<std::int64_t> { return findCustomerBySpec(*db, cmd.customer); });
-  if (!id) {
-    std::fprintf(stderr, "journeyd: error: %s\n", id.error().message.c_str());
-    return 1;
-  }
-  if (*id == 0) {
-    std::fprintf(stderr, "journeyd: error: no customer %s\n", cmd.customer.c_str());
-    return 1;
-  }
-  auto r = explainCustomer(*db, *id, cmd.journey);
-  if (!r) {
-    std::fprintf(stderr, "journeyd: error: %s\n", r.error().message.c_str());
-    return 1;
-  }
-  std::fputs(cmd.json ? ((*r).dump(2) + "\n").c_str() : formatExplanation(*r).c_str(), stdout);
+  auto opened = openStore(cmd.store, /*read_only=*/true);
+  if (!opened) return opened.error();
+  auto r = opened->store->withSnapshot("explain", [&](const Snapshot& snap) -> Result<nlohmann::json> {
+    const CustomerId id = findCustomerBySpec(snap.customers(), cmd.customer);
+    if (id == 0) return fail(Error::notFound("no customer " + cmd.customer));
+    return explainCustomer(snap, id, cmd.journey);
+  });
+  if (!r) return storeError(r.error());
+  std::fputs(cmd.json ? (r->dump(2) + "\n").c_str() : formatExplanation(*r).c_str(), stdout);
   return 0;
 }
 

@@ -13,18 +13,16 @@
 
 #include "daemon/api/api_server.h"
 #include "daemon/api/metrics.h"
-#include "daemon/store/reader_pool.h"
+#include "daemon/api/prometheus.h"
 #include "daemon/cli/commands.h"
-#include "daemon/cli/catalog_setup.h"
+#include "daemon/scheduler/catalog_loader.h"
 #include "daemon/cli/logging.h"
 #include "daemon/cli/model_fit.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/delivery/dispatcher.h"
 #include "daemon/delivery/unsubscribe.h"
-#include "daemon/scheduler/journey_runner.h"
-#include "daemon/scheduler/scheduler.h"
-#include "daemon/store/writer.h"
+#include "daemon/scheduler/journey_runtime.h"
 
 namespace journeyd {
 
@@ -71,20 +69,36 @@ void warnWithoutKeys(const Config& cfg) {
 }
 
 /// The customer-value models `journeyd model fit` stored, if any.
-void loadModels(StoreWriter& writer, JourneyRunner& runner) {
-  auto r = writer.run([&](Database& d) -> Result<void> {
-    auto models = loadStoredModels(d);
-    if (!models) return fail(models.error());
-    if (*models) {
-      runner.setModels(std::make_shared<const StoredModels>(**models));
-      spdlog::info("msg=\"customer-value models loaded\" fitted_at={} customers={}", formatIsoTime((*models)->fitted_at),
-                   (*models)->customers);
+std::shared_ptr<const StoredModels> loadModels(Store& store) {
+  auto models = store.withSnapshot("load models", [](const Snapshot& snap) { return loadStoredModels(snap); });
+  if (!models) {
+    spdlog::error("msg=\"cannot load customer-value models\" error=\"{}\"", models.error().message);
+    return nullptr;
+  }
+  if (!*models) {
+    spdlog::info("msg=\"no customer-value models yet: run journeyd model fit (RFM, CLV and P(alive) stay empty)\"");
+    return nullptr;
+  }
+  spdlog::info("msg=\"customer-value models loaded\" fitted_at={} customers={}", formatIsoTime((*models)->fitted_at),
+               (*models)->customers);
+  return std::make_shared<const StoredModels>(**models);
+}
+
+/// The unsubscribe links' key: the configured secret, or one generated on the first start and kept.
+Result<std::string> unsubscribeSecret(Store& store, const Config& config) {
+  if (!config.unsubscribe.secret.empty()) return config.unsubscribe.secret;
+  std::string secret;
+  auto r = store.write([&](Tx& tx) -> Result<void> {
+    if (auto kept = tx.journeyState().setting("unsubscribe_secret")) {
+      secret = *kept;
     } else {
-      spdlog::info("msg=\"no customer-value models yet: run journeyd model fit (RFM, CLV and P(alive) stay empty)\"");
+      secret = UnsubscribeSigner::randomSecret();
+      tx.journeyState().putSetting("unsubscribe_secret", secret);
     }
     return ok();
   });
-  if (!r) spdlog::error("msg=\"cannot load customer-value models\" error=\"{}\"", r.error().message);
+  if (!r) return fail(r.error());
+  return secret;
 }
 
 /// Loads journeys, segments and templates; logs every problem. With `keep` (a reload), a catalog
@@ -114,14 +128,14 @@ int runServe(const ServeOptions& options) {
   setupLogging(config->log);
   warnWithoutKeys(*config);
 
-  auto db = Database::open({config->databasePath(), config->store.synchronous});
-  if (!db) {
+  auto opened = openConfiguredStore(*config);
+  if (!opened) {
     spdlog::critical("msg=\"cannot open the store\" path=\"{}\" error=\"{}\"", config->databasePath(),
-                     db.error().message);
+                     opened.error().message);
     return 1;
   }
-  spdlog::info("msg=\"store open\" path=\"{}\" schema_version={}", config->databasePath(),
-               (*db)->schemaVersion());
+  Store& store = **opened;
+  spdlog::info("msg=\"store open\" store=\"{}\"", store.describe());
   SystemClock system_clock;
   std::unique_ptr<ManualClock> virtual_clock;
   if (!options.virtual_clock.empty()) {
@@ -135,8 +149,6 @@ int runServe(const ServeOptions& options) {
                  formatIsoTime(*start));
   }
   const Clock& clock = virtual_clock ? static_cast<const Clock&>(*virtual_clock) : system_clock;
-  StoreWriter writer(std::move(*db), config->store.group_commit_max);
-  ReaderPool readers(config->databasePath());
   CustomerWriter customers(config->orders);
   IngestMetrics metrics;
 
@@ -154,101 +166,67 @@ int runServe(const ServeOptions& options) {
     }
     if (!channels) return 2;
   }
-  Dispatcher dispatcher(writer, config->databasePath(), *channels, clock, {});
+  Dispatcher dispatcher(store, *channels, clock, {});
 
-  JourneyRunner runner;
-  // Unsubscribe links: the configured secret, or one generated on the first start and kept.
-  std::string unsubscribe_secret = config->unsubscribe.secret;
-  if (unsubscribe_secret.empty()) {
-    auto r = writer.run([&](Database& d) -> Result<void> {
-      auto& q = d.prepare("SELECT value FROM settings WHERE name = 'unsubscribe_secret'");
-      if (q.executeStep()) {
-        unsubscribe_secret = q.getColumn(0).getString();
-      } else {
-        unsubscribe_secret = UnsubscribeSigner::randomSecret();
-        auto& ins = d.prepare("INSERT INTO settings (name, value) VALUES ('unsubscribe_secret', ?)");
-        ins.bind(1, unsubscribe_secret);
-        ins.exec();
-      }
-      q.reset();
-      return ok();
-    });
-    if (!r) {
-      spdlog::critical("msg=\"cannot read the unsubscribe secret\" error=\"{}\"", r.error().message);
-      return 1;
-    }
+  auto secret = unsubscribeSecret(store, *config);
+  if (!secret) {
+    spdlog::critical("msg=\"cannot read the unsubscribe secret\" error=\"{}\"", secret.error().message);
+    return 1;
   }
   auto unsubscribe = std::make_shared<const UnsubscribeSigner>(
-      unsubscribe_secret,
+      *secret,
       config->unsubscribe.base_url.empty() ? "http://" + config->http.host + ":" + std::to_string(config->http.port)
                                            : config->unsubscribe.base_url,
       config->unsubscribe.link_ttl_ms);
-  runner.setUnsubscribe(unsubscribe);
-  runner.setPolicy(config->policy);
-  LoadedCatalog loaded;
-  runner.setCatalog(loadAndLogCatalog(*config, loaded, false));
-  loadModels(writer, runner);
-  auto record = writer.run([&](Database& d) -> Result<void> {
-    if (auto r = runner.recordVersions(d, clock.now(), loaded.sources); !r) return r;
-    return runner.migrateInFlight(d, clock.now());
-  });
-  if (!record) spdlog::error("msg=\"cannot record journey versions\" error=\"{}\"", record.error().message);
 
-  // Date-attribute and cron journeys: plan every customer's next moment (batched) before serving.
-  auto plan = [&](const char* when) {
-    std::int64_t cursor = 0;
-    do {
-      auto r = writer.run([&](Database& d) -> Result<void> {
-        auto next = runner.planScheduledEntries(d, clock.now(), cursor, 5000);
-        if (!next) return fail(next.error());
-        cursor = *next;
-        return ok();
-      });
-      if (!r) {
-        spdlog::error("msg=\"planning scheduled entries failed\" when={} error=\"{}\"", when, r.error().message);
-        return;
-      }
-    } while (cursor != 0);
+  RuntimeOptions runtime_options;
+  runtime_options.journey_log_retention_ms = config->store.journey_log_retention_ms;
+  runtime_options.on_commit = [&] { dispatcher.notify(); };
+  JourneyRuntime runtime(store, clock, runtime_options);
+  auto versions = std::make_shared<JourneyVersions>();
+  // What plans are made with: the catalog, the fitted models, the policy and the link signer.
+  auto makeContext = [&](const Config& cfg, CatalogPtr catalog) {
+    auto ctx = std::make_shared<PlannerContext>();
+    ctx->catalog = std::move(catalog);
+    ctx->models = loadModels(store);
+    ctx->policy = cfg.policy;
+    ctx->unsubscribe = unsubscribe;
+    ctx->versions = versions;
+    return std::shared_ptr<const PlannerContext>(std::move(ctx));
   };
-  plan("start");
-
-  SchedulerOptions scheduler_options;
-  scheduler_options.journey_log_retention_ms = config->store.journey_log_retention_ms;
-  scheduler_options.on_batch = [&](int) { dispatcher.notify(); };
-  Scheduler scheduler(writer, runner, clock, scheduler_options);
-  scheduler.start();
+  LoadedCatalog loaded;
+  runtime.setContext(makeContext(*config, loadAndLogCatalog(*config, loaded, false)));
+  if (auto r = runtime.publish(loaded.sources); !r) {
+    spdlog::error("msg=\"cannot publish the journeys\" error=\"{}\"", r.error().message);
+  }
+  runtime.start();
   if (auto started = dispatcher.start(); !started) {
     spdlog::critical("msg=\"cannot start the dispatcher\" error=\"{}\"", started.error().message);
     return 1;
   }
 
-  ApiDeps deps{&writer, &readers, &customers, &metrics, &clock, {}};
-  deps.runner = &runner;
+  ApiDeps deps;
+  deps.store = &store;
+  deps.customers = &customers;
+  deps.metrics = &metrics;
+  deps.clock = &clock;
+  deps.runtime = &runtime;
   deps.on_change = [&] {
-    scheduler.notify();
+    runtime.notify();
     dispatcher.notify();
   };
-  deps.extra_metrics = [&] {
+  deps.extra_metrics = [&](PrometheusText& out) {
     auto m = dispatcher.metrics();
-    std::string out;
-    auto line = [&](const char* name, const char* type, const char* help, std::int64_t v) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-             std::to_string(v) + "\n";
-    };
-    line("journeyd_messages_sent_total", "counter", "Messages the channels accepted.", static_cast<std::int64_t>(m.sent));
-    line("journeyd_messages_retried_total", "counter", "Send attempts that will be retried.",
-         static_cast<std::int64_t>(m.retried));
-    line("journeyd_messages_failed_total", "counter", "Messages that failed permanently.",
-         static_cast<std::int64_t>(m.failed));
-    line("journeyd_messages_dead_total", "counter", "Messages given up after max_attempts or max_age.",
-         static_cast<std::int64_t>(m.dead));
-    line("journeyd_messages_withdrawn_total", "counter",
-         "Queued messages taken back when claimed: opted out, suppressed or consent withdrawn since queueing.",
-         static_cast<std::int64_t>(m.withdrawn));
-    line("journeyd_messages_in_flight", "gauge", "Messages claimed and not yet recorded.", m.in_flight);
-    line("journeyd_scheduler_wakeups_total", "counter", "Enrollments and re-checks the scheduler ran.",
-         static_cast<std::int64_t>(scheduler.wakeups()));
-    return out;
+    out.counter("journeyd_messages_sent_total", "Messages the channels accepted.", m.sent);
+    out.counter("journeyd_messages_retried_total", "Send attempts that will be retried.", m.retried);
+    out.counter("journeyd_messages_failed_total", "Messages that failed permanently.", m.failed);
+    out.counter("journeyd_messages_dead_total", "Messages given up after max_attempts or max_age.", m.dead);
+    out.counter("journeyd_messages_withdrawn_total",
+                "Queued messages taken back when claimed: opted out, suppressed or consent withdrawn since queueing.",
+                m.withdrawn);
+    out.gauge("journeyd_messages_in_flight", "Messages claimed and not yet recorded.", static_cast<double>(m.in_flight));
+    out.counter("journeyd_scheduler_wakeups_total", "Inbox items, wake-ups, re-checks and entries the planners handled.",
+                runtime.metrics().work.load());
   };
   deps.virtual_clock = virtual_clock.get();
   deps.unsubscribe = unsubscribe.get();
@@ -281,15 +259,11 @@ int runServe(const ServeOptions& options) {
         api.reload(fresh);
         LoadedCatalog reloaded;
         if (auto catalog = loadAndLogCatalog(*fresh, reloaded, true)) {
-          runner.setCatalog(catalog);
-          auto migrated = writer.run([&](Database& d) -> Result<void> {
-            if (auto r = runner.recordVersions(d, clock.now(), reloaded.sources); !r) return r;
-            return runner.migrateInFlight(d, clock.now());
-          });
-          if (!migrated) spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", migrated.error().message);
-          plan("reload");
-          loadModels(writer, runner);
-          scheduler.notify();
+          runtime.setContext(makeContext(*config, catalog));
+          if (auto r = runtime.publish(reloaded.sources); !r) {
+            spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", r.error().message);
+          }
+          runtime.notify();
         } else {
           spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");
         }
@@ -320,9 +294,9 @@ int runServe(const ServeOptions& options) {
 
   api.stop();  // stops accepting; requests in flight finish (their writes commit first)
   http.join();
-  scheduler.stop();
-  dispatcher.stop();  // sends in flight finish and are recorded before the writer stops
-  writer.stop();
+  runtime.stop();
+  dispatcher.stop();  // sends in flight finish and are recorded before the store stops
+  store.stop();
   spdlog::info("msg=stopped");
   spdlog::default_logger()->flush();
   return 0;

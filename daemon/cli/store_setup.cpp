@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "daemon/store/sqlite_store.h"
+
 namespace journeyd {
 
 std::shared_ptr<const Config> loadStoreConfig(const StoreOptions& options) {
@@ -15,15 +17,20 @@ std::shared_ptr<const Config> loadStoreConfig(const StoreOptions& options) {
   return copy;
 }
 
+Result<std::unique_ptr<Store>> openConfiguredStore(const Config& config, bool read_only) {
+  if (read_only) return openSqliteStoreReadOnly(config.databasePath());
+  return openSqliteStore({config.databasePath(), config.store.synchronous, config.store.group_commit_max});
+}
+
 tl::expected<OpenStore, int> openStore(const StoreOptions& options, bool read_only) {
   auto config = loadStoreConfig(options);
   if (!config) return tl::unexpected(2);
-  auto db = Database::open({config->databasePath(), config->store.synchronous, read_only});
-  if (!db) {
-    std::fprintf(stderr, "journeyd: error: %s\n", db.error().message.c_str());
+  auto store = openConfiguredStore(*config, read_only);
+  if (!store) {
+    std::fprintf(stderr, "journeyd: error: %s\n", store.error().message.c_str());
     return tl::unexpected(1);
   }
-  return OpenStore{std::move(config), std::move(*db)};
+  return OpenStore{std::move(config), std::move(*store)};
 }
 
 }  // namespace journeyd

@@ -14,19 +14,10 @@ namespace journeyd {
 
 namespace {
 
-const char* kindName(MessageKind kind) {
-  switch (kind) {
-    case MessageKind::kEmail: return "email";
-    case MessageKind::kSms: return "sms";
-    case MessageKind::kWebhook: return "webhook";
-  }
-  return "email";
-}
-
 /// The policy decided again on the customer as they are when the row is claimed.
-std::string recheckPolicy(const OutboxRow& row, MessageKind kind) {
+std::string recheckPolicy(const ClaimedMessage& row, ChannelKind kind) {
   ClaimCheck check;
-  check.kind = kindName(kind);
+  check.kind = channelKindName(kind);
   check.transactional = row.transactional;
   check.topic = row.topic;
   check.suppressed = row.suppressed;
@@ -39,17 +30,13 @@ std::string recheckPolicy(const OutboxRow& row, MessageKind kind) {
   return withdrawAtClaim(check);
 }
 
-AttemptOutcome withdrawnOutcome(const OutboxRow& row, std::string reason, TimeMs now) {
-  AttemptOutcome out;
+DeliveryOutcome withdrawnOutcome(const ClaimedMessage& row, std::string reason, TimeMs now) {
+  DeliveryOutcome out;
   out.message_id = row.id;
-  out.status = AttemptOutcome::Status::kWithdrawn;
+  out.status = DeliveryOutcome::Status::kWithdrawn;
   out.attempted = false;
   out.at = now;
   out.reason = std::move(reason);
-  if (!row.journey_id.empty()) {
-    out.log = AttemptOutcome::LogLine{row.customer_id, row.journey_id, row.enrollment_id, row.step_id,
-                                      "message " + row.channel + " " + row.template_name + " → skipped: " + out.reason};
-  }
   return out;
 }
 
@@ -63,18 +50,13 @@ struct Dispatcher::Lane {
   const size_t capacity;
   std::mutex mutex;  // guards queue and bucket
   std::condition_variable wake;
-  std::deque<OutboxRow> queue;
+  std::deque<ClaimedMessage> queue;
   TokenBucket bucket;
   std::vector<std::thread> workers;
 };
 
-Dispatcher::Dispatcher(StoreWriter& writer, std::string database_path, const Channels& channels,
-                       const Clock& clock, DispatcherOptions options)
-    : writer_(writer),
-      database_path_(std::move(database_path)),
-      channels_(channels),
-      clock_(clock),
-      options_(std::move(options)) {}
+Dispatcher::Dispatcher(Store& store, const Channels& channels, const Clock& clock, DispatcherOptions options)
+    : store_(store), channels_(channels), clock_(clock), options_(std::move(options)) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 
@@ -84,9 +66,6 @@ Result<void> Dispatcher::start() {
     if (started_) return fail(Error::internal("the dispatcher was already started"));
     started_ = true;
   }
-  auto db = Database::open({database_path_, "normal", /*read_only=*/true});
-  if (!db) return fail(db.error());
-  reader_ = std::move(*db);
   const TimeMs now = clock_.now();
   for (const auto& [name, channel] : channels_.all()) {
     const auto capacity = static_cast<size_t>(channel.settings.concurrency) *
@@ -130,7 +109,7 @@ void Dispatcher::stop() {
 
   // Rows not yet handed to a connector stay 'pending' for the next start.
   for (auto& [_, lane] : lanes_) {
-    std::deque<OutboxRow> dropped;
+    std::deque<ClaimedMessage> dropped;
     {
       std::lock_guard lock(lane->mutex);
       dropped.swap(lane->queue);
@@ -157,7 +136,6 @@ void Dispatcher::stop() {
   }
   results_wake_.notify_all();
   if (recorder_.joinable()) recorder_.join();
-  reader_.reset();
 }
 
 DispatcherMetrics Dispatcher::metrics() const {
@@ -217,8 +195,10 @@ void Dispatcher::claimOnce() {
     claimed.push_back(id);
     return true;
   };
-  auto rows = readDueRows(*reader_, clock_.now(), options_.scan_limit,
-                          std::min(room, options_.claim_batch), take);
+  auto rows = store_.withSnapshot("read due messages", [&](const Snapshot& snap) {
+    return Result<std::vector<ClaimedMessage>>(
+        snap.outbox().due(clock_.now(), options_.scan_limit, std::min(room, options_.claim_batch), take));
+  });
   if (!rows) {
     spdlog::error("msg=\"reading the outbox failed\" error=\"{}\"", rows.error().message);
     for (auto id : claimed) release(id);
@@ -242,7 +222,7 @@ void Dispatcher::claimOnce() {
 
 void Dispatcher::workerLoop(Lane& lane) {
   for (;;) {
-    OutboxRow row;
+    ClaimedMessage row;
     {
       std::unique_lock lock(lane.mutex);
       lane.wake.wait(lock, [&] { return stopping_.load() || !lane.queue.empty(); });
@@ -282,9 +262,9 @@ bool Dispatcher::waitForToken(Lane& lane) {
   return false;
 }
 
-void Dispatcher::sendOne(Lane& lane, const OutboxRow& row) {
+void Dispatcher::sendOne(Lane& lane, const ClaimedMessage& row) {
   const DeliveryChannel& channel = lane.channel;
-  AttemptOutcome outcome;
+  DeliveryOutcome outcome;
   auto message = buildOutboundMessage(row, channel.kind);
   if (!message) {
     outcome = failedWithoutAttempt(row.id, message.error().message, clock_.now());
@@ -312,7 +292,7 @@ void Dispatcher::sendOne(Lane& lane, const OutboxRow& row) {
   drained_.notify_all();
 }
 
-void Dispatcher::pushOutcome(AttemptOutcome outcome) {
+void Dispatcher::pushOutcome(DeliveryOutcome outcome) {
   {
     std::lock_guard lock(results_mutex_);
     results_.push_back(std::move(outcome));
@@ -321,10 +301,10 @@ void Dispatcher::pushOutcome(AttemptOutcome outcome) {
 }
 
 void Dispatcher::recordLoop() {
-  using Status = AttemptOutcome::Status;
+  using Status = DeliveryOutcome::Status;
   std::uint64_t failures_in_a_row = 0;  // to log a store outage once, not every poll
   for (;;) {
-    std::vector<AttemptOutcome> batch;
+    std::vector<DeliveryOutcome> batch;
     bool stopping = false;
     std::chrono::steady_clock::time_point give_up_at;
     {
@@ -339,8 +319,10 @@ void Dispatcher::recordLoop() {
       give_up_at = give_up_at_;
     }
     // One job (one savepoint in the writer's group commit) for the whole batch.
-    Result<void> written =
-        writer_.run([&batch](Database& db) { return recordOutcomes(db, batch); });
+    Result<void> written = store_.write([&batch](Tx& tx) -> Result<void> {
+      tx.outbox().recordOutcomes(batch);
+      return ok();
+    });
     if (written) {
       if (failures_in_a_row > 0) {
         spdlog::info("msg=\"recording delivery outcomes works again\" failures={}",
@@ -397,7 +379,7 @@ void Dispatcher::recordLoop() {
   }
 }
 
-void Dispatcher::forgetAfterCommit(const std::vector<AttemptOutcome>& batch) {
+void Dispatcher::forgetAfterCommit(const std::vector<DeliveryOutcome>& batch) {
   std::lock_guard lock(mutex_);
   for (const auto& o : batch) recorded_.push_back(o.message_id);
   in_flight_count_ -= static_cast<std::int64_t>(batch.size());

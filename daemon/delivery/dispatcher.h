@@ -20,7 +20,7 @@
 /// - stop() stops claiming, lets sends already inside a connector finish (bounded by
 ///   drain_timeout and the connectors' own timeouts), records their outcomes and joins. Rows
 ///   claimed but not yet handed to a connector stay 'pending'. Stop the dispatcher before the
-///   StoreWriter.
+///   store.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -39,7 +39,7 @@
 #include "daemon/delivery/channels.h"
 #include "daemon/delivery/outbox.h"
 #include "daemon/delivery/retry_policy.h"
-#include "daemon/store/writer.h"
+#include "daemon/store/store.h"
 
 namespace journeyd {
 
@@ -81,16 +81,13 @@ struct DispatcherMetrics {
 /// Sends outbox rows; start()/stop()/notify()/metrics() may be called from any thread.
 class Dispatcher {
  public:
-  /// `writer`, `channels` and `clock` must outlive the dispatcher; `database_path` is the file
-  /// the writer uses (the claimer opens its own read-only connection to it).
-  Dispatcher(StoreWriter& writer, std::string database_path, const Channels& channels,
-             const Clock& clock, DispatcherOptions options = {});
+  /// `store`, `channels` and `clock` must outlive the dispatcher.
+  Dispatcher(Store& store, const Channels& channels, const Clock& clock, DispatcherOptions options = {});
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  /// Opens the read connection and starts the threads. Fails when the database cannot be read.
-  /// At most once per Dispatcher.
+  /// Starts the threads. At most once per Dispatcher.
   [[nodiscard]] Result<void> start();
   /// Drains and joins (see the header comment). Idempotent; also run by the destructor.
   void stop();
@@ -107,21 +104,19 @@ class Dispatcher {
   void claimOnce();
   void workerLoop(Lane& lane);
   bool waitForToken(Lane& lane);
-  void sendOne(Lane& lane, const OutboxRow& row);
+  void sendOne(Lane& lane, const ClaimedMessage& row);
   void recordLoop();
-  void pushOutcome(AttemptOutcome outcome);
+  void pushOutcome(DeliveryOutcome outcome);
   /// Forgets a claim whose row was not changed (dropped at stop, read failed).
   void release(std::int64_t id);
   /// Forgets claims whose outcomes just committed, at the claimer's next read (see claimOnce).
-  void forgetAfterCommit(const std::vector<AttemptOutcome>& batch);
+  void forgetAfterCommit(const std::vector<DeliveryOutcome>& batch);
   double drawRandom();
 
-  StoreWriter& writer_;
-  const std::string database_path_;
+  Store& store_;
   const Channels& channels_;
   const Clock& clock_;
   const DispatcherOptions options_;
-  std::unique_ptr<Database> reader_;  // claimer thread only
 
   std::map<std::string, std::unique_ptr<Lane>, std::less<>> lanes_;
 
@@ -137,7 +132,7 @@ class Dispatcher {
   // Outcomes waiting for the recorder, guarded by results_mutex_.
   std::mutex results_mutex_;
   std::condition_variable results_wake_;
-  std::deque<AttemptOutcome> results_;
+  std::deque<DeliveryOutcome> results_;
   bool recorder_stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_;  // set by stop(): last try to record
 

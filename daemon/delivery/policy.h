@@ -67,6 +67,11 @@ struct PolicyDecision {
   std::vector<std::pair<std::int64_t, std::string>> displaced;
 };
 
+/// The dispatcher claims only rows due at its own now. A row due later than a planner's now plus
+/// this margin (the two read the clock a moment apart) cannot be in flight, so it may still give
+/// way to a higher-priority message.
+inline constexpr DurationMs kClaimMarginMs = 1000;
+
 /// How the reason of a queued message that was taken back begins (at claim, or when its
 /// enrollment exited): such a message may still be recorded as sent when it was in flight.
 inline constexpr const char* kWithdrawnPrefix = "withdrawn: ";

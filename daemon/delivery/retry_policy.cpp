@@ -16,22 +16,22 @@ DurationMs retryDelay(int attempts_made, DurationMs retry_after, double random_u
   return std::max(jittered, retry_after);
 }
 
-AttemptOutcome decideOutcome(std::int64_t message_id, const SendResult& result, int attempts_before,
+DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result, int attempts_before,
                              TimeMs created_at, TimeMs now, const ChannelSettings& settings,
                              const BackoffPolicy& policy, double random_unit) {
-  AttemptOutcome out;
+  DeliveryOutcome out;
   out.message_id = message_id;
-  out.attempt_result = result.status;
+  out.attempt_result = attemptOf(result.status);
   out.at = now;
   out.detail = result.status == SendResult::Status::kSent ? result.provider_id : result.reason;
   const int attempts = attempts_before + 1;
   switch (result.status) {
     case SendResult::Status::kSent:
-      out.status = AttemptOutcome::Status::kSent;
+      out.status = DeliveryOutcome::Status::kSent;
       out.provider_id = result.provider_id;
       return out;
     case SendResult::Status::kFailed:
-      out.status = AttemptOutcome::Status::kFailed;
+      out.status = DeliveryOutcome::Status::kFailed;
       out.reason = result.reason;
       return out;
     case SendResult::Status::kRetry:
@@ -40,41 +40,38 @@ AttemptOutcome decideOutcome(std::int64_t message_id, const SendResult& result, 
   const DurationMs delay = retryDelay(attempts, result.retry_after, random_unit, policy);
   const TimeMs deadline = created_at + settings.max_age;
   if (attempts >= settings.max_attempts) {
-    out.status = AttemptOutcome::Status::kDead;
+    out.status = DeliveryOutcome::Status::kDead;
     out.reason = "gave up after " + std::to_string(attempts) + " attempts: " + result.reason;
   } else if (now >= deadline || now + delay > deadline) {
     // A retry that could only happen after max_age would be thrown away then; say so now.
-    out.status = AttemptOutcome::Status::kDead;
+    out.status = DeliveryOutcome::Status::kDead;
     out.reason = "expired: no attempt possible within max_age " + formatDuration(settings.max_age) +
                  " after " + std::to_string(attempts) + " attempts: " + result.reason;
   } else {
-    out.status = AttemptOutcome::Status::kRetry;
+    out.status = DeliveryOutcome::Status::kRetry;
     out.next_attempt_at = now + delay;
     out.reason = result.reason;
   }
   return out;
 }
 
-AttemptOutcome failedWithoutAttempt(std::int64_t message_id, std::string reason, TimeMs now) {
-  AttemptOutcome out;
+DeliveryOutcome failedWithoutAttempt(std::int64_t message_id, std::string reason, TimeMs now) {
+  DeliveryOutcome out;
   out.message_id = message_id;
-  out.status = AttemptOutcome::Status::kFailed;
+  out.status = DeliveryOutcome::Status::kFailed;
   out.attempted = false;
   out.at = now;
   out.reason = std::move(reason);
   return out;
 }
 
-const char* attemptResultName(SendResult::Status status) {
+DeliveryOutcome::Attempt attemptOf(SendResult::Status status) {
   switch (status) {
-    case SendResult::Status::kSent:
-      return "sent";
-    case SendResult::Status::kRetry:
-      return "retry";
-    case SendResult::Status::kFailed:
-      return "failed";
+    case SendResult::Status::kSent: return DeliveryOutcome::Attempt::kSent;
+    case SendResult::Status::kRetry: return DeliveryOutcome::Attempt::kRetry;
+    case SendResult::Status::kFailed: return DeliveryOutcome::Attempt::kFailed;
   }
-  return "failed";
+  return DeliveryOutcome::Attempt::kFailed;
 }
 
 }  // namespace journeyd

@@ -211,6 +211,7 @@ class Machine {
         fx.data = e().data;
         for (auto& [k, v] : s.data.items()) fx.data[k] = v;
         trace(s.id, "send " + s.channel + " " + s.template_name);
+        t_.trace.back().effect = static_cast<int>(t_.effects.size()) - 1;
         return s.next;
       }
       case StepKind::kWait:

@@ -62,6 +62,7 @@ struct TraceLine {
   TimeMs time = 0;
   std::string step_id;
   std::string text;  ///< what happened and why, e.g. `if → then: customer.orders_count (0) == 0 → true`
+  int effect = -1;   ///< the index in Transition::effects of the send this line announces, else -1
 
   [[nodiscard]] std::string format() const;
 };

@@ -6,25 +6,6 @@
 
 namespace journeyd {
 
-const char* channelName(Channel channel) {
-  switch (channel) {
-    case Channel::kEmail:
-      return "email";
-    case Channel::kSms:
-      return "sms";
-    case Channel::kWebhook:
-      return "webhook";
-  }
-  return "?";
-}
-
-std::optional<Channel> parseChannel(std::string_view name) {
-  if (name == "email") return Channel::kEmail;
-  if (name == "sms") return Channel::kSms;
-  if (name == "webhook") return Channel::kWebhook;
-  return std::nullopt;
-}
-
 std::vector<std::string> MessageTemplate::locales() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : locales_) out.push_back(k);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/channel_kind.h"
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/result.h"
 #include "daemon/render/liquid_template.h"
@@ -19,11 +20,10 @@
 
 namespace journeyd {
 
-enum class Channel { kEmail, kSms, kWebhook };
-
-/// "email", "sms", "webhook".
-[[nodiscard]] const char* channelName(Channel channel);
-[[nodiscard]] std::optional<Channel> parseChannel(std::string_view name);
+/// A template is for one channel kind (the daemon's one type, see core/channel_kind.h).
+using Channel = ChannelKind;
+[[nodiscard]] inline const char* channelName(Channel channel) { return channelKindName(channel); }
+[[nodiscard]] inline std::optional<Channel> parseChannel(std::string_view name) { return parseChannelKind(name); }
 
 /// The rendered parts of one message; only the channel's parts are filled.
 struct RenderedMessage {

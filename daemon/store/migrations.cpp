@@ -215,6 +215,24 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         ALTER TABLE messages ADD COLUMN topic TEXT;
         CREATE INDEX messages_by_enrollment ON messages(enrollment_id) WHERE status = 'pending';
       )sql"},
+      {11, R"sql(
+        -- Journey work waiting for the planners: written in the transaction of the data that caused
+        -- it (an ingested message, a consent change, a broadcast reaching a customer), deleted in
+        -- the transaction of the plan that handled it.
+        CREATE TABLE journey_inbox (
+          id INTEGER PRIMARY KEY,
+          customer_id INTEGER NOT NULL,
+          kind TEXT NOT NULL,                  -- message | broadcast
+          payload TEXT NOT NULL,               -- JSON: what the planner needs to know
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX journey_inbox_by_customer ON journey_inbox(customer_id);
+        -- Bumped by every plan committed for the customer: a plan made from an older snapshot is
+        -- refused (optimistic concurrency between planners, API calls and reloads).
+        ALTER TABLE customers ADD COLUMN plan_rev INTEGER NOT NULL DEFAULT 0;
+        -- The journey key of the message's enrollment (cart id, order id) for receivers and the API.
+        ALTER TABLE messages ADD COLUMN enrollment_key TEXT;
+      )sql"},
   };
   return migrations;
 }

@@ -1,32 +1,65 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "daemon/customers/customer_reader.h"
 #include "daemon/customers/customer_writer.h"
+#include "daemon/store/database.h"
+#include "daemon/store/sqlite_store.h"
 
 using namespace journeyd;
 using json = nlohmann::json;
 
 namespace {
 
+/// The real store on a temporary file, and a second connection for the test's own counts.
 struct Fixture {
-  std::unique_ptr<Database> db = std::move(Database::open({":memory:"}).value());
+  std::string path = [] {
+    static int n = 0;
+    auto dir = std::filesystem::temp_directory_path() / ("jd-customers-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto p = dir / ("c" + std::to_string(++n) + ".db");
+    std::filesystem::remove(p);
+    return p.string();
+  }();
+  std::unique_ptr<Store> store = std::move(openSqliteStore({path}).value());
+  std::unique_ptr<Database> db = std::move(Database::open({path}).value());
   CustomerWriter writer{OrderSettings{}};
   TimeMs now = 1'700'000'000'000;
 
   AppliedMessage send(const std::string& body, std::string_view type = "") {
     auto m = parseSegmentMessage(json::parse(body), type, now++);
     REQUIRE(m);
-    auto applied = writer.apply(*db, *m);
-    REQUIRE(applied);
-    return *applied;
+    AppliedMessage applied;
+    REQUIRE(store->write([&](Tx& tx) -> Result<void> {
+      auto a = writer.apply(tx, *m);
+      if (!a) return fail(a.error());
+      applied = *a;
+      return ok();
+    }));
+    return applied;
+  }
+  CustomerId find(const std::string& spec) {
+    return store->withSnapshot("find", [&](const Snapshot& s) { return Result<CustomerId>(findCustomerBySpec(s.customers(), spec)); }).value();
+  }
+  json profileOf(CustomerId id) {
+    return store->withSnapshot("profile", [&](const Snapshot& s) { return Result<json>(s.customers().profile(id, 50).value_or(json())); }).value();
   }
   json profile(const std::string& spec) {
-    auto id = findCustomerBySpec(*db, spec);
+    auto id = find(spec);
     if (!id) return json();
-    return customerProfile(*db, id).value();
+    return profileOf(id);
+  }
+  bool erase(CustomerId id) {
+    bool erased = false;
+    REQUIRE(store->write([&](Tx& tx) -> Result<void> {
+      erased = tx.customers().erase(id);
+      return ok();
+    }));
+    return erased;
   }
   int customers() { return db->sql().execAndGet("SELECT count(*) FROM customers").getInt(); }
 };
@@ -114,11 +147,11 @@ TEST_CASE("erase removes that customer alone: another customer's events stay") {
   Fixture f;
   auto a = f.send(R"({"userId": "x", "traits": {"email": "x@example.com"}})", "identify");
   f.send(R"({"userId": "y"})", "identify");
-  REQUIRE(CustomerWriter::erase(*f.db, a.customer_id));
+  REQUIRE(f.erase(a.customer_id));
   CHECK(f.customers() == 1);
-  CHECK(findCustomerBySpec(*f.db, "email:x@example.com") == 0);
+  CHECK(f.find("email:x@example.com") == 0);
   CHECK(f.db->sql().execAndGet("SELECT count(*) FROM events").getInt() == 1);
-  CHECK_FALSE(CustomerWriter::erase(*f.db, a.customer_id).has_value());
+  CHECK_FALSE(f.erase(a.customer_id));
 }
 
 TEST_CASE("Segment messages are validated field by field") {
@@ -186,5 +219,5 @@ TEST_CASE("the email provider's bounces and spam complaints suppress the address
   // Nobody to suppress: the event is still stored.
   auto anon = f.send(R"({"anonymousId": "x", "event": "Email Bounced"})", "track");
   CHECK(suppressions().size() == 2);
-  CHECK(customerProfile(*f.db, anon.customer_id).value()["events"][0]["event"] == "Email Bounced");
+  CHECK(f.profileOf(anon.customer_id)["events"][0]["event"] == "Email Bounced");
 }

@@ -24,7 +24,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/delivery/dispatcher.h"
 #include "daemon/store/database.h"
-#include "daemon/store/writer.h"
+#include "daemon/store/sqlite_store.h"
 
 namespace journeyd::test {
 
@@ -79,7 +79,7 @@ struct StoredAttempt {
 };
 
 /// What a row to insert looks like; defaults make a due webhook message.
-struct NewMessage {
+struct RowSpec {
   std::string key;
   std::string channel = "hook";
   std::string body = R"({"event":"welcome"})";
@@ -89,8 +89,8 @@ struct NewMessage {
   std::optional<TimeMs> next_attempt_at;  // created_at when absent
 };
 
-/// A fresh database file with the real schema, a real StoreWriter, and a second connection for
-/// the test's own reads.
+/// A fresh database file with the real schema, the real store (group-commit writer, snapshots),
+/// and a second connection for the test's own reads.
 class Outbox {
  public:
   explicit Outbox(const std::string& name) : dir_(name), path_(dir_.str() + "/journeyd.db") {
@@ -101,18 +101,18 @@ class Outbox {
   }
 
   void openWriter() {
-    auto db = Database::open({path_});
-    REQUIRE(db);
-    writer_ = std::make_unique<StoreWriter>(std::move(*db), 64);
+    auto store = openSqliteStore({path_, "normal", 64});
+    REQUIRE(store);
+    store_ = std::move(*store);
   }
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] std::string dir() const { return dir_.str(); }
-  StoreWriter& writer() { return *writer_; }
+  Store& store() { return *store_; }
   ManualClock clock{kStart};
 
-  /// Inserts a pending row the way JourneyRunner::queueSend does, on the test's connection.
-  std::int64_t insert(const NewMessage& m) {
+  /// Inserts a pending row the way a journey plan does, on the test's connection.
+  std::int64_t insert(const RowSpec& m) {
     const TimeMs created = m.created_at.value_or(clock.now());
     nlohmann::json rendered = {{"locale", "en"},
                                {"subject", "Hello " + m.key},
@@ -184,7 +184,7 @@ class Outbox {
  private:
   TempDir dir_;
   std::string path_;
-  std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<Database> check_;
 };
 
@@ -315,8 +315,7 @@ inline DispatcherOptions testOptions() {
 
 inline std::unique_ptr<Dispatcher> startDispatcher(Outbox& outbox, const Channels& channels,
                                                    DispatcherOptions options = testOptions()) {
-  auto dispatcher = std::make_unique<Dispatcher>(outbox.writer(), outbox.path(), channels,
-                                                 outbox.clock, std::move(options));
+  auto dispatcher = std::make_unique<Dispatcher>(outbox.store(), channels, outbox.clock, std::move(options));
   REQUIRE(dispatcher->start());
   return dispatcher;
 }

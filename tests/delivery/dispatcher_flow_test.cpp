@@ -124,7 +124,7 @@ TEST_CASE("a send whose result never reached the store is sent again, with the s
 
   // The store goes away (as in a crash) while the message is being sent: the receiver gets it,
   // but its outcome cannot be recorded.
-  outbox.writer().stop();
+  outbox.store().stop();
   auto id = outbox.insert({.key = "x-1"});
   first->notify();
   REQUIRE(

@@ -216,16 +216,19 @@ TEST_CASE("a message sent while a higher-priority one displaced it is recorded a
               "higher-priority win-back/coupon (priority 40)' WHERE id = " + std::to_string(displaced));
   outbox.exec("UPDATE messages SET status = 'skipped', reason = 'holdout: in the global holdout group' WHERE id = " +
               std::to_string(plain_skip));
-  std::vector<AttemptOutcome> outcomes(2);
+  std::vector<DeliveryOutcome> outcomes(2);
   for (auto& o : outcomes) {
-    o.status = AttemptOutcome::Status::kSent;
-    o.attempt_result = SendResult::Status::kSent;
+    o.status = DeliveryOutcome::Status::kSent;
+    o.attempt_result = DeliveryOutcome::Attempt::kSent;
     o.at = kStart + 1000;
     o.provider_id = "p";
   }
   outcomes[0].message_id = displaced;
   outcomes[1].message_id = plain_skip;
-  REQUIRE(outbox.writer().run([&](Database& db) { return recordOutcomes(db, outcomes); }));
+  REQUIRE(outbox.store().write([&](Tx& tx) -> Result<void> {
+    tx.outbox().recordOutcomes(outcomes);
+    return ok();
+  }));
   CHECK(outbox.message(displaced).status == "sent");       // the truth: it went out
   CHECK(outbox.message(plain_skip).status == "skipped");   // other skips are never overwritten
 }

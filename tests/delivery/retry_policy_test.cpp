@@ -5,7 +5,7 @@
 #include "daemon/delivery/token_bucket.h"
 
 using namespace journeyd;
-using Status = AttemptOutcome::Status;
+using Status = DeliveryOutcome::Status;
 
 TEST_CASE("the backoff doubles from one second up to an hour, with full jitter") {
   const BackoffPolicy policy;
@@ -47,7 +47,7 @@ TEST_CASE("an attempt's result decides the row's next state") {
       decideOutcome(1, SendResult::retry("HTTP 503"), 1, created, now, settings, policy, 1.0);
   CHECK(retry.status == Status::kRetry);
   CHECK(retry.next_attempt_at == now + 2000);
-  CHECK(retry.attempt_result == SendResult::Status::kRetry);
+  CHECK(retry.attempt_result == DeliveryOutcome::Attempt::kRetry);
 
   auto dead =
       decideOutcome(1, SendResult::retry("HTTP 503"), 2, created, now, settings, policy, 1.0);

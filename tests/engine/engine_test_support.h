@@ -2,7 +2,8 @@
 // Shared helpers for engine tests: journeys from inline YAML, a fixed start, a customer view.
 #include <doctest/doctest.h>
 
-#include "daemon/engine/simulation.h"
+#include "daemon/engine/entry.h"
+#include "daemon/expr/eval_context.h"
 #include "daemon/journeys/loader.h"
 
 namespace journeyd::test {
@@ -24,16 +25,6 @@ inline std::vector<const Effect*> effectsOf(const Transition& t, EffectKind kind
   std::vector<const Effect*> out;
   for (const auto& fx : t.effects) {
     if (fx.kind == kind) out.push_back(&fx);
-  }
-  return out;
-}
-
-inline std::vector<std::string> sends(const SimulationResult& r) {
-  std::vector<std::string> out;
-  for (const auto& fx : r.effects) {
-    if (fx.effect.kind == EffectKind::kSend) {
-      out.push_back((fx.time == kT0 ? std::string("+0") : "+" + formatDuration(fx.time - kT0)) + " " + fx.effect.channel + " " + fx.effect.template_name);
-    }
   }
   return out;
 }

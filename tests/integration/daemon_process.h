@@ -158,10 +158,25 @@ class Daemon {
     if (!key.empty()) c.set_basic_auth(key, "");
     return c.Post(path, body, "application/json");
   }
+  /// Reads: after waiting until the daemon has planned everything due (its journey inbox is
+  /// empty and no wake-up is overdue), so a read sees what the data posted before it caused.
   httplib::Result get(const std::string& path, const std::string& key = kAdminKey) const {
+    if (path.rfind("/v1/customers/", 0) == 0 || path.rfind("/v1/journeys", 0) == 0) settle();
     auto c = client();
     if (!key.empty()) c.set_bearer_token_auth(key);
     return c.Get(path);
+  }
+  /// Waits (up to 10 s) until GET /v1/status says no journey work is due.
+  void settle() const {
+    auto c = client();
+    c.set_bearer_token_auth(kAdminKey);
+    for (int i = 0; i < 1000; ++i) {
+      auto r = c.Get("/v1/status");
+      if (!r || r->status != 200) return;
+      const auto status = nlohmann::json::parse(r->body, nullptr, false);
+      if (status.is_object() && status["journeys"].value("due", true) == false) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   httplib::Result del(const std::string& path, const std::string& key = kAdminKey) const {
     auto c = client();

@@ -32,6 +32,7 @@ struct JourneyDaemon {
   JourneyDaemon() { REQUIRE(d.start({"--virtual-clock", kStart})); }
 
   void advance(const std::string& duration) {
+    d.settle();  // what was posted before is planned at its time, before the clock moves
     auto c = d.client();
     c.set_bearer_token_auth(Daemon::kAdminKey);
     auto r = c.Post("/v1/clock", json{{"advance", duration}}.dump(), "application/json");
@@ -173,6 +174,7 @@ TEST_CASE("a paused journey holds its customers in place; resuming continues the
   JourneyDaemon j;
   j.send("/v1/identify", {{"userId", "p-1"}, {"traits", {{"email", "p1@example.com"}}}});
   j.send("/v1/track", {{"userId", "p-1"}, {"event", "Signed Up"}});
+  REQUIRE(j.messages("p-1", 1).size() == 1);  // entered (journeys react asynchronously to ingested data)
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
   REQUIRE(c.Post("/v1/journeys/newcomer-guide/pause", "", "application/json")->status == 200);

@@ -78,12 +78,12 @@ TEST_CASE("simulate: a cap first come, first served — and a higher priority wi
   Simulation s;
   // Monday 09:00 in Shanghai; the newsletter is due at 10:00, the win-back coupon at 10:30.
   s.run(journeys, kAnn, "policy:\n  caps:\n    - {max: 1, per: 7d}\n", "2026-03-02T01:00:00Z");
-  CHECK(s.message("newsletter", "issue")["status"] == "queued");
+  CHECK(s.message("newsletter", "issue")["status"] == "sent");
   auto coupon = s.message("win-back", "coupon");
   CHECK(coupon["status"] == "skipped");
   CHECK(coupon["reason"] ==
         "capped: at most 1 messages per 1w, already taken by newsletter/issue (priority 10) at 2026-03-02T02:00:00.000Z");
-  CHECK(s.message("win-back", "receipt")["status"] == "queued");  // transactional: not capped
+  CHECK(s.message("win-back", "receipt")["status"] == "sent");  // transactional: not capped
 
   // With a one-hour arbitration window the newsletter waits, and the coupon takes its place.
   s.run(journeys, kAnn, "policy:\n  caps:\n    - {max: 1, per: 7d}\n  arbitration_window: 1h\n", "2026-03-02T01:00:00Z");
@@ -91,7 +91,7 @@ TEST_CASE("simulate: a cap first come, first served — and a higher priority wi
   CHECK(issue["status"] == "skipped");
   CHECK(issue["reason"] == "capped: at most 1 messages per 1w, given to higher-priority win-back/coupon (priority 40)");
   coupon = s.message("win-back", "coupon");
-  CHECK(coupon["status"] == "queued");
+  CHECK(coupon["status"] == "sent");
   CHECK(coupon["send_at"] == "2026-03-02T03:30:00.000Z");
   bool shown = false;  // the timeline says so where it happened
   for (const auto& l : s.lines) {
@@ -105,7 +105,7 @@ TEST_CASE("simulate: a cap first come, first served — and a higher priority wi
   s.run({{"a.yaml", kNewsletter}, {"b.yaml", deferring}}, kAnn, "policy:\n  caps:\n    - {max: 1, per: 7d}\n",
         "2026-03-02T01:00:00Z");
   coupon = s.message("win-back", "coupon");
-  CHECK(coupon["status"] == "queued");
+  CHECK(coupon["status"] == "pending");  // still waiting when the 3-day timeline ends
   CHECK(coupon["send_at"] == "2026-03-09T02:00:00.000Z");
 }
 
@@ -166,4 +166,72 @@ TEST_CASE("simulate: the holdout and a journey's control group are stable per cu
   CHECK(holdout > 2);
   CHECK(control > 2);
   CHECK(sent > 5);
+}
+
+TEST_CASE("simulate runs the daemon's decisions: re-entry, one instance per key, computed segments, honest summaries") {
+  Simulation s;
+  // Re-entry: the second sign-up is refused, and the timeline says why.
+  const char* once = "journey: once\ntrigger: {event: Signed Up}\nentry: {reentry: never}\n"
+                     "steps:\n  - send: hello\n    channel: email\n    template: t/hello\n  - wait: 1h\n";
+  writeFile(s.tmp.path() / "twice.ndjson",
+            "{\"event\": \"Signed Up\", \"after\": \"0s\"}\n{\"event\": \"Signed Up\", \"after\": \"2h\"}\n");
+  auto twice = [&](const std::map<std::string, std::string>& journeys, const std::string& events,
+                   const json& customer = kAnn) {
+    std::vector<std::string> args = {JOURNEYD_BINARY, "simulate"};
+    for (const auto& [name, text] : journeys) {
+      writeFile(s.tmp.path() / name, text);
+      args.push_back((s.tmp.path() / name).string());
+    }
+    writeFile(s.tmp.path() / "c.json", customer.dump());
+    args.insert(args.end(), {"--customer", (s.tmp.path() / "c.json").string(), "--events", (s.tmp.path() / events).string(),
+                             "--start", "2026-03-02T01:00:00Z", "--for", "2d", "--json"});
+    auto result = runCommand(args, s.tmp.path());
+    INFO(result.err);
+    REQUIRE(result.status == 0);
+    std::vector<json> out;
+    std::istringstream in(result.out);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+  };
+  auto lines = twice({{"once.yaml", once}}, "twice.ndjson");
+  bool refused = false;
+  for (const auto& l : lines) {
+    refused |= l.contains("text") && l["text"].get<std::string>().rfind("did not enter: reentry never", 0) == 0 &&
+               l["time"] == "2026-03-02T03:00:00.000Z";
+  }
+  CHECK(refused);
+  CHECK(lines.back()["messages"].size() == 1);
+
+  // A keyed journey: two carts, two instances, a nudge for each.
+  const char* cart = "journey: cart\ntrigger: {event: Product Added, key: event.properties.cart_id}\n"
+                     "steps:\n  - wait: 1h\n  - send: nudge\n    channel: email\n    template: t/nudge\n";
+  writeFile(s.tmp.path() / "carts.ndjson",
+            "{\"event\": \"Product Added\", \"after\": \"0s\", \"properties\": {\"cart_id\": \"A\"}}\n"
+            "{\"event\": \"Product Added\", \"after\": \"10m\", \"properties\": {\"cart_id\": \"B\"}}\n");
+  lines = twice({{"cart.yaml", cart}}, "carts.ndjson");
+  CHECK(lines.back()["messages"].size() == 2);
+  int entered = 0;
+  for (const auto& l : lines) entered += l.contains("text") && l["text"].get<std::string>().rfind("enter 'cart'", 0) == 0;
+  CHECK(entered == 2);
+
+  // A segment trigger enters only when the rule holds, computed from the customer and their
+  // orders (segments.yaml beside the journey), never because the file lists the segment.
+  writeFile(s.tmp.path() / "segments.yaml", "segments:\n  big-spender:\n    when: customer.total_spent >= 100\n");
+  const char* vip = "journey: vip\ntrigger: {segment_entered: big-spender}\n"
+                    "steps:\n  - send: thanks\n    channel: email\n    template: t/thanks\n";
+  writeFile(s.tmp.path() / "orders.ndjson",
+            "{\"event\": \"Order Completed\", \"after\": \"1h\", \"properties\": {\"revenue\": 60}}\n"
+            "{\"event\": \"Order Completed\", \"after\": \"3h\", \"properties\": {\"revenue\": 70}}\n");
+  json listed = kAnn;
+  listed["segments"] = {"big-spender"};
+  lines = twice({{"vip.yaml", vip}}, "orders.ndjson", listed);
+  const json summary = lines.back();
+  REQUIRE(summary["entered"] == true);
+  REQUIRE(summary["messages"].size() == 1);
+  CHECK(summary["messages"][0]["time"] == "2026-03-02T04:00:00.000Z");  // after the second order, not at the start
+
+  // A journey that never started says so, with no status of an enrollment it does not have.
+  lines = twice({{"vip.yaml", vip}}, "twice.ndjson");
+  CHECK(lines.back()["entered"] == false);
+  CHECK_FALSE(lines.back().contains("status"));
 }

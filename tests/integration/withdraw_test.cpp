@@ -49,7 +49,10 @@ struct PolicyDaemon {
     REQUIRE(r);
     REQUIRE(r->status == 200);
   }
-  void advance(const std::string& duration) { admin("/v1/clock", {{"advance", duration}}); }
+  void advance(const std::string& duration) {
+    d->settle();  // what was posted before is planned at its time, before the clock moves
+    admin("/v1/clock", {{"advance", duration}});
+  }
 
   /// The customer's messages, oldest first, once `ready` holds for them (the scheduler and the
   /// dispatcher run on their own threads after a clock move).

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/model_fit.h"
+#include "daemon/store/sqlite_store.h"
 #include "tests/integration/daemon_process.h"
 
 using namespace journeyd;
@@ -104,9 +105,9 @@ TEST_CASE("model fit on the imported CDNOW sample reproduces the published param
 
   // Stored in days: α × 7, LL_days = LL_weeks − Σx ln 7 (Σx = 2457 repeat days).
   {
-    auto db = Database::open({(tmp.path() / "data" / "journeyd.db").string()});
-    REQUIRE(db);
-    auto stored = loadStoredModels(**db);
+    auto store = openSqliteStoreReadOnly((tmp.path() / "data" / "journeyd.db").string());
+    REQUIRE(store);
+    auto stored = (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
     REQUIRE(stored);
     REQUIRE(stored->has_value());
     const StoredModels& models = **stored;
@@ -194,9 +195,9 @@ TEST_CASE("model fit counts the as-of day in full and nothing after it") {
   CHECK(out["orders"] == 5);     // the late order of a on 2024-03-01 counts; the view does not
   CHECK(out["gamma_gamma"]["customers"] == 2);
 
-  auto db = Database::open({(tmp.path() / "data" / "journeyd.db").string()});
-  REQUIRE(db);
-  auto stored = loadStoredModels(**db);
+  auto store = openSqliteStoreReadOnly((tmp.path() / "data" / "journeyd.db").string());
+  REQUIRE(store);
+  auto stored = (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
   REQUIRE(stored);
   REQUIRE(stored->has_value());
   REQUIRE((*stored)->rfm);

@@ -4,7 +4,8 @@
 
 #include <filesystem>
 
-#include "daemon/scheduler/journey_runner.h"
+#include "daemon/store/database.h"
+#include "daemon/store/sqlite_store.h"
 
 using namespace journeyd;
 
@@ -12,21 +13,30 @@ TEST_CASE("expired journey log lines are pruned in bounded slices, newer ones st
   const auto dir = std::filesystem::temp_directory_path() / ("journeyd-log-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    auto db = Database::open({(dir / "journeyd.db").string()});
-    REQUIRE(db);
-    for (int i = 0; i < 30; ++i) {
-      JourneyRunner::log(**db, 7, "win-back", 1, /*at=*/i * kDayMs, "", "line " + std::to_string(i));
-    }
-    auto count = [&] { return (*db)->sql().execAndGet("SELECT count(*) FROM journey_log").getInt(); };
+    auto store = openSqliteStore({(dir / "journeyd.db").string()});
+    REQUIRE(store);
+    auto check = Database::open({(dir / "journeyd.db").string()});
+    REQUIRE(check);
+    REQUIRE((*store)->write([](Tx& tx) -> Result<void> {
+      for (int i = 0; i < 30; ++i) tx.journeyLog().append({7, "win-back", 1, i * kDayMs, "", "line " + std::to_string(i)});
+      return ok();
+    }));
+    auto count = [&] { return (*check)->sql().execAndGet("SELECT count(*) FROM journey_log").getInt(); };
+    auto prune = [&](int limit) {
+      int n = 0;
+      REQUIRE((*store)->write([&](Tx& tx) -> Result<void> {
+        n = tx.journeyLog().prune(20 * kDayMs, limit);
+        return ok();
+      }));
+      return n;
+    };
     // Older than day 20: 20 lines, taken 8 at a time.
-    auto n = JourneyRunner::pruneJourneyLog(**db, 20 * kDayMs, 8);
-    REQUIRE(n);
-    CHECK(*n == 8);
+    CHECK(prune(8) == 8);
     CHECK(count() == 22);
-    while (*JourneyRunner::pruneJourneyLog(**db, 20 * kDayMs, 8) > 0) {
+    while (prune(8) > 0) {
     }
     CHECK(count() == 10);
-    CHECK((*db)->sql().execAndGet("SELECT min(at) FROM journey_log").getInt64() == 20 * kDayMs);
+    CHECK((*check)->sql().execAndGet("SELECT min(at) FROM journey_log").getInt64() == 20 * kDayMs);
   }
   std::filesystem::remove_all(dir);
 }

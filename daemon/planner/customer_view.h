@@ -1,33 +1,32 @@
 #pragma once
-/// A customer as journeys see it, read from the store: the `customer` root of expressions and
-/// the event aggregates (count/sum within a window) answered by indexed queries. Lives for one
-/// burst of evaluations on the thread that owns the connection.
+/// A customer as journeys see it: the `customer` root of expressions, built from the stored
+/// record, and the event aggregates (count/sum within a window) read from the same snapshot.
+/// Lives for one plan on the thread that holds the snapshot.
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/core/result.h"
 #include "daemon/expr/eval_context.h"
 #include "daemon/intelligence/customer_values.h"
 #include "daemon/journeys/journey.h"
-#include "daemon/store/database.h"
+#include "daemon/store/store.h"
 
 namespace journeyd {
 
 /// The `customer` JSON: traits merged at the top level (so `customer.first_name` works as in
 /// Braze/Customer.io), then the system fields: id, user_id, email, phone, timezone, locale,
 /// traits, tags, orders_count, total_spent, first_order_at, last_order_at, created_at,
-/// unsubscribed. NotFound when there is no such customer.
-/// With `now`, the computed values are added too (ltv, lifecycle, and with fitted `models`: rfm,
-/// p_alive, churn_risk, expected_orders_90d, clv_12m), as of `now`.
-/// With `scores`, each custom score (segments.yaml `scores:`) is evaluated into `scores.NAME`.
-Result<nlohmann::json> loadCustomerJson(Database& db, std::int64_t customer_id, const StoredModels* models = nullptr,
-                                        TimeMs now = 0, const std::vector<ScoreDefinition>* scores = nullptr);
+/// unsubscribed, segments. With `now` > 0 the computed values are added (ltv, lifecycle, and
+/// with fitted `models`: rfm, p_alive, churn_risk, expected_orders_90d, clv_12m) as of `now`;
+/// with `scores` each custom score (segments.yaml `scores:`) is evaluated into `scores.NAME`,
+/// its event aggregates read from `customers`.
+nlohmann::json customerJson(const CustomerRecord& record, const CustomerRepo& customers, const StoredModels* models,
+                            TimeMs now, const std::vector<ScoreDefinition>* scores);
 
-class StoreCustomerView final : public EvalContext {
+class CustomerView final : public EvalContext {
  public:
-  StoreCustomerView(Database& db, std::int64_t customer_id, nlohmann::json customer, TimeMs now)
-      : db_(db), customer_id_(customer_id), customer_(std::move(customer)), now_(now) {}
+  CustomerView(const CustomerRepo& customers, CustomerId id, nlohmann::json customer, TimeMs now)
+      : customers_(customers), id_(id), customer_(std::move(customer)), now_(now) {}
 
   [[nodiscard]] const nlohmann::json* root(std::string_view name) const override {
     return name == "customer" ? &customer_ : nullptr;
@@ -41,11 +40,14 @@ class StoreCustomerView final : public EvalContext {
 
   void setNow(TimeMs now) { now_ = now; }
   [[nodiscard]] nlohmann::json& customer() { return customer_; }
-  [[nodiscard]] std::int64_t customerId() const { return customer_id_; }
+  [[nodiscard]] const nlohmann::json& customer() const { return customer_; }
+  [[nodiscard]] CustomerId customerId() const { return id_; }
 
  private:
-  Database& db_;
-  std::int64_t customer_id_;
+  [[nodiscard]] TimeMs windowStart(std::optional<DurationMs> window) const;
+
+  const CustomerRepo& customers_;
+  CustomerId id_;
   nlohmann::json customer_;
   TimeMs now_;
 };

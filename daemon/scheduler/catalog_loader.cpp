@@ -1,4 +1,4 @@
-#include "daemon/cli/catalog_setup.h"
+#include "daemon/scheduler/catalog_loader.h"
 
 #include <filesystem>
 #include <fstream>

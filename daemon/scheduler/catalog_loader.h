@@ -6,7 +6,7 @@
 #include <string>
 
 #include "daemon/config/config.h"
-#include "daemon/scheduler/catalog.h"
+#include "daemon/planner/catalog.h"
 
 namespace journeyd {
 

@@ -1,0 +1,106 @@
+#include "daemon/store/sqlite_store.h"
+
+#include "daemon/store/reader_pool.h"
+#include "daemon/store/sqlite_repos.h"
+#include "daemon/store/writer.h"
+
+namespace journeyd {
+
+namespace {
+
+/// A snapshot: the repositories over a pooled read-only connection, which goes back to the pool
+/// (ending its read transaction) with the lease.
+class SqliteSnapshot final : public Snapshot {
+ public:
+  explicit SqliteSnapshot(ReaderPool::Lease lease) : lease_(std::move(lease)), repos_(*lease_) {}
+  const CustomerRepo& customers() const override { return repos_.customers(); }
+  const EnrollmentRepo& enrollments() const override { return repos_.enrollments(); }
+  const OutboxRepo& outbox() const override { return repos_.outbox(); }
+  const SuppressionRepo& suppressions() const override { return repos_.suppressions(); }
+  const JourneyLogRepo& journeyLog() const override { return repos_.journeyLog(); }
+  const ScheduleRepo& schedules() const override { return repos_.schedules(); }
+  const JourneyStateRepo& journeyState() const override { return repos_.journeyState(); }
+  const ModelRepo& models() const override { return repos_.models(); }
+  const SegmentRepo& segments() const override { return repos_.segments(); }
+  const InboxRepo& inbox() const override { return repos_.inbox(); }
+  const ReportRepo& reports() const override { return repos_.reports(); }
+
+  /// Starts the read transaction, so every read of the snapshot sees one committed state.
+  void begin() { lease_->execCached("BEGIN"); }
+  void end() {
+    lease_->resetStatements();
+    try {
+      lease_->execCached("COMMIT");
+    } catch (...) {
+    }
+  }
+
+ private:
+  ReaderPool::Lease lease_;
+  SqliteTx repos_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Database> writer_db, int group_commit_max, std::string path, bool writable)
+      : writable_(writable), path_(path), readers_(std::move(path)) {
+    if (writer_db) writer_ = std::make_unique<StoreWriter>(std::move(writer_db), group_commit_max);
+  }
+  ~SqliteStore() override { stop(); }
+
+  std::future<Result<void>> submit(Job job) override {
+    if (!writer_) {
+      std::promise<Result<void>> p;
+      p.set_value(fail(Error::unavailable("the store is open read-only")));
+      return p.get_future();
+    }
+    return writer_->submit([job = std::move(job)](Database& db) {
+      SqliteTx tx(db);
+      return job(tx);
+    });
+  }
+
+  Result<SnapshotLease> read() override {
+    auto lease = readers_.acquire();
+    if (!lease) return fail(lease.error());
+    auto snapshot = std::make_unique<SqliteSnapshot>(std::move(*lease));
+    auto begun = guardStore("begin read", [&]() -> Result<void> {
+      snapshot->begin();
+      return ok();
+    });
+    if (!begun) return fail(begun.error());
+    return SnapshotLease(std::move(snapshot), [](std::unique_ptr<Snapshot> s) {
+      static_cast<SqliteSnapshot&>(*s).end();
+    });
+  }
+
+  void stop() override {
+    if (writer_) writer_->stop();
+  }
+  std::uint64_t transactions() const override { return writer_ ? writer_->transactions() : 0; }
+  std::uint64_t jobsCommitted() const override { return writer_ ? writer_->jobsCommitted() : 0; }
+  std::string describe() const override { return "sqlite:" + path_; }
+
+ private:
+  bool writable_;
+  std::string path_;
+  ReaderPool readers_;
+  std::unique_ptr<StoreWriter> writer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options) {
+  auto db = Database::open({options.path, options.synchronous});
+  if (!db) return fail(db.error());
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*db), options.group_commit_max, options.path, true));
+}
+
+Result<std::unique_ptr<Store>> openSqliteStoreReadOnly(const std::string& path) {
+  // Opening once up front says now (not at the first read) when the file is missing or unreadable.
+  auto db = Database::open({path, "normal", /*read_only=*/true});
+  if (!db) return fail(db.error());
+  return std::unique_ptr<Store>(new SqliteStore(nullptr, 1, path, false));
+}
+
+}  // namespace journeyd
