@@ -166,7 +166,9 @@ int runServe(const ServeOptions& options) {
     }
     if (!channels) return 2;
   }
-  Dispatcher dispatcher(store, *channels, clock, {});
+  DispatcherOptions delivery;
+  delivery.max_unrecorded = config->store.max_unrecorded_sends;
+  Dispatcher dispatcher(store, *channels, clock, delivery);
 
   auto secret = unsubscribeSecret(store, *config);
   if (!secret) {

@@ -210,7 +210,7 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
   }
 
   if (auto store = root["store"]; store && r.expectMap(store, "store")) {
-    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max", "journey_log_retention"}, "store");
+    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max", "max_unrecorded_sends", "journey_log_retention"}, "store");
     if (auto k = store["journey_log_retention"]) {
       auto d = k.IsScalar() ? parseDuration(k.Scalar()) : std::nullopt;
       if (!d || *d < kDayMs) {
@@ -222,6 +222,7 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     r.str(store, "data_dir", cfg.store.data_dir);
     r.oneOf(store, "synchronous", cfg.store.synchronous, {"off", "normal", "full"});
     r.integer(store, "group_commit_max", cfg.store.group_commit_max, 1, 1000000);
+    r.integer(store, "max_unrecorded_sends", cfg.store.max_unrecorded_sends, 1, 1000000);
   }
 
   if (auto orders = root["orders"]; orders && r.expectMap(orders, "orders")) {

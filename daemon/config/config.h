@@ -35,6 +35,7 @@ struct StoreSettings {
   std::string data_dir = "var";        ///< folder for the database and other state
   std::string synchronous = "normal";  ///< SQLite durability: off | normal | full
   int group_commit_max = 2000;         ///< most ingest requests committed in one transaction
+  int max_unrecorded_sends = 256;      ///< sends done but not yet recorded, at most (a crash may repeat them)
   std::int64_t journey_log_retention_ms = 180LL * 24 * 3600 * 1000;  ///< how long `explain` history is kept
 };
 

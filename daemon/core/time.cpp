@@ -86,9 +86,39 @@ std::optional<TimeMs> parseIsoTime(std::string_view s) {
 }
 
 std::string formatIsoTime(TimeMs t) {
+  // By hand rather than with date::format (a stream per call): this runs for every customer
+  // view, event and log line.
   using namespace std::chrono;
-  auto tp = sys_time<milliseconds>(milliseconds(t));
-  return date::format("%FT%TZ", tp);
+  const auto tp = sys_time<milliseconds>(milliseconds(t));
+  const auto day = floor<days>(tp);
+  const date::year_month_day ymd{day};
+  std::int64_t ms = (tp - day).count();
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) return date::format("%FT%TZ", tp);
+  char out[25];
+  auto put = [&](int at, int width, std::int64_t value) {
+    for (int i = width - 1; i >= 0; --i) {
+      out[at + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, 4, year);
+  out[4] = '-';
+  put(5, 2, static_cast<unsigned>(ymd.month()));
+  out[7] = '-';
+  put(8, 2, static_cast<unsigned>(ymd.day()));
+  out[10] = 'T';
+  put(11, 2, ms / 3600000);
+  ms %= 3600000;
+  out[13] = ':';
+  put(14, 2, ms / 60000);
+  ms %= 60000;
+  out[16] = ':';
+  put(17, 2, ms / 1000);
+  out[19] = '.';
+  put(20, 3, ms % 1000);
+  out[23] = 'Z';
+  return std::string(out, 24);
 }
 
 std::optional<DurationMs> parseDuration(std::string_view s) {

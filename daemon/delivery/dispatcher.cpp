@@ -16,6 +16,7 @@ namespace {
 
 /// The policy decided again on the customer as they are when the row is claimed.
 std::string recheckPolicy(const ClaimedMessage& row, ChannelKind kind) {
+  if (!reachesPerson(kind)) return {};  // webhooks call systems: no consent to decide on
   ClaimCheck check;
   check.kind = channelKindName(kind);
   check.transactional = row.transactional;
@@ -105,6 +106,10 @@ void Dispatcher::stop() {
   const auto give_up_at =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.drain_timeout);
   claim_wake_.notify_all();
+  {
+    std::lock_guard lock(results_mutex_);  // a worker waiting for the recorder sees stopping_
+  }
+  recorded_wake_.notify_all();
   if (claimer_.joinable()) claimer_.join();
 
   // Rows not yet handed to a connector stay 'pending' for the next start.
@@ -152,16 +157,20 @@ DispatcherMetrics Dispatcher::metrics() const {
 }
 
 void Dispatcher::claimLoop() {
+  bool from_start = true;
   while (!stopping_) {
-    claimOnce();
+    claimOnce(from_start);
     std::unique_lock lock(mutex_);
-    claim_wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval),
-                         [&] { return stopping_.load() || claim_requested_; });
+    // Woken: go on from where the last read stopped. A quiet poll interval: read from the
+    // oldest again, for rows released or retried behind the cursor.
+    from_start = !claim_wake_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval),
+                                       [&] { return stopping_.load() || claim_requested_; });
     claim_requested_ = false;
   }
 }
 
-void Dispatcher::claimOnce() {
+void Dispatcher::claimOnce(bool from_start) {
+  if (from_start) cursor_ = OutboxCursor{};
   int room = 0;
   {
     std::lock_guard lock(mutex_);
@@ -179,29 +188,33 @@ void Dispatcher::claimOnce() {
     lane_room[name] = lane->capacity > lane->queue.size() ? lane->capacity - lane->queue.size() : 0;
   }
   std::vector<std::int64_t> claimed;
-  auto take = [&](std::int64_t id, std::string_view channel) {
+  auto decide = [&](std::int64_t id, std::string_view channel) {
     auto lane = lanes_.find(channel);
     if (lane != lanes_.end()) {
       auto& left = lane_room[lane->first];
-      if (left == 0) return false;
+      if (left == 0) return ClaimDecision::kLater;
       std::lock_guard lock(mutex_);
-      if (!in_flight_.insert(id).second) return false;
+      if (!in_flight_.insert(id).second) return ClaimDecision::kPass;
       --left;
     } else {
       std::lock_guard lock(mutex_);
-      if (!in_flight_.insert(id).second) return false;
+      if (!in_flight_.insert(id).second) return ClaimDecision::kPass;
     }
     ++in_flight_count_;
     claimed.push_back(id);
-    return true;
+    // The claim-time policy decides again for messages to people; webhooks need nothing read.
+    return lane == lanes_.end() || reachesPerson(lane->second->channel.kind) ? ClaimDecision::kTakeForPerson
+                                                                              : ClaimDecision::kTake;
   };
+  const OutboxCursor before = cursor_;
   auto rows = store_.withSnapshot("read due messages", [&](const Snapshot& snap) {
     return Result<std::vector<ClaimedMessage>>(
-        snap.outbox().due(clock_.now(), options_.scan_limit, std::min(room, options_.claim_batch), take));
+        snap.outbox().due(clock_.now(), cursor_, options_.scan_limit, std::min(room, options_.claim_batch), decide));
   });
   if (!rows) {
     spdlog::error("msg=\"reading the outbox failed\" error=\"{}\"", rows.error().message);
     for (auto id : claimed) release(id);
+    cursor_ = before;
     return;
   }
   for (auto& row : *rows) {
@@ -223,19 +236,35 @@ void Dispatcher::claimOnce() {
 void Dispatcher::workerLoop(Lane& lane) {
   for (;;) {
     ClaimedMessage row;
+    bool low = false;
     {
       std::unique_lock lock(lane.mutex);
       lane.wake.wait(lock, [&] { return stopping_.load() || !lane.queue.empty(); });
       if (stopping_) return;
       row = std::move(lane.queue.front());
       lane.queue.pop_front();
+      low = lane.queue.size() == lane.capacity / 4;
     }
-    if (!waitForToken(lane)) {
+    if (low) {
+      // Refill before the lane runs dry, not only when outcomes are recorded.
+      {
+        std::lock_guard lock(mutex_);
+        claim_requested_ = true;
+      }
+      claim_wake_.notify_one();
+    }
+    if (!waitForRecorder() || !waitForToken(lane)) {
       release(row.id);
       return;
     }
     sendOne(lane, row);
   }
+}
+
+bool Dispatcher::waitForRecorder() {
+  std::unique_lock lock(results_mutex_);
+  recorded_wake_.wait(lock, [&] { return stopping_.load() || unrecorded_ < options_.max_unrecorded; });
+  return !stopping_.load();
 }
 
 bool Dispatcher::waitForToken(Lane& lane) {
@@ -296,6 +325,7 @@ void Dispatcher::pushOutcome(DeliveryOutcome outcome) {
   {
     std::lock_guard lock(results_mutex_);
     results_.push_back(std::move(outcome));
+    ++unrecorded_;
   }
   results_wake_.notify_one();
 }
@@ -311,6 +341,14 @@ void Dispatcher::recordLoop() {
       std::unique_lock lock(results_mutex_);
       results_wake_.wait(lock, [&] { return recorder_stopping_ || !results_.empty(); });
       if (results_.empty()) return;
+      // Many sends in flight: linger a moment so one transaction records many outcomes (the
+      // writer's cost is per transaction as much as per row). Sending is not held up by this.
+      if (!recorder_stopping_ && static_cast<int>(results_.size()) < options_.record_batch &&
+          in_flight_count_.load() > options_.record_batch / 8) {
+        results_wake_.wait_for(lock, std::chrono::milliseconds(options_.record_linger_ms), [&] {
+          return recorder_stopping_ || static_cast<int>(results_.size()) >= options_.record_batch;
+        });
+      }
       while (!results_.empty() && static_cast<int>(batch.size()) < options_.record_batch) {
         batch.push_back(std::move(results_.front()));
         results_.pop_front();
@@ -349,6 +387,11 @@ void Dispatcher::recordLoop() {
         }
       }
       forgetAfterCommit(batch);
+      {
+        std::lock_guard lock(results_mutex_);
+        unrecorded_ -= static_cast<int>(batch.size());
+      }
+      recorded_wake_.notify_all();
       // Rows freed: the claimer may have skipped some for want of room.
       {
         std::lock_guard lock(mutex_);
@@ -364,6 +407,10 @@ void Dispatcher::recordLoop() {
           "sent again\" count={} error=\"{}\"",
           batch.size(), written.error().message);
       for (const auto& o : batch) release(o.message_id);
+      {
+        std::lock_guard lock(results_mutex_);
+        unrecorded_ -= static_cast<int>(batch.size());
+      }
       continue;
     }
     if (++failures_in_a_row % 100 == 1) {

@@ -50,14 +50,21 @@ struct DispatcherOptions {
   DurationMs poll_interval = 200;
   /// Rows claimed per read at most, and rows looked at per read at most (rows already in
   /// flight or for a full channel are skipped but still read).
-  int claim_batch = 256;
+  int claim_batch = 1024;
   int scan_limit = 2048;
   /// Rows claimed and not yet recorded, across channels; back-pressure on the claimer.
   int max_in_flight = 4096;
-  /// Rows waiting for a worker per channel, as a multiple of the channel's concurrency.
-  int queue_per_worker = 4;
-  /// Outcomes recorded in one StoreWriter job at most.
+  /// Rows waiting for a worker per channel, as a multiple of the channel's concurrency. The
+  /// claimer refills a channel when its queue is down to a quarter.
+  int queue_per_worker = 16;
+  /// Outcomes recorded in one store job at most.
   int record_batch = 512;
+  /// Sends finished and not yet recorded, at most: workers wait before the next send while the
+  /// recorder is this far behind. After a crash these are the messages that may go out again
+  /// (with the same idempotency key), so this bounds the duplicates a crash can cause.
+  int max_unrecorded = 256;
+  /// With many sends in flight, how long the recorder waits for a fuller batch (real ms).
+  DurationMs record_linger_ms = 5;
   /// How long stop() waits for sends inside a connector before giving up on recording them.
   DurationMs drain_timeout = 30 * kSecondMs;
   BackoffPolicy backoff;
@@ -101,9 +108,12 @@ class Dispatcher {
   struct Lane;
 
   void claimLoop();
-  void claimOnce();
+  /// One read of due rows; `from_start`: from the oldest rather than from where the last stopped.
+  void claimOnce(bool from_start);
   void workerLoop(Lane& lane);
   bool waitForToken(Lane& lane);
+  /// Waits while max_unrecorded outcomes wait for the recorder; false when stopping.
+  bool waitForRecorder();
   void sendOne(Lane& lane, const ClaimedMessage& row);
   void recordLoop();
   void pushOutcome(DeliveryOutcome outcome);
@@ -119,6 +129,7 @@ class Dispatcher {
   const DispatcherOptions options_;
 
   std::map<std::string, std::unique_ptr<Lane>, std::less<>> lanes_;
+  OutboxCursor cursor_;  // claimer thread only
 
   // Claim state, guarded by mutex_.
   mutable std::mutex mutex_;
@@ -133,6 +144,8 @@ class Dispatcher {
   std::mutex results_mutex_;
   std::condition_variable results_wake_;
   std::deque<DeliveryOutcome> results_;
+  int unrecorded_ = 0;                      // outcomes pushed and not yet committed
+  std::condition_variable recorded_wake_;   // a commit made room under max_unrecorded
   bool recorder_stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_;  // set by stop(): last try to record
 

@@ -22,6 +22,7 @@ DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result,
   DeliveryOutcome out;
   out.message_id = message_id;
   out.attempt_result = attemptOf(result.status);
+  out.retries_before = attempts_before;
   out.at = now;
   out.detail = result.status == SendResult::Status::kSent ? result.provider_id : result.reason;
   const int attempts = attempts_before + 1;

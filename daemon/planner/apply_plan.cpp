@@ -22,11 +22,11 @@ class Writer {
     if (static_cast<size_t>(w.slot) >= ids_.size()) ids_.resize(static_cast<size_t>(w.slot) + 1, 0);
     std::int64_t& id = ids_[static_cast<size_t>(w.slot)];
     if (id == 0 && w.id == 0) {
-      id = tx_.enrollments().insert(plan_.customer_id, w.enrollment);
+      id = tx_.enrollments().insert(plan_.customer_id, w.enrollment, w.state_json);
       return;
     }
     if (id == 0) id = w.id;
-    tx_.enrollments().update(id, w.enrollment);
+    tx_.enrollments().update(id, w.enrollment, w.state_json);
   }
 
   void operator()(const MessageInsert& m) {
@@ -46,7 +46,7 @@ class Writer {
   void operator()(const MessagesWithdraw& w) {
     const std::int64_t enrollment = idOf(w.enrollment);
     if (enrollment == 0) return;
-    for (const auto& ref : tx_.outbox().withdrawPending(enrollment, w.reason)) {
+    for (const auto& ref : tx_.outbox().withdrawPending(plan_.customer_id, enrollment, w.reason)) {
       log(ref.journey_id, ref.enrollment_id, ref.step_id,
           "message " + ref.channel + " " + ref.template_name + " → skipped: " + w.reason);
     }
@@ -80,9 +80,10 @@ class Writer {
 
   void operator()(const LogLines& l) {
     const std::int64_t enrollment = idOf(l.enrollment);
-    for (const auto& line : l.lines) {
-      tx_.journeyLog().append({plan_.customer_id, l.journey_id, enrollment, line.at, line.step_id, line.text});
-    }
+    std::vector<JourneyLogLine> lines;
+    lines.reserve(l.lines.size());
+    for (const auto& line : l.lines) lines.push_back({plan_.customer_id, l.journey_id, enrollment, line.at, line.step_id, line.text});
+    tx_.journeyLog().append(lines, l.encoded);
   }
 
  private:

@@ -22,6 +22,7 @@ struct EnrollmentWrite {
   EnrollmentSlot slot = kNoEnrollment;
   std::int64_t id = 0;  ///< the stored row; 0: a new enrollment
   Enrollment enrollment;
+  std::string state_json;  ///< the enrollment encoded by the planner (off the writer)
 };
 
 /// Stores a message in the outbox. The idempotency key is made when the enrollment's row id is
@@ -86,6 +87,7 @@ struct LogLines {
     std::string text;
   };
   std::vector<Line> lines;
+  std::string encoded;  ///< the lines as the store keeps them, made by the planner (off the writer)
 };
 
 using PlanOp = std::variant<EnrollmentWrite, MessageInsert, MessageDisplace, MessagesWithdraw, CustomerUpdate,

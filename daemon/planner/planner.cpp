@@ -168,13 +168,13 @@ struct Planner::State {
   // ---- recording a transition ----
 
   /// Records a transition of enrollments[index] (new or stored) with its effects and log lines.
-  void record_(size_t index, const Journey& journey, const Transition& t) {
+  void record_(size_t index, const Journey& journey, const Transition& t, std::vector<LogLines::Line> lead = {}) {
     Tracked& tracked = enrollments[index];
     const Enrollment before = tracked.enrollment;
     tracked.enrollment = t.enrollment;
     const Enrollment& e = tracked.enrollment;
     if (tracked.slot == kNoEnrollment) tracked.slot = next_slot++;
-    plan().ops.push_back(EnrollmentWrite{tracked.slot, tracked.id, e});
+    plan().ops.push_back(EnrollmentWrite{tracked.slot, tracked.id, e, e.toJson().dump()});
     const EnrollmentSlot slot = tracked.slot;
 
     // Re-entry bookkeeping: the plan's own entries and ends count for later entry decisions.
@@ -216,7 +216,7 @@ struct Planner::State {
       }
     }
     // The journey log: each step's trace line, each send followed by the policy's decision on it.
-    LogLines lines{e.journey_id, slot, {}};
+    LogLines lines{e.journey_id, slot, std::move(lead)};
     for (const auto& line : t.trace) {
       lines.lines.push_back({line.time, line.step_id, line.text});
       if (line.effect >= 0 && static_cast<size_t>(line.effect) < outcomes.size() && !outcomes[line.effect].empty()) {
@@ -227,7 +227,15 @@ struct Planner::State {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (!outcomes[i].empty()) lines.lines.push_back({now(), t.effects[i].step_id, outcomes[i]});
     }
-    if (!lines.lines.empty()) plan().ops.push_back(std::move(lines));
+    if (!lines.lines.empty()) {
+      if (lines.lines.size() > 1) {
+        std::vector<JourneyLogLine> rows;
+        rows.reserve(lines.lines.size());
+        for (const auto& l : lines.lines) rows.push_back({record.id, lines.journey_id, 0, l.at, l.step_id, l.text});
+        lines.encoded = encodeLogLines(rows);
+      }
+      plan().ops.push_back(std::move(lines));
+    }
   }
 
   void updateCustomer(const Effect& effect) {
@@ -433,7 +441,7 @@ struct Planner::State {
       if (triggerMatches(journey, trigger, *view)) log(journey.id, kNoEnrollment, now(), "", "did not enter: " + decision.reason);
       return {false, decision.reason, kNoEnrollment};
     }
-    log(journey.id, kNoEnrollment, now(), "", "entry check: " + decision.reason);
+    std::vector<LogLines::Line> lead = {{now(), "", "entry check: " + decision.reason}};
     Transition transition = startEnrollment(journey, view->customer()["id"].get<std::string>(), trigger.event, *view, now());
     if (journey.control_basis_points > 0) {
       // Recorded on the enrollment so the report can compare the groups (lift).
@@ -444,7 +452,7 @@ struct Planner::State {
     ++plan().counters.entered;
     enrollments.push_back({0, kNoEnrollment, Enrollment{}});
     const size_t index = enrollments.size() - 1;
-    record_(index, journey, transition);
+    record_(index, journey, transition, std::move(lead));
     return {true, decision.reason, enrollments[index].slot};
   }
 

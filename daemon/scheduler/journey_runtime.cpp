@@ -100,7 +100,10 @@ void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied, const Inbo
 }
 
 void JourneyRuntime::start() {
-  const int n = options_.planners > 0 ? options_.planners : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Twice the cores: while one planner's batch commits, another plans (the writer commits the
+  // batches that meet in its queue in one transaction).
+  const int n = options_.planners > 0 ? options_.planners
+                                      : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this, i, n] { loop(Partition{i, n}); });
 }
 
@@ -231,7 +234,8 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
 
   std::vector<bool> applied(batch.plans.size(), false);
   const TimeMs prune_before = now - options_.journey_log_retention_ms;
-  auto written = store_.write([&](Tx& tx) -> Result<void> {
+  auto written = store_.write(
+      [&](Tx& tx) -> Result<void> {
     for (size_t i = 0; i < batch.plans.size(); ++i) applied[i] = applyPlan(tx, batch.plans[i].plan).applied;
     for (const auto& [entry, ids] : batch.fan_out) {
       const json work = {{"journey", entry.journey_id}, {"due_at", entry.due_at}};
@@ -247,7 +251,8 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
     }
     if (batch.prune) tx.journeyLog().prune(prune_before, kPruneSlice);
     return ok();
-  });
+      },
+      Store::Priority::kBackground);
   if (!written) return fail(written.error());
   std::uint64_t committed = 0;
   for (size_t i = 0; i < batch.plans.size(); ++i) {

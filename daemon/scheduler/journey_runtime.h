@@ -33,7 +33,7 @@ struct RuntimeOptions {
   /// Planner threads, each planning its share of the customers; 0: one per core.
   int planners = 0;
   /// Work items of each kind (inbox items, wake-ups, re-checks, scheduled entries) taken per batch.
-  int batch = 1000;
+  int batch = 500;
   /// Longest sleep when nothing is due (the clock may be virtual and move without a notify()).
   DurationMs max_sleep_ms = 1000;
   /// Customers a broadcast streams into the inbox per batch, and the inbox size above which it

@@ -45,8 +45,12 @@ json explainCustomer(const Snapshot& snapshot, CustomerId customer_id, const std
   std::map<std::string, std::vector<Line>> by_journey;
   // The newest 10,000 lines (sorted back into time order below), then what the outbox did with
   // each message after the decision (sent, failed, still waiting), after the lines of its moment.
-  for (const auto& l : snapshot.journeyLog().lines(customer_id, journey_id, 10000)) {
-    by_journey[l.journey_id].push_back({l.at, l.id, l.step_id, l.text});
+  // lines() comes newest first (a transition's lines reversed with it): read backwards, the
+  // position is the order of writing.
+  const auto logged = snapshot.journeyLog().lines(customer_id, journey_id, 10000);
+  std::int64_t order = 0;
+  for (auto l = logged.rbegin(); l != logged.rend(); ++l) {
+    by_journey[l->journey_id].push_back({l->at, order++, l->step_id, l->text});
   }
   for (const auto& l : snapshot.reports().messageOutcomes(customer_id, journey_id, 10000)) {
     by_journey[l.journey_id].push_back({l.at, std::numeric_limits<std::int64_t>::max(), l.step_id, l.text});

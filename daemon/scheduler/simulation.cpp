@@ -97,7 +97,9 @@ Result<void> seedCustomer(Store& store, const CustomerWriter& writer, const Jour
 Result<void> dispatchDue(Store& store, const RuntimeCatalog& catalog, TimeMs now) {
   std::vector<DeliveryOutcome> outcomes;
   auto due = store.withSnapshot("read due messages", [&](const Snapshot& snap) -> Result<void> {
-    for (const auto& row : snap.outbox().due(now, 100000, 100000, [](std::int64_t, std::string_view) { return true; })) {
+    OutboxCursor cursor;
+    for (const auto& row : snap.outbox().due(now, cursor, 100000, 100000,
+                                             [](std::int64_t, std::string_view) { return ClaimDecision::kTakeForPerson; })) {
       auto kind = catalog.channels.find(row.channel);
       ClaimCheck check;
       check.kind = channelKindName(kind == catalog.channels.end() ? ChannelKind::kEmail : kind->second);

@@ -10,7 +10,10 @@ namespace journeyd {
 
 namespace {
 int openFlags(const DatabaseOptions& o) {
-  return o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  // Each connection is used by one thread at a time (the writer's, or a pooled reader's), so
+  // SQLite's own per-call mutexes (serialized mode) are pure cost: multi-thread mode instead.
+  return SQLite::OPEN_NOMUTEX |
+         (o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
 }
 }  // namespace
 
@@ -31,6 +34,8 @@ Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options)
       if (options.path != ":memory:") sql.exec("PRAGMA journal_mode = WAL");
       sql.exec("PRAGMA synchronous = " + options.synchronous);
       sql.exec("PRAGMA foreign_keys = OFF");
+      // Checkpoints run on their own connection and thread (StoreWriter), not inside a commit.
+      if (options.background_checkpoints) sql.exec("PRAGMA wal_autocheckpoint = 0");
       if (auto r = db->migrate(); !r) return fail(r.error());
     }
     // The writer keeps a large page cache (64 MiB); each pooled reader a small one (8 MiB), so a

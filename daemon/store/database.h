@@ -16,6 +16,8 @@ struct DatabaseOptions {
   std::string path;                    ///< file path, or ":memory:" for a private in-memory store
   std::string synchronous = "normal";  ///< off | normal | full (SQLite PRAGMA synchronous)
   bool read_only = false;              ///< readers open read-only and never migrate
+  /// The WAL is checkpointed by a background thread instead of by the committing writer.
+  bool background_checkpoints = false;
 };
 
 class Database {

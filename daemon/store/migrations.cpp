@@ -233,6 +233,55 @@ const std::vector<SchemaMigration>& schemaMigrations() {
         -- The journey key of the message's enrollment (cart id, order id) for receivers and the API.
         ALTER TABLE messages ADD COLUMN enrollment_key TEXT;
       )sql"},
+      {12, R"sql(
+        -- A transition's lines are kept in one row: [[at, step, text], ...] (NULL: the row is one line).
+        ALTER TABLE journey_log ADD COLUMN lines TEXT;
+      )sql"},
+      {13, R"sql(
+        -- Fewer indexes on the hot tables: each one is a B-tree write per insert, and one more
+        -- whenever a row's indexed status changes. Kept: what a query needs.
+        -- Messages: idempotency keys are unique by construction (enrollment id and step run); the
+        -- report groups one journey's rows, so its index need not follow their status; a customer's
+        -- pending messages are found through the customer.
+        CREATE TABLE messages_new (
+          id INTEGER PRIMARY KEY,
+          idempotency_key TEXT NOT NULL,
+          customer_id INTEGER NOT NULL,
+          journey_id TEXT,
+          step_id TEXT,
+          enrollment_id INTEGER,
+          channel TEXT NOT NULL,
+          template TEXT NOT NULL,
+          recipient TEXT,
+          status TEXT NOT NULL,
+          rendered TEXT,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER,
+          created_at INTEGER NOT NULL,
+          sent_at INTEGER,
+          provider_id TEXT,
+          reason TEXT,
+          category TEXT,
+          topic TEXT,
+          enrollment_key TEXT
+        );
+        INSERT INTO messages_new SELECT id, idempotency_key, customer_id, journey_id, step_id, enrollment_id, channel,
+          template, recipient, status, rendered, attempts, next_attempt_at, created_at, sent_at, provider_id, reason,
+          category, topic, enrollment_key FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_new RENAME TO messages;
+        CREATE INDEX messages_pending ON messages(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX messages_by_customer ON messages(customer_id);
+        CREATE INDEX messages_by_journey ON messages(journey_id);
+        -- Enrollments: one index by customer serves their listening ones too; the report's by
+        -- journey need not follow status changes.
+        DROP INDEX IF EXISTS enrollments_listening;
+        DROP INDEX IF EXISTS enrollments_by_journey;
+        CREATE INDEX enrollments_by_journey ON enrollments(journey_id);
+        -- The journey log is pruned oldest rows first (ids grow with time); the inbox is small.
+        DROP INDEX IF EXISTS journey_log_by_time;
+        DROP INDEX IF EXISTS journey_inbox_by_customer;
+      )sql"},
   };
   return migrations;
 }

@@ -2,6 +2,7 @@
 /// Plain values that cross the store boundary: what the rest of journeyd reads from and writes
 /// to the store, with no SQL and no behaviour. Times are epoch milliseconds (UTC).
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -144,6 +145,18 @@ struct ClaimedMessage {
   std::string suppressed;                      ///< the suppression list's reason for the recipient now
 };
 
+/// What the dispatcher says of a due row: claim it (with what the claim-time policy needs to
+/// decide again, for a message to a person), pass over it (already in flight), or leave it for a
+/// later read (its channel has no room now).
+enum class ClaimDecision { kTake, kTakeForPerson, kPass, kLater };
+
+/// Where a read of due outbox rows stopped (due time, then id), so the next read goes on from
+/// there instead of passing again over the rows already claimed.
+struct OutboxCursor {
+  TimeMs at = std::numeric_limits<TimeMs>::min();
+  std::int64_t id = 0;
+};
+
 /// A message taken back (displaced, withdrawn): enough to log it on the customer's story.
 struct MessageRef {
   std::int64_t id = 0;
@@ -170,6 +183,7 @@ struct DeliveryOutcome {
   std::string provider_id;     ///< with kSent
   std::string reason;          ///< the row's reason (failed/dead/last retry/withdrawn)
   std::string detail;          ///< message_attempts.detail: the connector's own words
+  int retries_before = 0;      ///< attempts made before this one
   /// With a hard bounce: the address to suppress (channel kind, normalized address, reason).
   struct Suppress {
     ChannelKind channel = ChannelKind::kEmail;
@@ -198,6 +212,9 @@ struct JourneyLogLine {
   std::string text;
   std::int64_t id = 0;  ///< set when read back
 };
+
+/// How several lines of one transition are kept in one journey-log row.
+[[nodiscard]] std::string encodeLogLines(const std::vector<JourneyLogLine>& lines);
 
 /// An address not to message on a channel kind.
 struct SuppressionRecord {

@@ -26,7 +26,7 @@ void bindPartition(SQLite::Statement& q, int first, Partition part) {
 }
 
 /// Binds the columns shared by INSERT and UPDATE from index `first` on (10 values).
-void bindColumns(SQLite::Statement& q, int first, const Enrollment& e) {
+void bindColumns(SQLite::Statement& q, int first, const Enrollment& e, const std::string& state_json) {
   q.bind(first, e.version);
   q.bind(first + 1, enrollmentStatusName(e.status));
   q.bind(first + 2, e.step_id);
@@ -39,20 +39,31 @@ void bindColumns(SQLite::Statement& q, int first, const Enrollment& e) {
   } else {
     q.bind(first + 7);
   }
-  q.bind(first + 8, json(e.variants).dump());
-  q.bind(first + 9, e.toJson().dump());
+  if (e.variants.empty()) {
+    q.bind(first + 8, "{}");
+  } else {
+    q.bind(first + 8, json(e.variants).dump());
+  }
+  if (state_json.empty()) {
+    q.bind(first + 9, e.toJson().dump());
+  } else {
+    q.bind(first + 9, state_json);
+  }
 }
 
 }  // namespace
 
 std::vector<StoredEnrollment> SqliteEnrollments::listening(CustomerId id) const {
-  auto& q = db_.prepare("SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? AND listening = 1 ORDER BY id");
+  auto& q = db_.prepare(
+      "SELECT id, customer_id, state FROM enrollments INDEXED BY enrollments_by_customer "
+      "WHERE customer_id = ? AND listening = 1 ORDER BY id");
   q.bind(1, id);
   return readEnrollments(q);
 }
 
 bool SqliteEnrollments::anyListening(CustomerId id) const {
-  auto& q = db_.prepare("SELECT 1 FROM enrollments WHERE customer_id = ? AND listening = 1 LIMIT 1");
+  auto& q = db_.prepare(
+      "SELECT 1 FROM enrollments INDEXED BY enrollments_by_customer WHERE customer_id = ? AND listening = 1 LIMIT 1");
   q.bind(1, id);
   const bool any = q.executeStep();
   q.reset();
@@ -116,7 +127,7 @@ std::vector<std::string> SqliteEnrollments::journeyIds() const {
   return ids;
 }
 
-std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e) {
+std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e, const std::string& state_json) {
   auto& ins = db_.prepare(
       "INSERT INTO enrollments (journey_id, customer_id, key, entered_at, version, status, step_id, wake_at, "
       "listening, finished_at, converted_at, exit_reason, variant, state) "
@@ -125,16 +136,16 @@ std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e) {
   ins.bind(2, id);
   ins.bind(3, e.key);
   ins.bind(4, e.entered_at);
-  bindColumns(ins, 5, e);
+  bindColumns(ins, 5, e, state_json);
   ins.exec();
   return db_.sql().getLastInsertRowid();
 }
 
-void SqliteEnrollments::update(std::int64_t enrollment_id, const Enrollment& e) {
+void SqliteEnrollments::update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json) {
   auto& up = db_.prepare(
       "UPDATE enrollments SET version = ?, status = ?, step_id = ?, wake_at = ?, listening = ?, finished_at = ?, "
       "converted_at = ?, exit_reason = ?, variant = ?, state = ? WHERE id = ?");
-  bindColumns(up, 1, e);
+  bindColumns(up, 1, e, state_json);
   up.bind(11, enrollment_id);
   up.exec();
 }

@@ -59,45 +59,69 @@ std::vector<CountedMessage> SqliteOutbox::counted(CustomerId id, TimeMs since) c
   return out;
 }
 
-std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, int scan_limit, int max_rows,
-                                              const std::function<bool(std::int64_t, std::string_view)>& take) const {
-  // The customer's traits and the recipient's suppression come in the same snapshot: the
-  // dispatcher decides the policy again on them (see withdrawAtClaim).
-  auto& q = db_.prepare(
+std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
+                                              const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const {
+  // Two steps: the due rows' ids and channels from the pending index (most of them may be in
+  // flight already and are passed over), then the whole row only for those claimed, with the
+  // customer's traits and the recipient's suppression read in the same snapshot: the dispatcher
+  // decides the policy again on them (see withdrawAtClaim).
+  auto& scan = db_.prepare(
+      "SELECT id, channel, next_attempt_at FROM messages WHERE status = 'pending' AND next_attempt_at <= ? "
+      "AND (next_attempt_at, id) > (?, ?) ORDER BY next_attempt_at, id LIMIT ?");
+  scan.bind(1, now);
+  scan.bind(2, cursor.at);
+  scan.bind(3, cursor.id);
+  scan.bind(4, scan_limit);
+  std::vector<std::pair<std::int64_t, bool>> claimed;  // id, with the customer's consent data
+  bool held = false;  // a row was left for later: the cursor stays before it
+  while (static_cast<int>(claimed.size()) < max_rows && scan.executeStep()) {
+    const std::int64_t id = scan.getColumn(0).getInt64();
+    const ClaimDecision d = decide(id, scan.getColumn(1).getText());
+    if (d == ClaimDecision::kLater) held = true;
+    if (!held) cursor = {scan.getColumn(2).getInt64(), id};
+    if (d == ClaimDecision::kTake || d == ClaimDecision::kTakeForPerson) {
+      claimed.emplace_back(id, d == ClaimDecision::kTakeForPerson);
+    }
+  }
+  // An unfinished statement would hold the read snapshot open and hide later commits.
+  scan.reset();
+  auto& person = db_.prepare(
       "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
       "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, c.traits, "
       "(SELECT reason FROM suppressions s WHERE s.address = m.recipient), m.enrollment_key "
-      "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id "
-      "WHERE m.status = 'pending' AND m.next_attempt_at <= ? ORDER BY m.next_attempt_at, m.id LIMIT ?");
-  q.bind(1, now);
-  q.bind(2, scan_limit);
+      "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id WHERE m.id = ?");
+  auto& system = db_.prepare(
+      "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
+      "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, NULL, "
+      "NULL, m.enrollment_key FROM messages m WHERE m.id = ?");
   std::vector<ClaimedMessage> rows;
-  while (static_cast<int>(rows.size()) < max_rows && q.executeStep()) {
-    const std::int64_t id = q.getColumn(0).getInt64();
-    const std::string channel = textColumn(q, 1);
-    if (!take(id, channel)) continue;
-    ClaimedMessage row;
-    row.id = id;
-    row.channel = channel;
-    row.idempotency_key = textColumn(q, 2);
-    row.customer_id = q.getColumn(3).getInt64();
-    row.journey_id = textColumn(q, 4);
-    row.step_id = textColumn(q, 5);
-    row.recipient = textColumn(q, 6);
-    row.rendered = textColumn(q, 7);
-    row.attempts = q.getColumn(8).getInt();
-    row.created_at = q.getColumn(9).getInt64();
-    row.enrollment_id = q.isColumnNull(10) ? 0 : q.getColumn(10).getInt64();
-    row.template_name = textColumn(q, 11);
-    row.transactional = textColumn(q, 12) == "transactional";
-    row.topic = textColumn(q, 13);
-    if (!q.isColumnNull(14)) row.customer_traits = q.getColumn(14).getString();
-    row.suppressed = textColumn(q, 15);
-    row.enrollment_key = textColumn(q, 16);
-    rows.push_back(std::move(row));
+  rows.reserve(claimed.size());
+  for (const auto& [id, for_person] : claimed) {
+    auto& q = for_person ? person : system;
+    q.bind(1, id);
+    if (q.executeStep()) {
+      ClaimedMessage row;
+      row.id = id;
+      row.channel = textColumn(q, 1);
+      row.idempotency_key = textColumn(q, 2);
+      row.customer_id = q.getColumn(3).getInt64();
+      row.journey_id = textColumn(q, 4);
+      row.step_id = textColumn(q, 5);
+      row.recipient = textColumn(q, 6);
+      row.rendered = textColumn(q, 7);
+      row.attempts = q.getColumn(8).getInt();
+      row.created_at = q.getColumn(9).getInt64();
+      row.enrollment_id = q.isColumnNull(10) ? 0 : q.getColumn(10).getInt64();
+      row.template_name = textColumn(q, 11);
+      row.transactional = textColumn(q, 12) == "transactional";
+      row.topic = textColumn(q, 13);
+      if (!q.isColumnNull(14)) row.customer_traits = q.getColumn(14).getString();
+      row.suppressed = textColumn(q, 15);
+      row.enrollment_key = textColumn(q, 16);
+      rows.push_back(std::move(row));
+    }
+    q.reset();
   }
-  // An unfinished statement would hold the read snapshot open and hide later commits.
-  q.reset();
   return rows;
 }
 
@@ -200,13 +224,15 @@ std::optional<MessageRef> SqliteOutbox::displace(std::int64_t id, const std::str
   return refs.front();
 }
 
-std::vector<MessageRef> SqliteOutbox::withdrawPending(std::int64_t enrollment_id, const std::string& reason) {
+std::vector<MessageRef> SqliteOutbox::withdrawPending(CustomerId customer, std::int64_t enrollment_id,
+                                                      const std::string& reason) {
   auto& w = db_.prepare(
       "UPDATE messages SET status = 'skipped', reason = ?, next_attempt_at = NULL "
-      "WHERE enrollment_id = ? AND status = 'pending' "
+      "WHERE customer_id = ? AND enrollment_id = ? AND status = 'pending' "
       "RETURNING id, journey_id, enrollment_id, step_id, channel, template");
   w.bind(1, reason);
-  w.bind(2, enrollment_id);
+  w.bind(2, customer);
+  w.bind(3, enrollment_id);
   return readRefs(w);
 }
 
@@ -260,7 +286,11 @@ void SqliteOutbox::recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) 
       up.bind(4, o.message_id);
       up.exec();
     }
-    if (o.attempted) {
+    // An attempt is recorded when it tells more than the message row: a first-time success is
+    // the row itself (sent_at, provider_id, attempts = 1).
+    const bool first_success = o.status == Status::kSent && o.attempt_result == DeliveryOutcome::Attempt::kSent &&
+                               o.detail == o.provider_id && o.retries_before == 0;
+    if (o.attempted && !first_success) {
       auto& ins = db_.prepare("INSERT INTO message_attempts (message_id, at, result, detail) VALUES (?, ?, ?, ?)");
       ins.bind(1, o.message_id);
       ins.bind(2, o.at);

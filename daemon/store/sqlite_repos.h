@@ -55,8 +55,8 @@ class SqliteEnrollments final : public EnrollmentRepo {
   std::vector<StoredEnrollment> onOtherVersion(const std::string& journey_id, const std::string& version) const override;
   std::vector<StoredEnrollment> ofCustomer(CustomerId id) const override;
   std::vector<std::string> journeyIds() const override;
-  std::int64_t insert(CustomerId id, const Enrollment& e) override;
-  void update(std::int64_t enrollment_id, const Enrollment& e) override;
+  std::int64_t insert(CustomerId id, const Enrollment& e, const std::string& state_json) override;
+  void update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json) override;
   void remove(std::int64_t enrollment_id) override;
 
  private:
@@ -67,13 +67,14 @@ class SqliteOutbox final : public OutboxRepo {
  public:
   explicit SqliteOutbox(Database& db) : db_(db) {}
   std::vector<CountedMessage> counted(CustomerId id, TimeMs since) const override;
-  std::vector<ClaimedMessage> due(TimeMs now, int scan_limit, int max_rows,
-                                  const std::function<bool(std::int64_t, std::string_view)>& take) const override;
+  std::vector<ClaimedMessage> due(TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
+                                  const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const override;
   OutboxStats stats(TimeMs now) const override;
   std::vector<StoredMessage> ofCustomer(CustomerId id, int limit) const override;
   std::int64_t insert(const NewMessage& m) override;
   std::optional<MessageRef> displace(std::int64_t id, const std::string& reason, TimeMs not_claimable_before) override;
-  std::vector<MessageRef> withdrawPending(std::int64_t enrollment_id, const std::string& reason) override;
+  std::vector<MessageRef> withdrawPending(CustomerId customer, std::int64_t enrollment_id,
+                                          const std::string& reason) override;
   void recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) override;
 
  private:
@@ -97,6 +98,7 @@ class SqliteJourneyLog final : public JourneyLogRepo {
   explicit SqliteJourneyLog(Database& db) : db_(db) {}
   std::vector<JourneyLogLine> lines(CustomerId id, const std::string& journey_id, int limit) const override;
   void append(const JourneyLogLine& line) override;
+  void append(const std::vector<JourneyLogLine>& lines, const std::string& encoded) override;
   int prune(TimeMs before, int limit) override;
 
  private:

@@ -55,9 +55,9 @@ bool SqliteSuppressions::remove(ChannelKind channel, const std::string& address)
 
 std::vector<JourneyLogLine> SqliteJourneyLog::lines(CustomerId id, const std::string& journey_id, int limit) const {
   auto& q = journey_id.empty()
-                ? db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id FROM journey_log "
+                ? db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, lines FROM journey_log "
                               "WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?")
-                : db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id FROM journey_log "
+                : db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, lines FROM journey_log "
                               "WHERE customer_id = ? AND journey_id = ? ORDER BY at DESC, id DESC LIMIT ?");
   q.bind(1, id);
   int n = 2;
@@ -65,12 +65,52 @@ std::vector<JourneyLogLine> SqliteJourneyLog::lines(CustomerId id, const std::st
   q.bind(n, limit);
   std::vector<JourneyLogLine> out;
   while (q.executeStep()) {
-    out.push_back({id, q.getColumn(0).getString(), q.isColumnNull(1) ? 0 : q.getColumn(1).getInt64(),
-                   q.getColumn(2).getInt64(), q.getColumn(3).getString(), q.getColumn(4).getString(),
-                   q.getColumn(5).getInt64()});
+    JourneyLogLine row{id, q.getColumn(0).getString(), q.isColumnNull(1) ? 0 : q.getColumn(1).getInt64(),
+                       q.getColumn(2).getInt64(), q.getColumn(3).getString(), q.getColumn(4).getString(),
+                       q.getColumn(5).getInt64()};
+    const json many = jsonColumn(q, 6);
+    if (!many.is_array()) {
+      out.push_back(std::move(row));
+      continue;
+    }
+    // Newest first, as the single rows come: a row's lines in reverse.
+    for (auto it = many.rbegin(); it != many.rend(); ++it) {
+      if (!it->is_array() || it->size() != 3) continue;
+      JourneyLogLine line = row;
+      line.at = (*it)[0].get<TimeMs>();
+      line.step_id = (*it)[1].get<std::string>();
+      line.text = (*it)[2].get<std::string>();
+      out.push_back(std::move(line));
+    }
   }
   q.reset();
   return out;
+}
+
+std::string encodeLogLines(const std::vector<JourneyLogLine>& lines) {
+  json many = json::array();
+  for (const auto& l : lines) many.push_back({l.at, l.step_id, l.text});
+  return many.dump();
+}
+
+void SqliteJourneyLog::append(const std::vector<JourneyLogLine>& lines, const std::string& encoded) {
+  if (lines.empty()) return;
+  if (lines.size() == 1) return append(lines.front());
+  const JourneyLogLine& first = lines.front();
+  auto& ins = db_.prepare(
+      "INSERT INTO journey_log (customer_id, journey_id, enrollment_id, at, step_id, text, lines) "
+      "VALUES (?, ?, ?, ?, ?, '', ?)");
+  ins.bind(1, first.customer_id);
+  ins.bind(2, first.journey_id);
+  if (first.enrollment_id) {
+    ins.bind(3, first.enrollment_id);
+  } else {
+    ins.bind(3);
+  }
+  ins.bind(4, first.at);
+  bindText(ins, 5, first.step_id);
+  ins.bind(6, encoded.empty() ? encodeLogLines(lines) : encoded);
+  ins.exec();
 }
 
 void SqliteJourneyLog::append(const JourneyLogLine& line) {
@@ -90,9 +130,13 @@ void SqliteJourneyLog::append(const JourneyLogLine& line) {
 }
 
 int SqliteJourneyLog::prune(TimeMs before, int limit) {
-  auto& q = db_.prepare("DELETE FROM journey_log WHERE id IN (SELECT id FROM journey_log WHERE at < ? LIMIT ?)");
-  q.bind(1, before);
-  q.bind(2, limit);
+  // The oldest rows come first by id (rows are written as time goes); among them, those older
+  // than `before` go. A line written late for an earlier moment waits for the next slices.
+  auto& q = db_.prepare(
+      "DELETE FROM journey_log WHERE id IN (SELECT id FROM (SELECT id, at FROM journey_log ORDER BY id LIMIT ?) "
+      "WHERE at < ?)");
+  q.bind(1, limit);
+  q.bind(2, before);
   return q.exec();
 }
 

@@ -103,8 +103,10 @@ class EnrollmentRepo {
   /// Journey ids with any enrollment.
   [[nodiscard]] virtual std::vector<std::string> journeyIds() const = 0;
 
-  virtual std::int64_t insert(CustomerId id, const Enrollment& e) = 0;
-  virtual void update(std::int64_t enrollment_id, const Enrollment& e) = 0;
+  /// `state_json`: the enrollment already encoded (Enrollment::toJson().dump()), when the caller
+  /// did it off the writer; empty: encoded here.
+  virtual std::int64_t insert(CustomerId id, const Enrollment& e, const std::string& state_json = {}) = 0;
+  virtual void update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json = {}) = 0;
   virtual void remove(std::int64_t enrollment_id) = 0;
 };
 
@@ -114,11 +116,13 @@ class OutboxRepo {
   virtual ~OutboxRepo() = default;
   /// The customer's marketing messages sent or waiting whose moment is after `since`.
   [[nodiscard]] virtual std::vector<CountedMessage> counted(CustomerId id, TimeMs since) const = 0;
-  /// Pending rows due at `now`, oldest first, looking at no more than `scan_limit` rows;
-  /// `take(id, channel)` says whether to claim one. At most `max_rows`.
+  /// Pending rows due at `now`, oldest first, after `cursor` (where the previous read stopped;
+  /// a default cursor starts at the oldest), looking at no more than `scan_limit` rows;
+  /// `decide(id, channel)` says what to do with each. At most `max_rows` claimed. Moves the
+  /// cursor past the rows claimed or passed over, never past one left for later.
   [[nodiscard]] virtual std::vector<ClaimedMessage> due(
-      TimeMs now, int scan_limit, int max_rows,
-      const std::function<bool(std::int64_t id, std::string_view channel)>& take) const = 0;
+      TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
+      const std::function<ClaimDecision(std::int64_t id, std::string_view channel)>& decide) const = 0;
   [[nodiscard]] virtual OutboxStats stats(TimeMs now) const = 0;
   /// The customer's messages, oldest first (at most `limit`), as stored.
   [[nodiscard]] virtual std::vector<StoredMessage> ofCustomer(CustomerId id, int limit) const = 0;
@@ -129,8 +133,9 @@ class OutboxRepo {
   /// never attempted and due after `not_claimable_before` (so the dispatcher cannot have it).
   virtual std::optional<MessageRef> displace(std::int64_t id, const std::string& reason,
                                              TimeMs not_claimable_before) = 0;
-  /// Takes back every pending message of an enrollment (recorded as skipped with `reason`).
-  virtual std::vector<MessageRef> withdrawPending(std::int64_t enrollment_id, const std::string& reason) = 0;
+  /// Takes back every pending message of a customer's enrollment (recorded as skipped with `reason`).
+  virtual std::vector<MessageRef> withdrawPending(CustomerId customer, std::int64_t enrollment_id,
+                                                  const std::string& reason) = 0;
   /// Records send outcomes in one go: statuses, attempts, suppressions from hard bounces. Only
   /// pending rows change (and a sent message taken back while in flight is recorded as sent).
   virtual void recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) = 0;
@@ -157,6 +162,9 @@ class JourneyLogRepo {
   [[nodiscard]] virtual std::vector<JourneyLogLine> lines(CustomerId id, const std::string& journey_id,
                                                           int limit) const = 0;
   virtual void append(const JourneyLogLine& line) = 0;
+  /// Lines of one customer, journey and enrollment told at once (a transition), kept together;
+  /// `encoded`: encodeLogLines(lines), made by the caller off the writer.
+  virtual void append(const std::vector<JourneyLogLine>& lines, const std::string& encoded) = 0;
   /// Deletes up to `limit` lines older than `before`; how many.
   virtual int prune(TimeMs before, int limit) = 0;
 };
@@ -329,11 +337,15 @@ class Store {
   using Job = std::function<Result<void>(Tx&)>;
   virtual ~Store() = default;
 
+  /// Whether someone waits on the job to answer a request (ingestion, the API, recording what
+  /// was sent): such jobs go before background work (planner batches) and commit on their own.
+  enum class Priority { kBackground, kUrgent };
+
   /// Queues a write job; the future holds its result after its transaction committed (a job
   /// that fails is rolled back alone). After stop(), fails at once.
-  virtual std::future<Result<void>> submit(Job job) = 0;
+  virtual std::future<Result<void>> submit(Job job, Priority priority = Priority::kUrgent) = 0;
   /// submit() and wait.
-  Result<void> write(Job job) { return submit(std::move(job)).get(); }
+  Result<void> write(Job job, Priority priority = Priority::kUrgent) { return submit(std::move(job), priority).get(); }
   /// A snapshot of the last committed state.
   [[nodiscard]] virtual Result<SnapshotLease> read() = 0;
   /// Runs `fn` on a snapshot; store errors inside become an Error naming `operation`.

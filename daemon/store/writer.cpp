@@ -2,12 +2,19 @@
 
 namespace journeyd {
 
+namespace {
+
+/// Background jobs (planner batches) committed together at most.
+constexpr int kBackgroundGroup = 2;
+
+}  // namespace
+
 StoreWriter::StoreWriter(std::unique_ptr<Database> db, int max_group)
     : db_(std::move(db)), max_group_(max_group), thread_([this] { loop(); }) {}
 
 StoreWriter::~StoreWriter() { stop(); }
 
-std::future<Result<void>> StoreWriter::submit(Job job) {
+std::future<Result<void>> StoreWriter::submit(Job job, bool urgent) {
   Pending p{std::move(job), {}};
   auto future = p.done.get_future();
   {
@@ -16,7 +23,7 @@ std::future<Result<void>> StoreWriter::submit(Job job) {
       p.done.set_value(fail(Error::unavailable("the store is shutting down")));
       return future;
     }
-    queue_.push_back(std::move(p));
+    (urgent ? urgent_ : queue_).push_back(std::move(p));
   }
   wake_.notify_one();
   return future;
@@ -37,11 +44,17 @@ void StoreWriter::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
-      while (!queue_.empty() && static_cast<int>(group.size()) < max_group_) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !urgent_.empty(); });
+      if (queue_.empty() && urgent_.empty() && stopping_) return;
+      // Urgent jobs first, committed by themselves so their callers answer without waiting for
+      // the background work queued before them.
+      // Background work commits in small groups, so an urgent job arriving meanwhile waits
+      // for little.
+      auto& from = urgent_.empty() ? queue_ : urgent_;
+      const int limit = urgent_.empty() ? kBackgroundGroup : max_group_;
+      while (!from.empty() && static_cast<int>(group.size()) < limit) {
+        group.push_back(std::move(from.front()));
+        from.pop_front();
       }
     }
     runGroup(group);

@@ -3,7 +3,8 @@
 /// grouping every job queued meanwhile into one transaction (group commit). A job's future is
 /// fulfilled only after its transaction has committed, so a caller that waits on it may
 /// acknowledge durably. Each job runs inside a savepoint: a failing job is rolled back alone and
-/// the rest of the group still commits.
+/// the rest of the group still commits. Urgent jobs (someone is waiting to answer a request)
+/// go before queued background work and commit in a group of their own.
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -28,9 +29,9 @@ class StoreWriter {
   StoreWriter& operator=(const StoreWriter&) = delete;
 
   /// Queues a job; the future holds its result after the commit. After stop(), fails at once.
-  std::future<Result<void>> submit(Job job);
+  std::future<Result<void>> submit(Job job, bool urgent = false);
   /// submit() and wait.
-  Result<void> run(Job job) { return submit(std::move(job)).get(); }
+  Result<void> run(Job job, bool urgent = false) { return submit(std::move(job), urgent).get(); }
 
   /// Finishes every queued job, commits, and joins the thread. Idempotent.
   void stop();
@@ -51,7 +52,8 @@ class StoreWriter {
   const int max_group_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Pending> queue_;
+  std::deque<Pending> queue_;   // background work, first come first served
+  std::deque<Pending> urgent_;  // jobs someone waits on to answer, before the background ones
   bool stopping_ = false;
   std::atomic<std::uint64_t> jobs_committed_{0};
   std::atomic<std::uint64_t> transactions_{0};

@@ -72,7 +72,7 @@ TEST_CASE("the writer groups queued jobs into one transaction and isolates a fai
       q.exec();
       if (i == 4) return fail(Error::invalid("job 4 refuses"));
       return ok();
-    }));
+    }, /*urgent=*/true));
   }
   release.set_value();
   CHECK(first.get().has_value());
@@ -80,7 +80,7 @@ TEST_CASE("the writer groups queued jobs into one transaction and isolates a fai
     auto r = jobs[i].get();
     CHECK(r.has_value() == (i != 4));
   }
-  CHECK(writer.transactions() == 2);  // the gate's group, then the ten together
+  CHECK(writer.transactions() == 2);  // the gate's group, then the ten urgent jobs together
   auto count = writer.run([](Database& d) -> Result<void> {
     CHECK(d.sql().execAndGet("SELECT count(*) FROM customers").getInt() == 9);
     CHECK(d.sql().execAndGet("SELECT count(*) FROM customers WHERE created_at = 4").getInt() == 0);
