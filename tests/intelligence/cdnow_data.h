@@ -1,5 +1,5 @@
 #pragma once
-// Loaders for the CDNOW reference files (shared/data/cdnow, see REFERENCE.md) used by the
+// Loaders for the CDNOW reference files (tests/data/cdnow, see REFERENCE.md and SOURCES.md there) used by the
 // intelligence tests. Test-only code: it reads files.
 #include <fstream>
 #include <map>
@@ -13,7 +13,7 @@
 namespace journeyd::cdnow {
 
 inline std::string dataPath(const std::string& name) {
-  return std::string(JOURNEYD_SOURCE_DIR) + "/../shared/data/cdnow/" + name;
+  return std::string(JOURNEYD_SOURCE_DIR) + "/tests/data/cdnow/" + name;
 }
 
 /// YYYYMMDD as midnight UTC.

@@ -1,6 +1,6 @@
 // `journeyd model fit` end to end: the CDNOW sample goes in through the real `journeyd import`
 // as Segment track messages, the real binary fits the models, and the parameters printed must
-// be the published ones (shared/data/cdnow/REFERENCE.md, section 3).
+// be the published ones (tests/data/cdnow/REFERENCE.md, section 3).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -37,7 +37,7 @@ CommandResult run(const std::vector<std::string>& args, const fs::path& work) {
 /// CDNOW_sample.txt (master_id sample_id YYYYMMDD cds dollars, CRLF) as NDJSON track messages,
 /// the sample id being the customer. Returns the number of rows.
 int writeCdnowNdjson(const fs::path& out_path) {
-  std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/../shared/data/cdnow/CDNOW_sample.txt");
+  std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/tests/data/cdnow/CDNOW_sample.txt");
   REQUIRE(in);
   std::ofstream out(out_path, std::ios::binary);
   std::string line;
