@@ -151,7 +151,10 @@ struct CaseNode {
 struct ForNode {
   std::string var;
   Expr collection;
-  bool has_limit = false, has_offset = false, reversed = false;
+  /// `var-collection` as written: loops with `offset: continue` over the same name go on where
+  /// the last one stopped (Shopify's rule).
+  std::string name;
+  bool has_limit = false, has_offset = false, reversed = false, offset_continue = false;
   Expr limit, offset;
   Block body, else_body;
 };

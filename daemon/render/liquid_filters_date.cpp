@@ -70,6 +70,11 @@ void formatTime(std::string& out, std::string_view fmt, const LocalTime& t) {
       flag = c;
       c = fmt[++i];
     }
+    int colons = 0;  // %:z → +08:00, %::z → +08:00:00 (Ruby)
+    while (c == ':' && i + 1 < fmt.size() && colons < 2) {
+      ++colons;
+      c = fmt[++i];
+    }
     const int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
     switch (c) {
       case 'Y':
@@ -159,9 +164,37 @@ void formatTime(std::string& out, std::string_view fmt, const LocalTime& t) {
         const int m = t.offset_minutes < 0 ? -t.offset_minutes : t.offset_minutes;
         out += t.offset_minutes < 0 ? '-' : '+';
         pad(out, m / 60, 2, 0, '0');
+        if (colons > 0) out += ':';
         pad(out, m % 60, 2, 0, '0');
+        if (colons > 1) out += ":00";
         break;
       }
+      case 'G':
+      case 'g':
+      case 'V': {
+        // ISO 8601 week date: weeks start on Monday; week 1 holds the year's first Thursday.
+        auto leap = [](int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; };
+        const int monday0 = (t.wday + 6) % 7;
+        int year = t.year;
+        int thursday = t.yday - monday0 + 3;  // day of the year of this week's Thursday
+        if (thursday < 0) {
+          --year;
+          thursday += leap(year) ? 366 : 365;
+        } else if (thursday >= (leap(year) ? 366 : 365)) {
+          thursday -= leap(year) ? 366 : 365;
+          ++year;
+        }
+        if (c == 'G') pad(out, year, 1, flag, '0');
+        if (c == 'g') pad(out, year % 100, 2, flag, '0');
+        if (c == 'V') pad(out, thursday / 7 + 1, 2, flag, '0');
+        break;
+      }
+      case 'v':
+        formatTime(out, "%e-%^b-%Y", t);
+        break;
+      case '+':
+        formatTime(out, "%a %b %e %H:%M:%S %Z %Y", t);
+        break;
       case 'F':
         formatTime(out, "%Y-%m-%d", t);
         break;

@@ -249,6 +249,14 @@ class Parser {
       node.var = std::string(p.expect(TK::kIdent, "a loop variable name").text);
       if (!p.acceptWord("in")) p.fail("expected 'in'" + ExprParser::describe(p.peek()));
       node.collection = p.primary();
+      {
+        // The loop's name, for offset: continue: the variable and the collection as written.
+        const std::string_view args = s.tag_args;
+        const auto in = args.find(" in ");
+        std::string_view rest = in == std::string_view::npos ? std::string_view() : args.substr(in + 4);
+        rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+        node.name = node.var + "-" + std::string(rest.substr(0, rest.find_first_of(" \t")));
+      }
       for (;;) {
         if (p.acceptWord("reversed")) {
           node.reversed = true;
@@ -259,7 +267,12 @@ class Parser {
         } else if (p.acceptWord("offset")) {
           p.expect(TK::kColon, "':' after offset");
           node.has_offset = true;
-          node.offset = p.primary();
+          if (p.acceptWord("continue")) {
+            node.offset_continue = true;
+          } else {
+            node.offset_continue = false;  // the last offset written wins
+            node.offset = p.primary();
+          }
         } else {
           break;
         }

@@ -1,6 +1,7 @@
 // Tree-walking evaluation of a compiled LiquidAst, plus LiquidTemplate's public functions.
 #include <algorithm>
 #include <array>
+#include <map>
 
 #include "daemon/render/liquid_ast.h"
 #include "daemon/render/utf8.h"
@@ -389,14 +390,21 @@ class Renderer {
     }
     const auto n =
         is_range ? range_n : (items != nullptr ? static_cast<std::int64_t>(items->size()) : 0);
+    // Shopify's slice: from = offset (or where the last loop of this name stopped, with
+    // offset: continue), to = from + limit, both before clamping to the collection, so a
+    // negative offset shortens the slice rather than moving it.
     std::int64_t from = 0;
-    if (node.has_offset)
-      from = std::clamp<std::int64_t>(toInteger(eval(node.offset).get()).value_or(0), 0, n);
-    std::int64_t to = n;
-    if (node.has_limit) {
-      const auto limit = std::max<std::int64_t>(0, toInteger(eval(node.limit).get()).value_or(0));
-      to = std::min(n, from + limit);
+    if (node.offset_continue) {
+      auto it = loop_offsets_.find(node.name);
+      from = it == loop_offsets_.end() ? 0 : it->second;
+    } else if (node.has_offset) {
+      from = toInteger(eval(node.offset).get()).value_or(0);
     }
+    std::int64_t to = n;
+    if (node.has_limit) to = std::min(n, from + toInteger(eval(node.limit).get()).value_or(0));
+    from = std::clamp<std::int64_t>(from, 0, n);
+    to = std::max(to, from);
+    loop_offsets_[node.name] = to;
     const std::int64_t count = to - from;
     if (count <= 0) return renderBlock(node.else_body);
     iterations_ += count;
@@ -438,6 +446,7 @@ class Renderer {
   std::string* out_;
   bool escape_html_, escape_json_;
   Interrupt interrupt_ = Interrupt::kNone;
+  std::map<std::string, std::int64_t> loop_offsets_;  ///< where each named loop stopped (offset: continue)
   std::vector<Scope> scopes_;
   std::vector<LoopState> loops_;
   std::vector<Assigned> assigns_;

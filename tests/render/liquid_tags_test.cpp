@@ -140,6 +140,45 @@ TEST_CASE("for loops: ranges, limit, offset, reversed, else, forloop, break, con
   });
 }
 
+TEST_CASE("for loops slice as Shopify's liquid test suite says (for_tag_test.rb)") {
+  const json vars = json::parse(R"({"array": [1,2,3,4,5,6,7,8,9,10], "items": {"items": [1,2,3,4,5,6,7,8,9,10]},
+                                    "limit": 2, "offset": 2})");
+  const std::vector<Case> cases = {
+      {"{%for i in array limit:2 %}{{ i }}{%endfor%}", "12"},
+      {"{%for i in array limit:4 offset:2 %}{{ i }}{%endfor%}", "3456"},
+      {"{%for i in array limit: 4 offset: 2 %}{{ i }}{%endfor%}", "3456"},
+      {"{%for i in array limit: limit offset: offset %}{{ i }}{%endfor%}", "34"},
+      // offset: continue goes on where the last loop of the same name stopped.
+      {"{%for i in items.items limit: 3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit: 3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit: 3 %}{{i}}{%endfor%}",
+       "123\nnext\n456\nnext\n789"},
+      {"{%for i in items.items limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:1 %}{{i}}{%endfor%}",
+       "123\nnext\n456\nnext\n7"},
+      {"{%for i in items.items limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:1000 %}{{i}}{%endfor%}",
+       "123\nnext\n456\nnext\n78910"},
+      {"{%for i in items.items limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:3 %}{{i}}{%endfor%}\nnext\n"
+       "{%for i in items.items offset:continue limit:3 offset:1000 %}{{i}}{%endfor%}",
+       "123\nnext\n456\nnext\n"},
+      // A loop of another name starts from the beginning.
+      {"{%for i in array limit:2 %}{{i}}{%endfor%}{%for j in array offset:continue limit:2 %}{{j}}{%endfor%}", "1212"},
+      // The slice is taken before reversing, and a negative offset shortens it (to = offset + limit).
+      {"{%for i in array reversed offset:1 limit:3 %}{{i}}{%endfor%}", "432"},
+      {"{%for i in array offset:-2 limit:3 %}{{i}}{%endfor%}", "1"},
+      {"{%for i in array limit:0 %}{{i}}{%else%}none{%endfor%}", "none"},
+      {"{%for i in array limit:-1 %}{{i}}{%else%}none{%endfor%}", "none"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.source);
+    CHECK(renderLiquid(c.source, vars) == c.want);
+  }
+}
+
 TEST_CASE("ranges are iterated lazily and still bounded by the iteration limit") {
   CHECK(renderLiquid("{% for i in (1..200000) offset: 199998 %}{{ i }},{% endfor %}") ==
         "199999,200000,");
