@@ -92,6 +92,18 @@ std::vector<Rule> rulesFor(const PolicySettings& policy, const Journey& journey,
   return rules;
 }
 
+/// Whether a message going at `t` leaves some cap with no room for one more: the messages sent
+/// or waiting within the rule's window of `t`, plus this one, reach its maximum.
+bool fillsACap(const std::vector<Rule>& rules, const std::vector<RecentMessage>& recent, TimeMs t) {
+  return std::any_of(rules.begin(), rules.end(), [&](const Rule& rule) {
+    const auto counted = std::count_if(recent.begin(), recent.end(), [&](const RecentMessage& r) {
+      return r.at > t - rule.window && r.at < t + rule.window && rule.covers(r.channel, r.kind) &&
+             (rule.journey.empty() || r.journey_id == rule.journey);
+    });
+    return counted + 1 >= rule.max;
+  });
+}
+
 std::string label(const RecentMessage& m) {
   return m.journey_id + "/" + m.step_id + " (priority " + std::to_string(m.priority) + ")";
 }
@@ -252,8 +264,14 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   // the message holding the place is still waiting; otherwise the newcomer is skipped or deferred.
   const auto cap_rules = rulesFor(policy, *m.journey, m.channel, m.kind);
   TimeMs from = m.now;
-  // Held briefly so a higher-priority message due soon can still take its place.
-  if (!cap_rules.empty() && policy.arbitration_ms > 0) from += policy.arbitration_ms;
+  // Held briefly so a higher-priority message due soon can still take its place, but only when
+  // that can happen: when this message fills a cap (with it, the messages sent or waiting in the
+  // window leave no room for one more). Where the cap has room for it and one more, a later
+  // message fits anyway and holding this one would change nothing.
+  if (!cap_rules.empty() && policy.arbitration_ms > 0 &&
+      fillsACap(cap_rules, recent, m.now + policy.arbitration_ms)) {
+    from += policy.arbitration_ms;
+  }
   auto t = allowedFrom(from, person);
   if (!t) return skip(no_moment);
   for (int round = 0; !cap_rules.empty(); ++round) {

@@ -266,6 +266,26 @@ TEST_CASE("frequency caps: first come, priority arbitration over waiting message
   CHECK(d.send);
   CHECK(d.send_at == kNoon + 15 * 60 * 1000);
   CHECK(d.reason == "held 15m for priority arbitration: deferred to 2026-03-02T04:15:00.000Z");
+
+  // Only a message that fills its cap is held: with room for it and one more, a later
+  // higher-priority message fits anyway, so it goes at once.
+  PolicySettings roomy;
+  roomy.caps.push_back({"", 3, 7 * kDayMs});
+  roomy.arbitration_ms = 15 * 60 * 1000;
+  d = a.decide(roomy);
+  CHECK(d.send);
+  CHECK(d.send_at == kNoon);
+  CHECK(d.reason.empty());
+  d = a.decide(roomy, {recent(1, "news", 5, kNoon - day, false)});
+  CHECK(d.send_at == kNoon);
+  // Two already counted (one sent, one waiting): this one takes the last place, so it waits.
+  d = a.decide(roomy, {recent(1, "news", 5, kNoon - day, false), recent(2, "news", 5, kNoon + 3600 * 1000, true)});
+  CHECK(d.send);
+  CHECK(d.send_at == kNoon + 15 * 60 * 1000);
+  CHECK(d.reason == "held 15m for priority arbitration: deferred to 2026-03-02T04:15:00.000Z");
+  // A transactional message is never held.
+  CHECK(receipt.decide(roomy, {recent(1, "news", 5, kNoon - day, false), recent(2, "news", 5, kNoon, true)}).send_at ==
+        kNoon);
 }
 
 TEST_CASE("quiet hours and send windows in the customer's timezone, and what transactional skips") {
