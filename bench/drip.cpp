@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -107,6 +108,15 @@ long peakRssKb(pid_t pid) {
   return 0;
 }
 
+long rssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
 bool waitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
   auto deadline = Clock::now() + limit;
   while (!done()) {
@@ -114,6 +124,33 @@ bool waitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return true;
+}
+
+/// How late step 2 left, per customer: its send time minus the moment its 2 s wait was due (the
+/// time step 1 was planned + 2 s), read from the daemon's database with sqlite3.
+void printWaitLateness(const fs::path& db) {
+  const std::string query =
+      "SELECT s.sent_at - (f.created_at + 2000) FROM messages f JOIN messages s "
+      "ON s.enrollment_id = f.enrollment_id AND s.step_id = 'second' "
+      "WHERE f.step_id = 'first' AND s.sent_at IS NOT NULL";
+  const std::string command = "sqlite3 -readonly '" + db.string() + "' \"" + query + "\"";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return;
+  std::vector<double> late;
+  char line[64];
+  while (std::fgets(line, sizeof line, pipe)) late.push_back(std::atof(line));
+  pclose(pipe);
+  if (late.empty()) {
+    std::printf("  step-2 lateness: no data (is sqlite3 installed?)\n");
+    return;
+  }
+  std::sort(late.begin(), late.end());
+  auto at = [&](double q) { return late[std::min(late.size() - 1, static_cast<size_t>(q * late.size()))]; };
+  size_t within_1s = 0;
+  for (double x : late) within_1s += x <= 1000;
+  std::printf("  step-2 lateness after its due time (%zu customers): p50=%.0f ms p90=%.0f ms p99=%.0f ms max=%.0f ms; "
+              "%.1f%% within 1 s\n",
+              late.size(), at(0.5), at(0.9), at(0.99), late.back(), 100.0 * within_1s / late.size());
 }
 
 }  // namespace
@@ -178,6 +215,20 @@ int main(int argc, char** argv) {
   std::printf("  all %d messages after %.2f s (incl. the 2 s wait): %.0f messages/s overall\n", 2 * customers,
               secs(t0, t_all), 2.0 * customers / secs(t0, t_all));
   std::printf("  daemon peak memory (VmHWM): %.1f MB\n", peakRssKb(d.pid) / 1024.0);
+  printWaitLateness(dir / "data" / "journeyd.db");
+  {
+    // The report over all those enrollments and messages is aggregated by SQL, not in memory.
+    httplib::Client admin("127.0.0.1", d.port);
+    admin.set_bearer_token_auth("bench-admin");
+    admin.set_read_timeout(120);
+    const long before = peakRssKb(d.pid), rss_before = rssKb(d.pid);
+    auto t_report = Clock::now();
+    auto report = admin.Get("/v1/journeys/drip/report");
+    std::printf("  report over %d enrollments: HTTP %d in %.0f ms; daemon memory %.1f → %.1f MB (peak %.1f → %.1f MB)\n",
+                customers, report ? report->status : 0,
+                std::chrono::duration<double, std::milli>(Clock::now() - t_report).count(), rss_before / 1024.0,
+                rssKb(d.pid) / 1024.0, before / 1024.0, peakRssKb(d.pid) / 1024.0);
+  }
 
   // Phase 2: restart to ready with the customers still in the journey (parked on a long wait).
   writeFile(dir / "journeys" / "park.yaml",

@@ -11,10 +11,11 @@ packages=(
   libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libexpected-dev libcli11-dev libcsv-dev
   # connectors, time zones, models, systemd
   libcurl4-openssl-dev libssl-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev libsystemd-dev
+  libphonenumber-dev
   # real peers for tests and load tools for benchmarks
   python3 python3-aiosmtpd openssl sqlite3 curl wrk
-  # reference numbers for the statistics tests (tests/results)
-  python3-scipy
+  # reference numbers for the statistics tests (tests/results); the schema check (tests/schemas)
+  python3-scipy python3-jsonschema python3-yaml
 )
 
 missing=()

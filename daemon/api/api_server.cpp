@@ -7,6 +7,7 @@
 #include "daemon/api/prometheus.h"
 #include "daemon/api/server_impl.h"
 #include "daemon/core/base64.h"
+#include "daemon/core/json_input.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/scheduler/journey_runtime.h"
 
@@ -37,6 +38,7 @@ int statusFor(const Error& e) {
     case ErrorCode::kTooLarge: return 413;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
+    case ErrorCode::kStorage: return 503;
   }
   return 500;
 }
@@ -72,6 +74,14 @@ void sendError(httplib::Response& res, const Error& e) {
 
 Result<json> parseBody(const httplib::Request& req) {
   if (req.body.empty()) return fail(Error::invalid("the request body is empty; expected JSON", ""));
+  if (auto at = invalidUtf8(req.body)) {
+    return fail(Error::invalid("the body is not UTF-8: invalid byte at " + std::to_string(*at), ""));
+  }
+  if (auto at = jsonTooDeep(req.body)) {
+    return fail(Error::invalid("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at byte " +
+                                   std::to_string(*at),
+                               ""));
+  }
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& e) {
@@ -111,11 +121,19 @@ void ApiServer::Impl::ingestRoutes() {
     if (!result) {
       ++metrics->store_failures;
       spdlog::error("msg=\"ingest failed\" error=\"{}\"", result.error().message);
-      return sendError(res, 503, "unavailable", "the store could not save the data; retry");
+      const bool storage = result.error().storage();
+      return sendError(res, 503, "unavailable",
+                       storage ? "the store could not save the data (" +
+                                     result.error().message.substr(0, result.error().message.find(':')) + "); retry later"
+                               : "the store could not save the data; retry");
     }
     changed();
-    for (const auto& m : messages) ++metrics->messages_by_type[static_cast<size_t>(m.type)];
-    sendJson(res, 200, json{{"success", true}});
+    json answer = {{"success", true}};
+    for (const auto& m : messages) {
+      ++metrics->messages_by_type[static_cast<size_t>(m.type)];
+      if (!m.warning.empty()) answer["warnings"].push_back({{"field", m.warning_field}, {"message", m.warning}});
+    }
+    sendJson(res, 200, answer);
   };
   auto reject = [this](httplib::Response& res, const Error& e) {
     ++deps.metrics->rejected;
@@ -154,8 +172,12 @@ void ApiServer::Impl::healthRoutes() {
                                 return ok();
                               })
                               .has_value();
-    const bool ready = store_ok && (!deps.ready || deps.ready());
-    sendJson(res, ready ? 200 : 503, json{{"status", ready ? "ready" : "not ready"}, {"store", store_ok}});
+    // A store that reads but cannot write (a full disk, a failing device) is not ready either.
+    const std::string problem = deps.store->writeProblem();
+    const bool ready = store_ok && problem.empty() && (!deps.ready || deps.ready());
+    json body = {{"status", ready ? "ready" : "not ready"}, {"store", store_ok && problem.empty()}};
+    if (!problem.empty()) body["reason"] = problem;
+    sendJson(res, ready ? 200 : 503, body);
   });
   server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     if (currentConfig()->http.metrics_require_key && !authorize(req, res, true)) return;

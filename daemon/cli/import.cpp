@@ -20,6 +20,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/json_input.h"
 #include "daemon/customers/customer_writer.h"
 
 namespace journeyd {
@@ -191,6 +192,15 @@ int importNdjson(std::istream& in, Importer& importer, const Clock& clock) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     json body;
+    if (auto at = invalidUtf8(line)) {
+      importer.reject(line_no, static_cast<int>(*at) + 1, "not UTF-8: invalid byte");
+      continue;
+    }
+    if (auto at = jsonTooDeep(line)) {
+      importer.reject(line_no, static_cast<int>(*at) + 1,
+                      "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      continue;
+    }
     try {
       body = json::parse(line);
     } catch (const json::parse_error& e) {
@@ -201,6 +211,12 @@ int importNdjson(std::istream& in, Importer& importer, const Clock& clock) {
     auto m = parseSegmentMessage(body, "", clock.now());
     if (!m) {
       importer.reject(line_no, 1, m.error().message + (m.error().field.empty() ? "" : " (field " + m.error().field + ")"));
+      continue;
+    }
+    if (!m->warning.empty()) {
+      // History needs its real times: an unreadable timestamp is an error here, not "now".
+      importer.reject(line_no, 1, m->warning_field + ": " + body[m->warning_field].dump() +
+                                      " is not an ISO-8601 date-time");
       continue;
     }
     importer.add(std::move(*m));

@@ -66,6 +66,9 @@ void warnWithoutKeys(const Config& cfg) {
   if (cfg.keys.admin.empty()) {
     spdlog::warn("msg=\"no admin keys configured: the admin API will refuse every request\"");
   }
+  Diagnostics diags;
+  warnAboutConfig(cfg, diags);
+  for (const auto& d : diags.items()) spdlog::warn("msg=\"config warning\" problem=\"{}\"", d.format());
 }
 
 /// The customer-value models `journeyd model fit` stored, if any.
@@ -281,10 +284,39 @@ int runServe(const ServeOptions& options) {
   };
   wait_hup();
 
+  // The watchdog means healthy: WATCHDOG=1 goes out only while the writer commits (a no-op job
+  // sent at the last pet has come back), every planner thread goes round and the dispatcher
+  // reads the outbox. A wedged thread stops the pets, and systemd restarts the service.
   boost::asio::steady_timer watchdog(io);
   std::uint64_t watchdog_usec = 0;
+  std::future<Result<void>> writer_probe;
+  std::vector<std::uint64_t> planner_beats;
+  std::uint64_t claimer_beat = 0;
+  bool withheld = false;
   std::function<void()> pet = [&] {
-    sd_notify(0, "WATCHDOG=1");
+    std::string stuck;
+    if (writer_probe.valid() && writer_probe.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      stuck = "writer";
+    }
+    const auto beats = runtime.heartbeats();
+    for (size_t i = 0; i < beats.size() && i < planner_beats.size(); ++i) {
+      if (beats[i] == planner_beats[i]) stuck += (stuck.empty() ? "" : ",") + std::string("planner-") + std::to_string(i);
+    }
+    const std::uint64_t claims = dispatcher.claimerHeartbeat();
+    if (!planner_beats.empty() && claims == claimer_beat) stuck += (stuck.empty() ? "" : ",") + std::string("dispatcher");
+    if (stuck.empty()) {
+      sd_notify(0, "WATCHDOG=1");
+      if (withheld) spdlog::warn("msg=\"watchdog: progress again\"");
+      withheld = false;
+    } else if (!withheld) {
+      spdlog::error("msg=\"watchdog: no progress, not petting systemd (it will restart the service)\" stuck={}", stuck);
+      withheld = true;
+    }
+    planner_beats = beats;
+    claimer_beat = claims;
+    if (!writer_probe.valid() || writer_probe.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      writer_probe = store.submit([](Tx&) -> Result<void> { return ok(); });
+    }
     watchdog.expires_after(std::chrono::microseconds(watchdog_usec / 2));
     watchdog.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) pet();

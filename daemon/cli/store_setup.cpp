@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "daemon/customers/inbound_message.h"
 #include "daemon/store/sqlite_store.h"
 
 namespace journeyd {
@@ -11,6 +12,7 @@ std::shared_ptr<const Config> loadStoreConfig(const StoreOptions& options) {
   auto cfg = loadConfig(options.config, diags);
   if (!diags.empty()) std::fputs(diags.format().c_str(), stderr);
   if (!cfg) return nullptr;
+  setDefaultPhoneRegion(cfg->customers.default_region);
   if (options.data_dir.empty()) return cfg;
   auto copy = std::make_shared<Config>(*cfg);
   copy->store.data_dir = options.data_dir;

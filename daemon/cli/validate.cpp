@@ -89,7 +89,9 @@ int runValidate(const ValidateCommand& cmd) {
   for (const auto& f : files) {
     const std::string file = f.path.string();
     switch (f.kind) {
-      case FileKind::kConfig: parseConfig(f.text, file, diags); break;
+      case FileKind::kConfig:
+        if (auto config = parseConfig(f.text, file, diags)) warnAboutConfig(*config, diags);
+        break;
       case FileKind::kTemplate: {
         auto name = fs::relative(f.path, f.root).replace_extension().generic_string();
         (void)MessageTemplate::parse(f.text, file, name, diags);

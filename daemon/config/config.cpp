@@ -1,5 +1,6 @@
 #include "daemon/config/config.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -169,7 +170,7 @@ void parseInboundSms(const YAML::Node& in, const std::string& base, InboundSmsSe
 void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
   Reader r(file, diags);
   if (!r.expectMap(root, "the config file")) return;
-  r.checkKeys(root, {"http", "keys", "store", "orders", "log", "unsubscribe", "inbound_sms", "policy", "journeys",
+  r.checkKeys(root, {"http", "keys", "store", "orders", "customers", "log", "unsubscribe", "inbound_sms", "policy", "journeys",
                      "templates", "segments", "channels"},
               "");
   const std::string base = fs::path(file).parent_path().string();
@@ -231,6 +232,20 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     r.strings(orders, "revenue_properties", cfg.orders.revenue_properties);
   }
 
+  if (auto customers = root["customers"]; customers && r.expectMap(customers, "customers")) {
+    r.checkKeys(customers, {"default_region"}, "customers");
+    if (auto region = customers["default_region"]) {
+      const std::string text = region.IsScalar() ? region.Scalar() : std::string();
+      const bool code = text.size() == 2 && std::isupper(static_cast<unsigned char>(text[0])) &&
+                        std::isupper(static_cast<unsigned char>(text[1]));
+      if (code || text.empty()) {
+        cfg.customers.default_region = text;
+      } else {
+        r.error(region, "default_region must be a two-letter ISO 3166 region code such as US or CN");
+      }
+    }
+  }
+
   if (auto log = root["log"]; log && r.expectMap(log, "log")) {
     r.checkKeys(log, {"level", "file"}, "log");
     r.oneOf(log, "level", cfg.log.level, {"trace", "debug", "info", "warn", "error"});
@@ -240,6 +255,7 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
   if (auto u = root["unsubscribe"]; u && r.expectMap(u, "unsubscribe")) {
     r.checkKeys(u, {"base_url", "secret", "secret_file", "link_ttl"}, "unsubscribe");
     r.str(u, "base_url", cfg.unsubscribe.base_url);
+    cfg.unsubscribe.base_url_pos = posOf(file, u["base_url"] ? u["base_url"] : u);
     r.str(u, "secret", cfg.unsubscribe.secret);
     if (auto f = u["secret_file"]) {
       std::vector<std::string> lines;
@@ -346,6 +362,7 @@ std::shared_ptr<const Config> parseConfig(const std::string& text, const std::st
                                           Diagnostics& diags) {
   auto cfg = std::make_shared<Config>();
   cfg->file = file;
+  cfg->unsubscribe.base_url_pos = {file, 1, 1};
   Diagnostics local;
   try {
     YAML::Node root = YAML::Load(text);
@@ -358,6 +375,18 @@ std::shared_ptr<const Config> parseConfig(const std::string& text, const std::st
   diags.append(local);
   if (local.hasErrors()) return nullptr;
   return cfg;
+}
+
+void warnAboutConfig(const Config& config, Diagnostics& diags) {
+  if (config.unsubscribe.base_url.rfind("https://", 0) != 0) {
+    diags.warning(config.unsubscribe.base_url_pos,
+                  "unsubscribe.base_url " +
+                      (config.unsubscribe.base_url.empty() ? std::string("is not set")
+                                                           : "'" + config.unsubscribe.base_url + "' is not https") +
+                      ": messages carry an unsubscribe link but not one-click unsubscribe "
+                      "(List-Unsubscribe-Post, RFC 8058, needs https), which Gmail and Yahoo require "
+                      "of bulk senders; set it to the https address customers reach this daemon at");
+  }
 }
 
 std::shared_ptr<const Config> loadConfig(const std::string& path, Diagnostics& diags) {

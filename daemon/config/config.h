@@ -45,6 +45,13 @@ struct OrderSettings {
   std::vector<std::string> revenue_properties = {"revenue", "total"};
 };
 
+/// How customers' data is read.
+struct CustomerSettings {
+  /// ISO 3166 region (e.g. US, CN) for phone numbers written without a country code:
+  /// "415-555-0100" becomes +14155550100. Empty: such numbers are kept as their digits.
+  std::string default_region;
+};
+
 struct LogSettings {
   std::string level = "info";  ///< trace | debug | info | warn | error
   std::string file;            ///< empty = stderr (the journal under systemd); reopened on SIGHUP
@@ -53,6 +60,7 @@ struct LogSettings {
 /// Unsubscribe links (RFC 8058 one-click) in marketing messages.
 struct UnsubscribeSettings {
   std::string base_url;  ///< where customers reach this daemon; empty: http://LISTEN-ADDRESS
+  SourcePos base_url_pos;  ///< where base_url is set (or the section, or the file), for warnings
   std::string secret;    ///< HMAC key for the links; empty: one generated on first start, kept in the store
   std::int64_t link_ttl_ms = 180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
 };
@@ -91,6 +99,7 @@ struct Config {
   ApiKeys keys;
   StoreSettings store;
   OrderSettings orders;
+  CustomerSettings customers;
   LogSettings log;
   UnsubscribeSettings unsubscribe;
   InboundSmsSettings inbound_sms;
@@ -113,5 +122,10 @@ std::shared_ptr<const Config> loadConfig(const std::string& path, Diagnostics& d
 /// Same from text (for tests); `file` names it in diagnostics and anchors relative paths.
 std::shared_ptr<const Config> parseConfig(const std::string& text, const std::string& file,
                                           Diagnostics& diags);
+
+/// Settings that work but leave something off the user probably wants, as warnings (for
+/// `validate` and the daemon's start): an unsubscribe base_url that is not https, which leaves
+/// one-click unsubscribe (List-Unsubscribe-Post, RFC 8058) out of every message.
+void warnAboutConfig(const Config& config, Diagnostics& diags);
 
 }  // namespace journeyd

@@ -11,6 +11,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::kTooLarge: return "too_large";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kStorage: return "unavailable";  // to clients: retry later, like a busy store
   }
   return "internal";
 }

@@ -16,7 +16,8 @@ enum class ErrorCode {
   kUnauthorized,     ///< missing or wrong credentials; permanent
   kTooLarge,         ///< input over a configured limit; permanent
   kUnavailable,      ///< a resource is busy or down; retryable
-  kInternal,         ///< an I/O or storage failure; retryable
+  kInternal,         ///< an unexpected failure; retryable
+  kStorage,          ///< the storage itself failed: a full disk or an I/O error; retryable
 };
 
 struct Error {
@@ -25,8 +26,10 @@ struct Error {
   std::string field;  ///< JSON field or config key at fault, when there is one
 
   [[nodiscard]] bool retryable() const {
-    return code == ErrorCode::kUnavailable || code == ErrorCode::kInternal;
+    return code == ErrorCode::kUnavailable || code == ErrorCode::kInternal || code == ErrorCode::kStorage;
   }
+  /// The disk is full or failing (not a statement, a job or a request at fault).
+  [[nodiscard]] bool storage() const { return code == ErrorCode::kStorage; }
 
   static Error invalid(std::string message, std::string field = {}) {
     return {ErrorCode::kInvalidArgument, std::move(message), std::move(field)};

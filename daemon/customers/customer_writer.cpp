@@ -1,5 +1,7 @@
 #include "daemon/customers/customer_writer.h"
 
+#include <charconv>
+
 #include <cctype>
 
 namespace journeyd {
@@ -15,12 +17,11 @@ CustomerId findCustomerBySpec(const CustomerRepo& customers, const std::string& 
     if (kind == "anon") return customers.findByIdentity(IdentityKind::kAnonymous, value);
     if (kind == "user") return customers.findByIdentity(IdentityKind::kUser, value);
     if (kind == "id") {
-      try {
-        const CustomerId id = std::stoll(value);
-        return customers.exists(id) ? id : 0;
-      } catch (...) {
-        return 0;
-      }
+      // The whole of it a number: "1 OR 1=1" is no id (std::stoll would read the 1).
+      CustomerId id = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), id);
+      if (ec != std::errc() || end != value.data() + value.size()) return 0;
+      return customers.exists(id) ? id : 0;
     }
   }
   return customers.findByIdentity(IdentityKind::kUser, spec);

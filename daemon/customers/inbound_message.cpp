@@ -4,6 +4,8 @@
 #include <cctype>
 #include <random>
 
+#include <phonenumbers/phonenumberutil.h>
+
 namespace journeyd {
 
 const char* messageTypeName(MessageType type) {
@@ -152,17 +154,51 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
   for (const char* key : {"timestamp", "originalTimestamp"}) {
     auto it = body.find(key);
     if (it == body.end() || it->is_null()) continue;
-    if (!it->is_string()) return fail(Error::invalid(std::string(key) + " must be an ISO-8601 string", prefix + key));
-    auto t = parseIsoTime(it->get_ref<const std::string&>());
+    // Segment keeps a message whose timestamp it cannot read and stamps it with the time it
+    // received it; so do we, and say so in the answer, rather than refuse a whole batch.
+    auto t = it->is_string() ? parseSegmentTimestamp(it->get_ref<const std::string&>()) : std::nullopt;
     if (!t) {
-      return fail(Error::invalid(std::string(key) + " is not an ISO-8601 date-time: '" +
-                                     it->get<std::string>() + "'",
-                                 prefix + key));
+      m.warning = std::string(key) + " " + it->dump() +
+                  " is not an ISO-8601 date-time; the time the message was received is used";
+      m.warning_field = prefix + key;
+      break;
     }
     m.timestamp = *t;
     break;
   }
   return m;
+}
+
+std::optional<TimeMs> parseSegmentTimestamp(std::string_view text) {
+  if (auto t = parseIsoTime(text)) return t;
+  // Pad one-digit fields to two: YYYY-M-D[(T| )h:m[:s[.frac]]][zone].
+  std::string padded;
+  size_t pos = 0;
+  auto number = [&](size_t min_digits, size_t max_digits, char after, bool optional_after) -> bool {
+    const size_t start = pos;
+    while (pos < text.size() && pos - start < max_digits && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    const size_t n = pos - start;
+    if (n < min_digits) return false;
+    if (n < 2) padded += '0';
+    padded.append(text.substr(start, n));
+    if (after == 0) return true;
+    if (pos < text.size() && text[pos] == after) {
+      padded += text[pos++];
+      return true;
+    }
+    return optional_after;
+  };
+  if (!number(4, 4, '-', false) || !number(1, 2, '-', false) || !number(1, 2, 0, true)) return std::nullopt;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
+    padded += text[pos++];
+    if (!number(1, 2, ':', false) || !number(1, 2, 0, true)) return std::nullopt;
+    if (pos < text.size() && text[pos] == ':') {
+      padded += text[pos++];
+      if (!number(1, 2, 0, true)) return std::nullopt;
+    }
+  }
+  padded.append(text.substr(pos));  // fraction and zone, as parseIsoTime reads them
+  return parseIsoTime(padded);
 }
 
 Result<std::vector<InboundMessage>> parseSegmentBatch(const json& body, TimeMs received_at) {
@@ -200,20 +236,36 @@ std::string normalizeEmail(std::string_view email) {
   return out;
 }
 
+namespace {
+std::string g_phone_region;  // set once at start, read-only afterwards
+}  // namespace
+
+void setDefaultPhoneRegion(const std::string& region) { g_phone_region = region; }
+
 std::string normalizePhone(std::string_view phone) {
-  std::string out;
+  // What a person writes around a number: spaces, dashes, dots, brackets, a leading +.
+  std::string digits;
   for (char c : phone) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
-      out += c;
-    } else if (c == '+' && out.empty()) {
-      out += c;
+      digits += c;
+    } else if (c == '+' && digits.empty()) {
+      digits += c;
     } else if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') {
       return {};
     }
   }
-  size_t digits = out.size() - (out.starts_with('+') ? 1 : 0);
-  if (digits < 5 || digits > 15) return {};
-  return out;
+  const size_t count = digits.size() - (digits.starts_with('+') ? 1 : 0);
+  if (count < 5 || count > 15) return {};
+  auto* util = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber number;
+  const std::string region = g_phone_region.empty() ? "ZZ" : g_phone_region;
+  if (util->Parse(digits, region, &number) == i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
+      util->IsPossibleNumber(number)) {
+    std::string e164;
+    util->Format(number, i18n::phonenumbers::PhoneNumberUtil::E164, &e164);
+    return e164;
+  }
+  return digits;  // no country known (no + and no default region), or not a number libphonenumber knows
 }
 
 }  // namespace journeyd

@@ -29,7 +29,16 @@ struct InboundMessage {
   std::string message_id;   ///< dedup key; generated when the client sent none
   TimeMs timestamp = 0;     ///< when it happened (client timestamp, else received time)
   TimeMs received_at = 0;
+  /// A problem that did not cost the message: a timestamp that could not be read (the time
+  /// received stands in, as Segment does), with the field it is about.
+  std::string warning;
+  std::string warning_field;
 };
+
+/// A Segment timestamp, read as leniently as Segment reads it: ISO-8601 / RFC 3339 with one- or
+/// two-digit month, day, hour, minute and second (`2015-2-24T4:46:30.000Z`), `T` or a space, an
+/// optional fraction and a `Z` or `±hh:mm` offset; a date alone is midnight UTC.
+std::optional<TimeMs> parseSegmentTimestamp(std::string_view text);
 
 /// Parses one message. `type` forces the type (the endpoint /v1/track etc.); empty means the
 /// body's own "type" (batch items, NDJSON import). `field_prefix` prefixes error field names
@@ -38,12 +47,19 @@ Result<InboundMessage> parseSegmentMessage(const nlohmann::json& body, std::stri
                                            TimeMs received_at, const std::string& field_prefix = {});
 
 /// Parses a /v1/batch body: all messages or an error for the first bad one (nothing is stored
-/// from a batch with a bad message). Batch-level `context` is merged under each message's own.
+/// from a batch with a bad message; an unreadable timestamp is not bad, see `warning`).
+/// Batch-level `context` is merged under each message's own.
 Result<std::vector<InboundMessage>> parseSegmentBatch(const nlohmann::json& body, TimeMs received_at);
 
-/// Normalized identifiers: emails trimmed and lower-cased; phones reduced to + and digits.
-/// Empty when the input is not a plausible email / phone number.
+/// Normalized identifiers: emails trimmed and lower-cased; phones in E.164 (`+14155550100`,
+/// by libphonenumber, with the default region for numbers without a country code), or reduced
+/// to their digits when no region tells the country. Empty when the input is not a plausible
+/// email / phone number.
 std::string normalizeEmail(std::string_view email);
 std::string normalizePhone(std::string_view phone);
+
+/// The region (ISO 3166, e.g. "US") for phone numbers written without a country code: set once
+/// at start from `customers.default_region`, before any thread normalizes a number.
+void setDefaultPhoneRegion(const std::string& region);
 
 }  // namespace journeyd

@@ -159,6 +159,7 @@ DispatcherMetrics Dispatcher::metrics() const {
 void Dispatcher::claimLoop() {
   bool from_start = true;
   while (!stopping_) {
+    ++claim_beats_;
     claimOnce(from_start);
     std::unique_lock lock(mutex_);
     // Woken: go on from where the last read stopped. A quiet poll interval: read from the
@@ -182,6 +183,9 @@ void Dispatcher::claimOnce(bool from_start) {
     room = options_.max_in_flight - static_cast<int>(in_flight_.size());
   }
   if (room <= 0) return;
+  // The store cannot write (a full disk): what is sent now could not be recorded, and a crash
+  // would send it again. Sending waits for the store (it probes every second) and then goes on.
+  if (!store_.writeProblem().empty()) return;
   std::map<std::string_view, size_t> lane_room;
   for (auto& [name, lane] : lanes_) {
     std::lock_guard lock(lane->mutex);

@@ -104,6 +104,11 @@ class Dispatcher {
 
   [[nodiscard]] DispatcherMetrics metrics() const;
 
+  /// Reads of the outbox the claimer has made (at least one every poll_interval, with or without
+  /// due rows): the watchdog pets systemd only while it moves. (The recorder waits on the
+  /// writer, which the watchdog checks by itself.)
+  [[nodiscard]] std::uint64_t claimerHeartbeat() const { return claim_beats_.load(); }
+
  private:
   struct Lane;
 
@@ -157,6 +162,7 @@ class Dispatcher {
   std::condition_variable drained_;
 
   std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, withdrawn_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> claim_beats_{0};
   std::atomic<std::int64_t> in_flight_count_{0}, rate_limited_{0};
 
   std::thread claimer_;

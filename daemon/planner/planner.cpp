@@ -377,6 +377,7 @@ struct Planner::State {
                         {"event", enrollment.trigger_event},
                         {"journey", {{"id", journey.id}, {"name", journey.name}, {"step", effect.step_id}}},
                         {"data", std::move(data)}};
+        if (!enrollment.key.empty()) context["journey"]["key"] = enrollment.key;  // the cart or order id
         RenderOptions options;
         options.now = now();
         std::string unsubscribe_url;

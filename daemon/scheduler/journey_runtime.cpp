@@ -104,7 +104,15 @@ void JourneyRuntime::start() {
   // batches that meet in its queue in one transaction).
   const int n = options_.planners > 0 ? options_.planners
                                       : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  beats_ = std::make_unique<std::atomic<std::uint64_t>[]>(static_cast<size_t>(n));
+  beat_count_ = n;
   for (int i = 0; i < n; ++i) threads_.emplace_back([this, i, n] { loop(Partition{i, n}); });
+}
+
+std::vector<std::uint64_t> JourneyRuntime::heartbeats() const {
+  std::vector<std::uint64_t> out;
+  for (int i = 0; i < beat_count_; ++i) out.push_back(beats_[static_cast<size_t>(i)].load());
+  return out;
 }
 
 void JourneyRuntime::stop() {
@@ -129,6 +137,7 @@ void JourneyRuntime::notify() {
 
 void JourneyRuntime::loop(Partition part) {
   for (;;) {
+    ++beats_[static_cast<size_t>(part.index)];
     std::uint64_t seen = 0;
     {
       std::lock_guard lock(mutex_);
@@ -136,7 +145,11 @@ void JourneyRuntime::loop(Partition part) {
       seen = notifications_;
     }
     std::optional<TimeMs> next;
-    auto done = runBatch(part, &next);
+    // While the store cannot write (a full disk), plans would only be thrown away: wait, and plan
+    // again once the writer's probe finds it writing (the work stays in the inbox).
+    const bool paused = !store_.writeProblem().empty();
+    auto done = paused ? Result<std::pair<std::uint64_t, bool>>(std::pair<std::uint64_t, bool>{0, false})
+                       : runBatch(part, &next);
     if (!done) {
       spdlog::error("msg=\"planner batch failed\" partition={} error=\"{}\"", part.index, done.error().message);
     } else if (done->first > 0 || done->second) {

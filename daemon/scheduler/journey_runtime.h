@@ -97,6 +97,10 @@ class JourneyRuntime {
 
   [[nodiscard]] RuntimeMetrics& metrics() { return metrics_; }
 
+  /// Loops each planner thread has gone round (it goes round at least every max_sleep_ms, with
+  /// or without work): the watchdog pets systemd only while every one of them moves.
+  [[nodiscard]] std::vector<std::uint64_t> heartbeats() const;
+
  private:
   struct Batch;
   void loop(Partition part);
@@ -121,6 +125,8 @@ class JourneyRuntime {
   bool stopping_ = false;
   std::uint64_t notifications_ = 0;
   std::vector<std::thread> threads_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> beats_;  ///< one per planner thread, set by start()
+  int beat_count_ = 0;
 };
 
 }  // namespace journeyd

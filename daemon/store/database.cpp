@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
 
 #include "daemon/store/migrations.h"
 
@@ -18,6 +19,14 @@ int openFlags(const DatabaseOptions& o) {
 }  // namespace
 
 Database::Database(const DatabaseOptions& options) : db_(options.path, openFlags(options)) {}
+
+Error sqlError(const SQLite::Exception& e, const char* operation) {
+  const int primary = e.getErrorCode() & 0xff;
+  const std::string what = std::string(operation) + ": " + e.what();
+  if (primary == SQLITE_FULL) return {ErrorCode::kStorage, "disk full: " + what, {}};
+  if (primary == SQLITE_IOERR) return {ErrorCode::kStorage, "I/O error: " + what, {}};
+  return Error::internal(what);
+}
 
 Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options) {
   return guardSql("open database", [&]() -> Result<std::unique_ptr<Database>> {

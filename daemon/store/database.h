@@ -51,11 +51,18 @@ class Database {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-/// Runs `fn` and turns an SQLite exception into a retryable Error naming `operation`.
+/// An SQLite exception as an Error naming `operation`: ErrorCode::kStorage when the storage
+/// itself failed (SQLITE_FULL: "disk full: …"; SQLITE_IOERR: "I/O error: …"), else kInternal.
+[[nodiscard]] Error sqlError(const SQLite::Exception& e, const char* operation);
+
+/// Runs `fn` and turns an SQLite exception into a retryable Error naming `operation`; a full
+/// disk or an I/O error is told apart (Error::storage()).
 template <typename Fn>
 auto guardSql(const char* operation, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
+  } catch (const SQLite::Exception& e) {
+    return fail(sqlError(e, operation));
   } catch (const std::exception& e) {
     return fail(Error::internal(std::string(operation) + ": " + e.what()));
   }

@@ -359,6 +359,9 @@ class Store {
   [[nodiscard]] virtual std::uint64_t jobsCommitted() const = 0;
   /// What backs it, for logs: e.g. "sqlite:/var/lib/journeyd/journeyd.db".
   [[nodiscard]] virtual std::string describe() const = 0;
+  /// Empty while writes succeed; otherwise why they fail ("disk full: …", "I/O error: …") until
+  /// one succeeds again. Readiness reports it; planners and the dispatcher pause while it is set.
+  [[nodiscard]] virtual std::string writeProblem() const = 0;
 };
 
 /// Runs `fn` and turns a StoreError (or any std::exception) into a retryable Error naming

@@ -1,11 +1,32 @@
 #include "daemon/store/writer.h"
 
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
 namespace journeyd {
 
 namespace {
 
 /// Background jobs (planner batches) committed together at most.
 constexpr int kBackgroundGroup = 2;
+
+/// While the storage fails, how often an idle writer tries a one-row write to learn whether it
+/// works again.
+constexpr auto kProbeInterval = std::chrono::seconds(1);
+
+/// The probe: one small row in `settings`, committed like any job, so it needs a free page.
+Result<void> probeWrite(Database& db) {
+  auto& q = db.prepare(
+      "INSERT INTO settings(name, value) VALUES('write_probe', ?) "
+      "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+  q.bind(1, static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                    .count()));
+  q.exec();
+  q.reset();
+  return ok();
+}
 
 }  // namespace
 
@@ -44,8 +65,18 @@ void StoreWriter::loop() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !urgent_.empty(); });
-      if (queue_.empty() && urgent_.empty() && stopping_) return;
+      auto has_work = [&] { return stopping_ || !queue_.empty() || !urgent_.empty(); };
+      if (hasProblem()) {
+        // The storage failed: when nothing else comes within a second, a probe finds out
+        // whether it works again (space freed, the device back).
+        if (!wake_.wait_for(lock, kProbeInterval, has_work)) {
+          Pending probe{probeWrite, {}};
+          group.push_back(std::move(probe));
+        }
+      } else {
+        wake_.wait(lock, has_work);
+      }
+      if (group.empty() && queue_.empty() && urgent_.empty() && stopping_) return;
       // Urgent jobs first, committed by themselves so their callers answer without waiting for
       // the background work queued before them.
       // Background work commits in small groups, so an urgent job arriving meanwhile waits
@@ -102,9 +133,37 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
     jobs_committed_ += group.size();
     ++transactions_;
   }
+  noteOutcome(commit, results);
   for (size_t i = 0; i < group.size(); ++i) {
     group[i].done.set_value(commit ? std::move(results[i]) : commit);
   }
+}
+
+void StoreWriter::noteOutcome(const Result<void>& commit, const std::vector<Result<void>>& results) {
+  std::string problem;
+  if (!commit && commit.error().storage()) problem = commit.error().message;
+  for (const auto& r : results) {
+    if (problem.empty() && !r && r.error().storage()) problem = r.error().message;
+  }
+  if (problem.empty() && !commit) return;  // failed for another reason: says nothing about the disk
+  std::lock_guard lock(problem_mutex_);
+  if (problem.empty() && !problem_.empty()) {
+    spdlog::warn("msg=\"the store writes again\" was=\"{}\"", problem_);
+  } else if (!problem.empty() && problem_.empty()) {
+    spdlog::error("msg=\"the store cannot write; ingestion answers 503, planning and sending pause\" error=\"{}\"",
+                  problem);
+  }
+  problem_ = std::move(problem);
+}
+
+bool StoreWriter::hasProblem() const {
+  std::lock_guard lock(problem_mutex_);
+  return !problem_.empty();
+}
+
+std::string StoreWriter::problem() const {
+  std::lock_guard lock(problem_mutex_);
+  return problem_;
 }
 
 }  // namespace journeyd

@@ -11,7 +11,9 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/core/result.h"
 #include "daemon/store/database.h"
@@ -40,6 +42,11 @@ class StoreWriter {
   [[nodiscard]] std::uint64_t jobsCommitted() const { return jobs_committed_.load(); }
   [[nodiscard]] std::uint64_t transactions() const { return transactions_.load(); }
 
+  /// Empty while writes succeed; after the disk filled up or failed ("disk full: …", "I/O
+  /// error: …"), why, until a write succeeds again. While it is set, the writer probes with a
+  /// one-row write every second when no other job comes, so it clears once space returns.
+  [[nodiscard]] std::string problem() const;
+
  private:
   struct Pending {
     Job job;
@@ -47,6 +54,8 @@ class StoreWriter {
   };
   void loop();
   void runGroup(std::deque<Pending>& group);
+  void noteOutcome(const Result<void>& commit, const std::vector<Result<void>>& results);
+  [[nodiscard]] bool hasProblem() const;
 
   std::unique_ptr<Database> db_;
   const int max_group_;
@@ -57,6 +66,8 @@ class StoreWriter {
   bool stopping_ = false;
   std::atomic<std::uint64_t> jobs_committed_{0};
   std::atomic<std::uint64_t> transactions_{0};
+  mutable std::mutex problem_mutex_;
+  std::string problem_;
   std::thread thread_;
 };
 

@@ -23,6 +23,34 @@ TEST_CASE("serve refuses a bad config with FILE:LINE:COL and a non-zero exit") {
   CHECK(ok.status == 0);
 }
 
+TEST_CASE("an unsubscribe base_url that is not https is a warning in validate and at start-up") {
+  TempDir tmp;
+  const std::string file = (tmp.path() / "c.yaml").string();
+  writeFile(file, "store:\n  data_dir: data\nunsubscribe:\n  base_url: http://news.example.com\n");
+  auto v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
+  CHECK(v.status == 0);  // a warning, not an error
+  CHECK(v.out.find(file + ":4:13: warning: unsubscribe.base_url 'http://news.example.com' is not https: messages "
+                   "carry an unsubscribe link but not one-click unsubscribe (List-Unsubscribe-Post") != std::string::npos);
+  // Not set at all: said at the top of the file.
+  writeFile(file, "store:\n  data_dir: data\n");
+  v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
+  CHECK(v.out.find(file + ":1:1: warning: unsubscribe.base_url is not set: ") != std::string::npos);
+  // https: nothing to say.
+  writeFile(file, "store:\n  data_dir: data\nunsubscribe:\n  base_url: https://news.example.com\n");
+  v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
+  CHECK(v.status == 0);
+  CHECK(v.out.find("warning") == std::string::npos);
+
+  // The daemon says it in its log when it starts.
+  Daemon d(tmp.path(), "unsubscribe:\n  base_url: http://news.example.com\n");
+  REQUIRE(d.start());
+  CHECK(d.log().find("config warning") != std::string::npos);
+  CHECK(d.log().find("'http://news.example.com' is not https") != std::string::npos);
+  Daemon secure(tmp.path() / "s", "unsubscribe:\n  base_url: https://news.example.com\n");
+  REQUIRE(secure.start());
+  CHECK(secure.log().find("config warning") == std::string::npos);
+}
+
 TEST_CASE("import loads customers from CSV and Segment messages from NDJSON, reporting bad lines") {
   TempDir tmp;
   Daemon d(tmp.path());

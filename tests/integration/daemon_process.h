@@ -106,6 +106,7 @@ class Daemon {
     if (pid_ == 0) {
       freopen(log_.c_str(), "w", stderr);
       freopen("/dev/null", "w", stdout);
+      for (const auto& [name, value] : env_) setenv(name.c_str(), value.c_str(), 1);
       std::vector<char*> argv;
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
@@ -129,6 +130,9 @@ class Daemon {
     }
     return false;
   }
+
+  /// An environment variable for the daemon's next start() (e.g. LD_PRELOAD of a fault shim).
+  void setEnv(std::string name, std::string value) { env_.emplace_back(std::move(name), std::move(value)); }
 
   /// Sends a signal and (for TERM/INT/KILL) waits for the exit; returns the exit status.
   int kill(int sig) {
@@ -206,6 +210,7 @@ class Daemon {
   pid_t pid_ = -1;
   int port_ = 0;
   int starts_ = 0;
+  std::vector<std::pair<std::string, std::string>> env_;
 };
 
 }  // namespace journeyd::testing

@@ -199,8 +199,10 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
       {"traits not an object", "/v1/identify", R"({"userId": "bad2", "traits": [1]})", 400, "traits"},
       {"event not a string", "/v1/track", R"({"userId": "bad3", "event": 7})", 400, "event"},
       {"missing userId and anonymousId", "/v1/track", R"({"event": "X"})", 400, "userId"},
-      {"bad timestamp", "/v1/track", R"({"userId": "bad4", "event": "X", "timestamp": "yesterday"})", 400,
-       "timestamp"},
+      {"timestamp of the wrong shape in a batch with a bad message", "/v1/batch",
+       R"({"batch": [{"type": "track", "userId": "bad4", "event": "X", "timestamp": "yesterday"},
+                     {"type": "track", "userId": "bad4", "event": 7}]})",
+       400, "batch[1].event"},
       {"alias without previousId", "/v1/alias", R"({"userId": "bad5"})", 400, "previousId"},
       {"unknown type in a batch", "/v1/batch",
        R"({"batch": [{"type": "track", "userId": "bad6", "event": "X"}, {"type": "explode", "userId": "bad6"}]})",
@@ -233,6 +235,27 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
   REQUIRE(keep);
   CHECK((*keep)["traits"]["plan"] == "gold");  // the rejected batch changed nothing
   CHECK(eventCount(*keep) == 1);
+}
+
+TEST_CASE("a batch keeps a message whose timestamp cannot be read, stamped when received, and says so") {
+  TempDir tmp;
+  Daemon d(tmp.path(), "");
+  REQUIRE(d.start({"--virtual-clock", "2026-03-05T08:00:00Z"}));
+  auto r = d.post("/v1/batch", R"({"batch": [
+      {"type": "track", "userId": "ts", "event": "One Digit", "timestamp": "2015-2-24T04:46:30.000Z"},
+      {"type": "track", "userId": "ts", "event": "Unreadable", "timestamp": "last tuesday"}]})");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  auto answer = json::parse(r->body);
+  CHECK(answer["success"] == true);
+  REQUIRE(answer["warnings"].size() == 1);
+  CHECK(answer["warnings"][0]["field"] == "batch[1].timestamp");
+  auto c = d.customer("ts");
+  REQUIRE(c);
+  std::map<std::string, std::string> when;
+  for (const auto& e : (*c)["events"]) when[e["event"].get<std::string>()] = e["timestamp"].get<std::string>();
+  CHECK(when["One Digit"] == "2015-02-24T04:46:30.000Z");
+  CHECK(when["Unreadable"] == "2026-03-05T08:00:00.000Z");  // the time it was received
 }
 
 TEST_CASE("a repeated messageId is accepted and stored once, and orders are counted once") {
@@ -339,4 +362,20 @@ TEST_CASE("DELETE erases the profile, its identities and its events") {
   // The same id arriving later is a new, empty profile.
   REQUIRE(d.post("/v1/track", R"({"userId": "gone", "event": "Came Back"})")->status == 200);
   CHECK(eventCount(d.customer("gone").value()) == 1);
+}
+
+TEST_CASE("customers.default_region: one person whichever way their number is written") {
+  TempDir tmp;
+  Daemon d(tmp.path(), "customers:\n  default_region: US\n");
+  REQUIRE(d.start());
+  REQUIRE(d.post("/v1/identify", R"({"userId": "pat", "traits": {"phone": "415-555-0100"}})")->status == 200);
+  auto by_e164 = d.customer("phone:+14155550100");
+  REQUIRE(by_e164);
+  CHECK((*by_e164)["userId"] == "pat");
+  auto by_local = d.customer("phone:(415) 555-0100");
+  REQUIRE(by_local);
+  CHECK((*by_local)["id"] == (*by_e164)["id"]);
+  // A later message with the number in another form reaches the same person.
+  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "device-9", "traits": {"phone": "+1 415 555 0100"}})")->status == 200);
+  CHECK(d.customer("anon:device-9").value()["id"] == (*by_e164)["id"]);
 }

@@ -144,6 +144,7 @@ TEST_CASE("cart abandon: one instance per cart, the order of one cart ends only 
   REQUIRE(m.size() == 1);
   CHECK(m[0]["step"] == "nudge");
   CHECK(m[0]["created_at"] == "2026-03-03T02:00:00.000Z");  // 10:00 in Shanghai
+  CHECK(m[0]["key"] == "B");  // the cart it is about, without parsing the idempotency key
 
   std::set<std::string> statuses;
   auto c = j.d.customer("cart-1");
@@ -333,7 +334,7 @@ steps:
 TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM tiers, and only its members are invited") {
   JourneyDaemon j;
   // The CDNOW sample as this shop's order history, through the real import.
-  std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/../shared/data/cdnow/CDNOW_sample.txt");
+  std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/tests/data/cdnow/CDNOW_sample.txt");
   REQUIRE(in);
   std::ofstream out(j.tmp.path() / "orders.ndjson");
   std::map<std::string, int> orders;
@@ -775,4 +776,20 @@ TEST_CASE("journey log lines older than store.journey_log_retention are pruned b
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(oldest == "2026-03-05T01:00:00.000Z");
+}
+
+TEST_CASE("the virtual clock: GET reads it, POST moves it, both with the admin key only") {
+  JourneyDaemon j;
+  auto c = j.d.client();
+  CHECK(c.Get("/v1/clock")->status == 401);
+  c.set_bearer_token_auth(Daemon::kWriteKey);
+  CHECK(c.Post("/v1/clock", R"({"advance": "1h"})", "application/json")->status == 401);
+  c.set_bearer_token_auth(Daemon::kAdminKey);
+  auto before = json::parse(c.Get("/v1/clock")->body);
+  CHECK(before["virtual"] == true);
+  CHECK(before["now"] == "2026-03-02T01:00:00.000Z");
+  auto moved = c.Post("/v1/clock", R"({"advance": "1d"})", "application/json");
+  REQUIRE(moved->status == 200);
+  CHECK(json::parse(moved->body)["now"] == "2026-03-03T01:00:00.000Z");
+  CHECK(json::parse(c.Get("/v1/clock")->body)["now"] == "2026-03-03T01:00:00.000Z");
 }
