@@ -54,6 +54,8 @@ TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
        "c.yaml:2:26: error: journey_log_retention must be a duration of at least 1d, like 180d"},
       {"policy:\n  arbitration_window: soon\n",
        "c.yaml:2:23: error: arbitration_window must be a duration from 0s to 1d, like 15m"},
+      {"policy:\n  timezone: America/NewYork\n",
+       "c.yaml:2:13: error: unknown timezone 'America/NewYork' (use an IANA name like Asia/Shanghai)"},
       {"store:\n  synchronous: sometimes\n",
        "c.yaml:2:16: error: synchronous must be one of off, normal, full, not 'sometimes'"},
       {"store:\n  data_dri: x\n", "c.yaml:2:3: error: unknown key 'data_dri' in store (did you mean 'data_dir'?)"},
