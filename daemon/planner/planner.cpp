@@ -389,7 +389,7 @@ struct Planner::State {
           context["unsubscribe_url"] = unsubscribe_url;
           options.unsubscribe_url = unsubscribe_url;
         }
-        options.timezone = customer.value("timezone", "UTC");
+        options.timezone = timeZoneName(view->timeZone());  // the zone the journey's waits use
         const std::string locale = stringField(customer, "locale");
         auto r = tmpl ? tmpl->render(context, locale, options) : Result<RenderedMessage>(RenderedMessage{});
         if (!r) {
