@@ -1,6 +1,7 @@
 #include "daemon/core/time_zone.h"
 
 #include <date/tz.h>
+
 #include <nlohmann/json.hpp>
 
 namespace journeyd {
@@ -14,7 +15,8 @@ const date::time_zone* findTimeZone(std::string_view name) {
   }
 }
 
-const date::time_zone* customerTimeZone(const nlohmann::json& customer, const date::time_zone* business_zone) {
+const date::time_zone* customerTimeZone(const nlohmann::json& customer,
+                                        const date::time_zone* business_zone) {
   if (!customer.is_object()) return business_zone;
   auto it = customer.find("timezone");
   if (it == customer.end() || !it->is_string()) return business_zone;

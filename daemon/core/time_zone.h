@@ -1,10 +1,9 @@
 #pragma once
 /// IANA time zones by name, and the one rule for which zone a customer lives in. Callers get a
 /// `const date::time_zone*` (nullptr = UTC) and include <date/tz.h> only where they use it.
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace date {
 class time_zone;

@@ -150,7 +150,9 @@ bool isEmpty(const Value& v) {
 // The context's zone when a or b is a calendar date (the only values it changes); asked only then,
 // as a customer's zone costs a lookup.
 const date::time_zone* dateZone(const Value& a, const Value& b, const EvalContext& ctx) {
-  auto isDate = [](const Value& v) { return v.kind() == Value::Kind::kString && isCalendarDate(v.asString()); };
+  auto isDate = [](const Value& v) {
+    return v.kind() == Value::Kind::kString && isCalendarDate(v.asString());
+  };
   return isDate(a) || isDate(b) ? ctx.timeZone() : nullptr;
 }
 

@@ -280,7 +280,8 @@ TEST_CASE("a calendar date is a day of the customer's zone, else the business's,
   const TimeMs at = *parseIsoTime("2026-03-20T03:30:00Z");
   auto evaluate = [&](const std::string& source, const nlohmann::json& customer,
                       const date::time_zone* business = nullptr, TimeMs now = 0) {
-    JsonEvalContext ctx({{"customer", customer}, {"data", {{"event_date", "2026-03-20"}}}}, now ? now : at);
+    JsonEvalContext ctx({{"customer", customer}, {"data", {{"event_date", "2026-03-20"}}}},
+                        now ? now : at);
     ctx.setBusinessZone(business);
     auto expr = mustCompile(source);
     return expr ? expr->evaluate(ctx).toJson() : nlohmann::json();
@@ -297,8 +298,10 @@ TEST_CASE("a calendar date is a day of the customer's zone, else the business's,
   CHECK(evaluate("now() >= data.event_date", none) == true);  // UTC business zone
   CHECK(evaluate("now() >= data.event_date", none, date::locate_zone("America/New_York")) == false);
   // The day starts at local midnight: 04:00Z in New York in March.
-  CHECK(evaluate("now() >= data.event_date", new_york, nullptr, *parseIsoTime("2026-03-20T04:00:00Z")) == true);
-  CHECK(evaluate("days_since(data.event_date)", new_york, nullptr, *parseIsoTime("2026-03-21T03:59:59Z")) == 0);
+  CHECK(evaluate("now() >= data.event_date", new_york, nullptr,
+                 *parseIsoTime("2026-03-20T04:00:00Z")) == true);
+  CHECK(evaluate("days_since(data.event_date)", new_york, nullptr,
+                 *parseIsoTime("2026-03-21T03:59:59Z")) == 0);
   CHECK(evaluate("data.event_date - 1d < now()", new_york) == true);  // arithmetic too
   CHECK(evaluate("data.event_date < '2026-03-20T04:30:00Z'", new_york) == true);
   // Instants with a time are the same everywhere.
