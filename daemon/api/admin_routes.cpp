@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api/server_impl.h"
+#include "daemon/core/time_zone.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/planner/customer_view.h"
 #include "daemon/scheduler/journey_runtime.h"
@@ -54,7 +55,8 @@ void ApiServer::Impl::customerRoutes() {
       // The computed values journeys and segments see (RFM, CLV, P(alive), LTV, lifecycle).
       if (auto record = snap.customers().load(*id)) {
         const json view = customerJson(*record, snap.customers(), ctx ? ctx->models.get() : nullptr, now,
-                                       ctx && ctx->catalog ? &ctx->catalog->scores : nullptr);
+                                       ctx && ctx->catalog ? &ctx->catalog->scores : nullptr,
+                                       ctx ? findTimeZone(ctx->policy.timezone) : nullptr);
         json computed = json::object();
         for (const char* key : {"rfm", "p_alive", "churn_risk", "expected_orders_90d", "clv_12m", "ltv", "lifecycle", "scores"}) {
           if (view.contains(key)) computed[key] = view[key];

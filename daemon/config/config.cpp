@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "daemon/core/time.h"
+#include "daemon/core/time_zone.h"
 
 namespace journeyd {
 
@@ -314,6 +315,9 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
       }
     }
     r.str(p, "timezone", cfg.policy.timezone);
+    if (cfg.policy.timezone != "UTC" && !findTimeZone(cfg.policy.timezone)) {
+      r.error(p["timezone"], "unknown timezone '" + cfg.policy.timezone + "' (use an IANA name like Asia/Shanghai)");
+    }
     if (auto q = p["quiet_hours"]; q && r.expectMap(q, "quiet_hours")) {
       r.checkKeys(q, {"start", "end"}, "quiet_hours");
       auto minute = [&](const char* key) {

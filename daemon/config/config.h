@@ -76,7 +76,7 @@ struct InboundSmsSettings {
 
 /// Rules every marketing message passes before it is queued.
 struct PolicySettings {
-  std::string timezone = "UTC";  ///< business timezone, for customers without one of their own
+  std::string timezone = "UTC";  ///< business timezone, for customers without their own (waits, dates, templates, quiet hours)
   int quiet_start_minute = -1;   ///< quiet hours start (local minute of day); -1 = no quiet hours
   int quiet_end_minute = -1;     ///< quiet hours end; a message due inside is deferred to it
   double holdout_percent = 0;    ///< stable share of customers who get no marketing (for lift)

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <date/date.h>
+#include <date/tz.h>
 
 namespace journeyd {
 
@@ -83,6 +84,23 @@ std::optional<TimeMs> parseIsoTime(std::string_view s) {
   int64_t secs = static_cast<int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second -
                  offset_minutes * 60;
   return secs * 1000 + millis;
+}
+
+bool isCalendarDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+std::optional<TimeMs> parseIsoTimeIn(std::string_view text, const date::time_zone* zone) {
+  auto t = parseIsoTime(text);
+  if (!t || !zone || !isCalendarDate(text)) return t;
+  using std::chrono::milliseconds;
+  const date::local_time<milliseconds> midnight{milliseconds(*t)};
+  // earliest: a skipped midnight maps to the transition, as cron.cpp's local times do.
+  return zone->to_sys(midnight, date::choose::earliest).time_since_epoch().count();
 }
 
 std::string formatIsoTime(TimeMs t) {

@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 
+namespace date {
+class time_zone;
+}
+
 namespace journeyd {
 
 using TimeMs = std::int64_t;      ///< instant: ms since 1970-01-01T00:00:00Z
@@ -20,7 +24,17 @@ constexpr DurationMs kWeekMs = 7 * kDayMs;
 
 /// Parses an ISO-8601 / RFC 3339 instant: `2024-01-02T03:04:05Z`, with optional fraction and
 /// `+hh:mm` / `-hhmm` offset; a date alone (`2024-01-02`) is midnight UTC. nullopt when malformed.
+/// For a customer's data use parseIsoTimeIn: a date alone is a day of their calendar.
 std::optional<TimeMs> parseIsoTime(std::string_view text);
+
+/// As parseIsoTime, but a calendar date (`2024-01-02`, no time) is the start of that day in
+/// `zone` (UTC when null): the customer's zone, else the business zone. Instants with a time are
+/// unaffected by `zone`. Where local midnight does not exist (a DST jump), the day starts at the
+/// transition.
+std::optional<TimeMs> parseIsoTimeIn(std::string_view text, const date::time_zone* zone);
+
+/// True for a calendar date: exactly `YYYY-MM-DD`, no time (not checked for validity).
+[[nodiscard]] bool isCalendarDate(std::string_view text);
 
 /// `2024-01-02T03:04:05.678Z` (milliseconds always shown).
 std::string formatIsoTime(TimeMs t);

@@ -111,13 +111,7 @@ std::string label(const RecentMessage& m) {
 /// The customer's timezone as their profile has it (the same one their waits use), else the
 /// business's.
 const std::string& customerZone(const json& customer, const PolicySettings& policy) {
-  static const std::string kUtc = "UTC";
-  auto it = customer.find("timezone");
-  const json* tz = it != customer.end() ? &*it : nullptr;
-  if (tz && tz->is_string() && tz->get_ref<const std::string&>() != kUtc && findTimeZone(tz->get_ref<const std::string&>())) {
-    return tz->get_ref<const std::string&>();
-  }
-  return policy.timezone.empty() ? kUtc : policy.timezone;
+  return timeZoneName(customerTimeZone(customer, findTimeZone(policy.timezone)));
 }
 
 }  // namespace

@@ -86,14 +86,12 @@ std::optional<TimeMs> nextScheduledEntry(const Journey& journey, const EvalConte
   if (t.kind != TriggerKind::kDateAttribute || !t.date.attribute) return std::nullopt;
   const nlohmann::json& data = event && event->contains("properties") ? (*event)["properties"] : kEmptyObject;
   JourneyEvalContext ctx(customer, after, event, &data, nullptr);
+  // Read as UTC on purpose: nextDateOccurrence takes the date's UTC calendar day (a calendar date
+  // is that very day) and places it in the customer's zone, else the business's.
   auto date = t.date.attribute->evaluate(ctx).asTime();
   if (!date) return std::nullopt;
-  const date::time_zone* zone = nullptr;
-  if (const nlohmann::json* c = customer.root("customer"); c && c->is_object()) {
-    auto it = c->find("timezone");
-    if (it != c->end() && it->is_string()) zone = findTimeZone(it->get<std::string>());
-  }
-  return nextDateOccurrence(*date, t.date.yearly, t.date.offset, t.date.minute_of_day, after, zone);
+  return nextDateOccurrence(*date, t.date.yearly, t.date.offset, t.date.minute_of_day, after,
+                            customer.timeZone());
 }
 
 }  // namespace journeyd

@@ -41,7 +41,7 @@ struct EntryDecision {
 /// For date_attribute and schedule triggers: the next moment strictly after `after` at which
 /// the journey triggers for this customer. date_attribute: from the date the attribute gives
 /// (customer.* dates, or event.* with `event` = {name, properties, time} for a date carried by
-/// an event), in the customer's timezone (`customer.timezone`, UTC when absent); schedule: the
+/// an event), in customer.timeZone() (the customer's zone, else the business's); schedule: the
 /// cron in the trigger's timezone, the same moment for everyone. nullopt for other triggers
 /// and when the date is missing or past.
 [[nodiscard]] std::optional<TimeMs> nextScheduledEntry(const Journey& journey, const EvalContext& customer,

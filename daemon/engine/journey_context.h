@@ -22,6 +22,7 @@ class JourneyEvalContext final : public EvalContext {
     return base_.root(name);
   }
   [[nodiscard]] TimeMs now() const override { return now_; }
+  [[nodiscard]] const date::time_zone* timeZone() const override { return base_.timeZone(); }
   // Event aggregates come from the caller's view, whose now() must equal the input's time.
   [[nodiscard]] std::int64_t countEvents(std::string_view name, std::optional<DurationMs> window) const override {
     return base_.countEvents(name, window);

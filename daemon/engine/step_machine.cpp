@@ -166,15 +166,6 @@ class Machine {
     scheduleWake();
   }
 
-  const date::time_zone* customerZone() {
-    const nlohmann::json* c = customer_.root("customer");
-    if (c && c->is_object()) {
-      auto it = c->find("timezone");
-      if (it != c->end() && it->is_string()) return findTimeZone(it->get<std::string>());
-    }
-    return nullptr;
-  }
-
   /// Runs steps from `index` until a wait, an exit or the end.
   void run(int index) {
     e().status = EnrollmentStatus::kActive;
@@ -281,12 +272,13 @@ class Machine {
   }
 
   int waitUntil(const Step& s) {
-    const auto* zone = customerZone();
+    // The customer's zone, else the business's: a calendar date is a day there, `time` a local time.
+    const auto* zone = customer_.timeZone();
     TimeMs target = now_;
     std::string what;
     if (s.until.date) {
       auto ctx = context();
-      auto date = s.until.date->evaluate(ctx).asTime();
+      auto date = s.until.date->evaluate(ctx).asTime(zone);
       if (!date) {
         finish(EnrollmentStatus::kExited, ExitReason::kMissingData, s.until.date->source(),
                "wait_until date is missing: " + s.until.date->explain(ctx));

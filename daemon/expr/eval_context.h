@@ -23,6 +23,9 @@ class EvalContext {
   [[nodiscard]] virtual const nlohmann::json* root(std::string_view name) const = 0;
   /// The instant the evaluation happens at.
   [[nodiscard]] virtual TimeMs now() const = 0;
+  /// The zone a calendar date (`2026-03-20`, no time) is a day of: the customer's, else the
+  /// business's; nullptr is UTC. Instants with a time do not depend on it.
+  [[nodiscard]] virtual const date::time_zone* timeZone() const { return nullptr; }
   /// Events named `name` with now() - window < time <= now(); all past events when window is
   /// nullopt.
   [[nodiscard]] virtual std::int64_t countEvents(std::string_view name,
@@ -51,6 +54,8 @@ class JsonEvalContext final : public EvalContext {
 
   [[nodiscard]] const nlohmann::json* root(std::string_view name) const override;
   [[nodiscard]] TimeMs now() const override { return now_; }
+  /// customerTimeZone(the `customer` root, the business zone).
+  [[nodiscard]] const date::time_zone* timeZone() const override;
   [[nodiscard]] std::int64_t countEvents(std::string_view name,
                                          std::optional<DurationMs> window) const override;
   [[nodiscard]] double sumEvents(std::string_view name, std::string_view property,
@@ -59,6 +64,8 @@ class JsonEvalContext final : public EvalContext {
       std::string_view name, std::optional<DurationMs> window) const override;
 
   void setNow(TimeMs now) { now_ = now; }
+  /// The zone of a customer without one of their own (policy.timezone); default UTC.
+  void setBusinessZone(const date::time_zone* zone) { business_zone_ = zone; }
   [[nodiscard]] nlohmann::json& data() { return roots_; }
 
  private:
@@ -67,6 +74,7 @@ class JsonEvalContext final : public EvalContext {
 
   nlohmann::json roots_;
   TimeMs now_;
+  const date::time_zone* business_zone_ = nullptr;
   std::vector<EventRecord> events_;
 };
 

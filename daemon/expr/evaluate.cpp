@@ -147,7 +147,16 @@ bool isEmpty(const Value& v) {
   }
 }
 
-Value arithmetic(Op op, Value a, Value b) {
+// The context's zone when a or b is a calendar date (the only values it changes); asked only then,
+// as a customer's zone costs a lookup.
+const date::time_zone* dateZone(const Value& a, const Value& b, const EvalContext& ctx) {
+  auto isDate = [](const Value& v) {
+    return v.kind() == Value::Kind::kString && isCalendarDate(v.asString());
+  };
+  return isDate(a) || isDate(b) ? ctx.timeZone() : nullptr;
+}
+
+Value arithmetic(Op op, Value a, Value b, const EvalContext& ctx) {
   using Kind = Value::Kind;
   if (op == Op::kAdd && a.kind() == Kind::kString && b.kind() == Kind::kString) {
     std::string joined(a.asString());
@@ -158,11 +167,11 @@ Value arithmetic(Op op, Value a, Value b) {
   if ((op == Op::kAdd || op == Op::kSub) &&
       (a.kind() == Kind::kDuration || b.kind() == Kind::kDuration)) {
     if (a.kind() == Kind::kString) {
-      auto t = a.asTime();
+      auto t = timeOf(a, ctx);
       a = t ? Value::number(static_cast<double>(*t)) : Value();
     }
     if (b.kind() == Kind::kString && op == Op::kAdd) {
-      auto t = b.asTime();
+      auto t = timeOf(b, ctx);
       b = t ? Value::number(static_cast<double>(*t)) : Value();
     }
   }
@@ -206,19 +215,19 @@ Value binary(const Node& node, const EvalContext& ctx) {
     case Op::kNe:
       return Value::boolean(!valuesEqual(a, b));
     case Op::kLt: {
-      auto c = compareValues(a, b);
+      auto c = compareValues(a, b, dateZone(a, b, ctx));
       return Value::boolean(c && *c < 0);
     }
     case Op::kLe: {
-      auto c = compareValues(a, b);
+      auto c = compareValues(a, b, dateZone(a, b, ctx));
       return Value::boolean(c && *c <= 0);
     }
     case Op::kGt: {
-      auto c = compareValues(a, b);
+      auto c = compareValues(a, b, dateZone(a, b, ctx));
       return Value::boolean(c && *c > 0);
     }
     case Op::kGe: {
-      auto c = compareValues(a, b);
+      auto c = compareValues(a, b, dateZone(a, b, ctx));
       return Value::boolean(c && *c >= 0);
     }
     case Op::kIn:
@@ -228,7 +237,7 @@ Value binary(const Node& node, const EvalContext& ctx) {
     case Op::kContains:
       return Value::boolean(contains(a, b));
     default:
-      return arithmetic(node.op, std::move(a), std::move(b));
+      return arithmetic(node.op, std::move(a), std::move(b), ctx);
   }
 }
 
@@ -260,6 +269,10 @@ Value unary(const Node& node, const EvalContext& ctx) {
 Value namedArg(const Node& call, size_t slot, const EvalContext& ctx) {
   return slot < call.named.size() && call.named[slot] ? evaluateNode(*call.named[slot], ctx)
                                                       : Value();
+}
+
+std::optional<TimeMs> timeOf(const Value& v, const EvalContext& ctx) {
+  return v.asTime(dateZone(v, v, ctx));
 }
 
 Value evaluateNode(const Node& node, const EvalContext& ctx) {

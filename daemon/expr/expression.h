@@ -18,7 +18,9 @@
 ///               | root | function "(" [expr | name ":" expr] ("," ...)* ")"
 /// Missing data is null, never an error: null == null only, null is never ordered, and
 /// arithmetic on null gives null. `!=` is `not ==`. A duration compared with a number compares
-/// milliseconds; two ISO-8601 strings (or one and epoch ms) compare as instants.
+/// milliseconds; two ISO-8601 strings (or one and epoch ms) compare as instants. A calendar date
+/// (`"2026-03-20"`, no time) is that day in EvalContext::timeZone() (the customer's zone, else the
+/// business's), in comparisons, date arithmetic and the date functions alike.
 #include <memory>
 #include <optional>
 #include <string>

@@ -15,7 +15,7 @@ Value arg(const Node& call, size_t i, const EvalContext& ctx) {
 }
 
 Value elapsed(const Node& call, const EvalContext& ctx, DurationMs unit, bool until) {
-  auto t = arg(call, 0, ctx).asTime();
+  auto t = timeOf(arg(call, 0, ctx), ctx);
   if (!t) return Value();
   // Whole units, as a marketer counts them: 59.9 days since is 59, 6.1 days until is 7, so
   // days_until(t) == -days_since(t) and both reach 0 exactly at t.

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "daemon/core/time_zone.h"
 #include "daemon/expr/eval_context.h"
 
 namespace journeyd {
@@ -11,6 +12,11 @@ const nlohmann::json* JsonEvalContext::root(std::string_view name) const {
   if (!roots_.is_object()) return nullptr;
   auto it = roots_.find(name);
   return it == roots_.end() ? nullptr : &*it;
+}
+
+const date::time_zone* JsonEvalContext::timeZone() const {
+  const nlohmann::json* customer = root("customer");
+  return customer ? customerTimeZone(*customer, business_zone_) : business_zone_;
 }
 
 bool JsonEvalContext::inWindow(const EventRecord& e, std::string_view name,

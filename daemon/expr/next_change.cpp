@@ -82,7 +82,7 @@ std::optional<TimeMs> clockStep(const Node& call, const EvalContext& ctx) {
   auto name = call.function->name;
   TimeMs now = ctx.now();
   if (name == "now") return now + kContinuousStepMs;
-  auto t = call.children.empty() ? std::nullopt : evaluateNode(*call.children[0], ctx).asTime();
+  auto t = call.children.empty() ? std::nullopt : timeOf(evaluateNode(*call.children[0], ctx), ctx);
   if (!t) return std::nullopt;
   DurationMs unit =
       name == "hours_since" ? kHourMs : (name == "minutes_since" ? kMinuteMs : kDayMs);

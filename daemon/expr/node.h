@@ -115,6 +115,9 @@ struct Node {
 
 [[nodiscard]] Value evaluateNode(const Node& node, const EvalContext& ctx);
 
+/// `v` as an instant (Value::asTime), a calendar date being a day of ctx.timeZone().
+[[nodiscard]] std::optional<TimeMs> timeOf(const Value& v, const EvalContext& ctx);
+
 /// Value of a named argument of a call (null when not given).
 [[nodiscard]] Value namedArg(const Node& call, size_t slot, const EvalContext& ctx);
 
@@ -135,6 +138,7 @@ class ShiftedNowContext final : public EvalContext {
     return base_.root(name);
   }
   [[nodiscard]] TimeMs now() const override { return now_; }
+  [[nodiscard]] const date::time_zone* timeZone() const override { return base_.timeZone(); }
   [[nodiscard]] std::int64_t countEvents(std::string_view name,
                                          std::optional<DurationMs> window) const override {
     return base_.countEvents(name, window);

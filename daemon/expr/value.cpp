@@ -112,9 +112,9 @@ bool Value::truthy() const {
   return false;
 }
 
-std::optional<TimeMs> Value::asTime() const {
+std::optional<TimeMs> Value::asTime(const date::time_zone* zone) const {
   if (kind_ == Kind::kNumber) return static_cast<TimeMs>(std::llround(number_));
-  if (kind_ == Kind::kString) return parseIsoTime(string_);
+  if (kind_ == Kind::kString) return parseIsoTimeIn(string_, zone);
   return std::nullopt;
 }
 
@@ -210,7 +210,7 @@ bool valuesEqual(const Value& a, const Value& b) {
   }
 }
 
-std::optional<int> compareValues(const Value& a, const Value& b) {
+std::optional<int> compareValues(const Value& a, const Value& b, const date::time_zone* zone) {
   using Kind = Value::Kind;
   auto sign = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
   if (a.isNumeric() && b.isNumeric()) {
@@ -219,8 +219,8 @@ std::optional<int> compareValues(const Value& a, const Value& b) {
   }
   if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
     if (looksLikeTime(a.asString()) && looksLikeTime(b.asString())) {
-      auto ta = parseIsoTime(a.asString());
-      auto tb = parseIsoTime(b.asString());
+      auto ta = parseIsoTimeIn(a.asString(), zone);
+      auto tb = parseIsoTimeIn(b.asString(), zone);
       if (ta && tb) return sign(*ta, *tb);
     }
     return sign(a.asString().compare(b.asString()), 0);
@@ -228,8 +228,8 @@ std::optional<int> compareValues(const Value& a, const Value& b) {
   // An instant written as an ISO string against one written as epoch ms.
   if ((a.kind() == Kind::kString && b.kind() == Kind::kNumber) ||
       (a.kind() == Kind::kNumber && b.kind() == Kind::kString)) {
-    auto ta = a.asTime();
-    auto tb = b.asTime();
+    auto ta = a.asTime(zone);
+    auto tb = b.asTime(zone);
     if (ta && tb) return sign(*ta, *tb);
   }
   return std::nullopt;

@@ -56,8 +56,9 @@ class Value {
 
   /// null, false, 0, "", empty lists and objects are false; everything else is true.
   [[nodiscard]] bool truthy() const;
-  /// Epoch ms for a number or an ISO-8601 string; nullopt otherwise.
-  [[nodiscard]] std::optional<TimeMs> asTime() const;
+  /// Epoch ms for a number or an ISO-8601 string, a calendar date being the start of that day in
+  /// `zone` (UTC when null; see parseIsoTimeIn); nullopt otherwise.
+  [[nodiscard]] std::optional<TimeMs> asTime(const date::time_zone* zone = nullptr) const;
   /// A readable rendering for explanations: strings quoted, durations as `30d`, lists in [].
   [[nodiscard]] std::string format() const;
   /// The value as JSON (durations as ms).
@@ -81,7 +82,9 @@ class Value {
 
 /// Ordering for `< <= > >=`: -1/0/1, or nullopt when the values cannot be ordered (null,
 /// mismatched types). Strings that are both ISO-8601 instants compare as instants; an ISO-8601
-/// string and a number compare as instants (epoch ms).
-[[nodiscard]] std::optional<int> compareValues(const Value& a, const Value& b);
+/// string and a number compare as instants (epoch ms), a calendar date as the start of that day in
+/// `zone` (UTC when null).
+[[nodiscard]] std::optional<int> compareValues(const Value& a, const Value& b,
+                                               const date::time_zone* zone = nullptr);
 
 }  // namespace journeyd

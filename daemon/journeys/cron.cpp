@@ -166,15 +166,6 @@ std::optional<TimeMs> CronSchedule::nextAfter(TimeMs after, const date::time_zon
   return std::nullopt;
 }
 
-const date::time_zone* findTimeZone(std::string_view name) {
-  if (name.empty() || name == "UTC" || name == "Etc/UTC") return nullptr;
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
 int localWeekday(TimeMs t, const date::time_zone* zone) {
   return static_cast<int>(date::weekday(date::floor<date::days>(toLocal(t, zone))).c_encoding());
 }

@@ -10,10 +10,7 @@
 #include <string_view>
 
 #include "daemon/core/time.h"
-
-namespace date {
-class time_zone;
-}
+#include "daemon/core/time_zone.h"
 
 namespace journeyd {
 
@@ -40,9 +37,6 @@ class CronSchedule {
   bool days_any_ = true;
   bool weekdays_any_ = true;
 };
-
-/// The zone with this IANA name, or nullptr when unknown (the caller falls back to UTC).
-[[nodiscard]] const date::time_zone* findTimeZone(std::string_view name);
 
 /// Weekday (0 = Sunday) of the instant in the zone (UTC when null).
 [[nodiscard]] int localWeekday(TimeMs t, const date::time_zone* zone);

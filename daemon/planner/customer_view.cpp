@@ -3,12 +3,16 @@
 #include <cmath>
 #include <limits>
 
+#include "daemon/core/time_zone.h"
+
 namespace journeyd {
 
 using json = nlohmann::json;
 
+const date::time_zone* CustomerView::timeZone() const { return customerTimeZone(customer_, business_zone_); }
+
 json customerJson(const CustomerRecord& r, const CustomerRepo& customers, const StoredModels* models, TimeMs now,
-                  const std::vector<ScoreDefinition>* scores) {
+                  const std::vector<ScoreDefinition>* scores, const date::time_zone* business_zone) {
   json c = r.traits;  // traits first, so system fields below win on a name clash
   c["traits"] = r.traits;
   c["tags"] = r.tags;
@@ -39,7 +43,7 @@ json customerJson(const CustomerRecord& r, const CustomerRepo& customers, const 
   c["segments"] = r.segments;
   if (scores && !scores->empty()) {
     // Custom weighted scores: the marketer's formula over this customer, weights in YAML.
-    CustomerView view(customers, r.id, c, now);
+    CustomerView view(customers, r.id, c, now, business_zone);
     json values = json::object();
     for (const auto& score : *scores) {
       if (score.value) values[score.name] = std::round(score.value->number(view) * 1e4) / 1e4;

@@ -19,19 +19,27 @@ namespace journeyd {
 /// unsubscribed, segments. With `now` > 0 the computed values are added (ltv, lifecycle, and
 /// with fitted `models`: rfm, p_alive, churn_risk, expected_orders_90d, clv_12m) as of `now`;
 /// with `scores` each custom score (segments.yaml `scores:`) is evaluated into `scores.NAME`,
-/// its event aggregates read from `customers`.
+/// its event aggregates read from `customers`, its calendar dates in the customer's zone else
+/// `business_zone` (policy.timezone; nullptr = UTC).
 nlohmann::json customerJson(const CustomerRecord& record, const CustomerRepo& customers, const StoredModels* models,
-                            TimeMs now, const std::vector<ScoreDefinition>* scores);
+                            TimeMs now, const std::vector<ScoreDefinition>* scores,
+                            const date::time_zone* business_zone = nullptr);
 
 class CustomerView final : public EvalContext {
  public:
-  CustomerView(const CustomerRepo& customers, CustomerId id, nlohmann::json customer, TimeMs now)
-      : customers_(customers), id_(id), customer_(std::move(customer)), now_(now) {}
+  /// `business_zone` (the config's policy.timezone; nullptr = UTC) is the zone of a customer
+  /// without one of their own.
+  CustomerView(const CustomerRepo& customers, CustomerId id, nlohmann::json customer, TimeMs now,
+               const date::time_zone* business_zone = nullptr)
+      : customers_(customers), id_(id), customer_(std::move(customer)), now_(now), business_zone_(business_zone) {}
 
   [[nodiscard]] const nlohmann::json* root(std::string_view name) const override {
     return name == "customer" ? &customer_ : nullptr;
   }
   [[nodiscard]] TimeMs now() const override { return now_; }
+  /// customerTimeZone(customer(), business zone): read from the JSON on each call, so a journey's
+  /// `update` of the timezone is seen at once.
+  [[nodiscard]] const date::time_zone* timeZone() const override;
   [[nodiscard]] std::int64_t countEvents(std::string_view name, std::optional<DurationMs> window) const override;
   [[nodiscard]] double sumEvents(std::string_view name, std::string_view property,
                                  std::optional<DurationMs> window) const override;
@@ -50,6 +58,7 @@ class CustomerView final : public EvalContext {
   CustomerId id_;
   nlohmann::json customer_;
   TimeMs now_;
+  const date::time_zone* business_zone_;
 };
 
 }  // namespace journeyd

@@ -6,6 +6,7 @@
 #include "daemon/customers/inbound_message.h"
 #include "daemon/delivery/policy.h"
 #include "daemon/engine/migration.h"
+#include "daemon/core/time_zone.h"
 #include "daemon/journeys/loader.h"
 #include "daemon/planner/customer_view.h"
 
@@ -116,9 +117,11 @@ struct Planner::State {
 
   State(const Planner& planner, CustomerRecord r)
       : p(planner), cat(*planner.context_.catalog), at(planner.now_), record(std::move(r)) {
+    const date::time_zone* business_zone = findTimeZone(p.context_.policy.timezone);
     view = std::make_unique<CustomerView>(
         p.snapshot_.customers(), record.id,
-        customerJson(record, p.snapshot_.customers(), p.context_.models.get(), p.now_, &cat.scores), p.now_);
+        customerJson(record, p.snapshot_.customers(), p.context_.models.get(), p.now_, &cat.scores, business_zone),
+        p.now_, business_zone);
   }
 
   CustomerPlan& plan() { return out.plan; }
@@ -387,7 +390,7 @@ struct Planner::State {
           context["unsubscribe_url"] = unsubscribe_url;
           options.unsubscribe_url = unsubscribe_url;
         }
-        options.timezone = customer.value("timezone", "UTC");
+        options.timezone = timeZoneName(view->timeZone());  // the zone the journey's waits use
         const std::string locale = stringField(customer, "locale");
         auto r = tmpl ? tmpl->render(context, locale, options) : Result<RenderedMessage>(RenderedMessage{});
         if (!r) {

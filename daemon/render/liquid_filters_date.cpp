@@ -1,4 +1,5 @@
-// The date filter: strftime formatting of an instant in the customer's time zone.
+// The date filter: strftime formatting of an instant in the customer's time zone (a calendar date
+// shows as itself).
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -237,7 +238,7 @@ bool fDate(FilterContext& ctx) {
   if (v.is_null()) return true;
   const std::string fmt = ctx.arg(0) != nullptr ? toText(*ctx.arg(0)) : "";
   if (fmt.empty()) return true;
-  const auto instant = toInstant(v, ctx.options.now);
+  auto instant = toInstant(v, ctx.options.now);
   if (!instant) return true;  // like Shopify: input that is no date passes through unchanged
   const std::string zone_name = ctx.arg(1) != nullptr ? toText(*ctx.arg(1)) : ctx.options.timezone;
   const date::time_zone* zone = nullptr;
@@ -251,6 +252,10 @@ bool fDate(FilterContext& ctx) {
     }
     ctx.cache.zone = zone;
     ctx.cache.zone_name = zone_name;
+  }
+  // A calendar date ("2026-03-20") is that day where it is shown, not an instant at UTC midnight.
+  if (v.is_string() && isCalendarDate(v.get_ref<const std::string&>())) {
+    instant = parseIsoTimeIn(v.get_ref<const std::string&>(), zone);
   }
   using std::chrono::milliseconds;
   const date::sys_time<milliseconds> sys{milliseconds{*instant}};

@@ -19,8 +19,9 @@ struct LiquidAst;
 struct RenderOptions {
   /// Instant used by `date` for "now" / "today"; ms since the epoch. Default 0 (1970).
   TimeMs now = 0;
-  /// IANA zone (e.g. "Asia/Shanghai") in which `date` shows instants; default UTC. An unknown
-  /// zone makes `date` fail with a render error.
+  /// IANA zone (e.g. "Asia/Shanghai") in which `date` shows instants, and whose calendar a date
+  /// without a time ("2026-03-20") is read in; default UTC. The planner gives the customer's zone,
+  /// else the business's. An unknown zone makes `date` fail with a render error.
   std::string timezone = "UTC";
   /// ISO 4217 code used by `money` when it gets no argument; default USD.
   std::string currency = "USD";

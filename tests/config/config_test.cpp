@@ -56,6 +56,8 @@ TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
        "c.yaml:2:23: error: arbitration_window must be a duration from 0s to 1d, like 15m"},
       {"customers:\n  default_region: usa\n",
        "c.yaml:2:19: error: default_region must be a two-letter ISO 3166 region code such as US or CN"},
+      {"policy:\n  timezone: America/NewYork\n",
+       "c.yaml:2:13: error: unknown timezone 'America/NewYork' (use an IANA name like Asia/Shanghai)"},
       {"store:\n  synchronous: sometimes\n",
        "c.yaml:2:16: error: synchronous must be one of off, normal, full, not 'sometimes'"},
       {"store:\n  data_dri: x\n", "c.yaml:2:3: error: unknown key 'data_dri' in store (did you mean 'data_dir'?)"},

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <date/tz.h>
+
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/json_input.h"
 #include "daemon/core/time.h"
@@ -28,6 +30,36 @@ TEST_CASE("ISO-8601 instants parse to epoch milliseconds") {
     CAPTURE(row.text);
     CHECK(parseIsoTime(row.text) == row.want);
   }
+}
+
+TEST_CASE("a calendar date is the start of that day in the given zone; instants ignore the zone") {
+  const auto* new_york = date::locate_zone("America/New_York");
+  const auto* shanghai = date::locate_zone("Asia/Shanghai");
+  struct Row {
+    const char* text;
+    const date::time_zone* zone;
+    const char* want;
+  };
+  const Row rows[] = {
+      {"2026-03-20", new_york, "2026-03-20T04:00:00.000Z"},  // EDT, -4
+      {"2026-01-20", new_york, "2026-01-20T05:00:00.000Z"},  // EST, -5
+      {"2026-03-20", shanghai, "2026-03-19T16:00:00.000Z"},
+      {"2026-03-20", nullptr, "2026-03-20T00:00:00.000Z"},  // UTC
+      // Chile springs forward at midnight: the day starts at the transition, 01:00 local.
+      {"2024-09-08", date::locate_zone("America/Santiago"), "2024-09-08T04:00:00.000Z"},
+      {"2026-03-20T18:00:00-04:00", shanghai, "2026-03-20T22:00:00.000Z"},
+      {"2026-03-20T00:00:00Z", new_york, "2026-03-20T00:00:00.000Z"},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.text);
+    auto t = parseIsoTimeIn(row.text, row.zone);
+    REQUIRE(t);
+    CHECK(formatIsoTime(*t) == row.want);
+  }
+  CHECK_FALSE(parseIsoTimeIn("2026-02-30", new_york));
+  CHECK(isCalendarDate("2026-03-20"));
+  CHECK_FALSE(isCalendarDate("2026-03-20T00:00:00Z"));
+  CHECK_FALSE(isCalendarDate("20260320"));
 }
 
 TEST_CASE("instants format back to ISO-8601 with milliseconds") {

@@ -1,3 +1,5 @@
+#include <date/tz.h>
+
 #include "daemon/engine/migration.h"
 #include "tests/engine/engine_test_support.h"
 
@@ -124,6 +126,12 @@ TEST_CASE("date and schedule triggers tell the scheduler their next moment") {
   REQUIRE(next);
   CHECK(formatIsoTime(*next) == "2024-12-24T07:30:00.000Z");
   CHECK_FALSE(nextScheduledEntry(*birthday, view({}, kT0), kT0));  // no birthday known
+  // A customer without a timezone has the business's (policy.timezone).
+  auto business = view({{"birthday", "1985-12-25"}, {"timezone", "UTC"}}, kT0);
+  business.setBusinessZone(date::locate_zone("America/New_York"));
+  CHECK(formatIsoTime(*nextScheduledEntry(*birthday, business, kT0)) == "2024-12-24T13:30:00.000Z");
+  CHECK(formatIsoTime(*nextScheduledEntry(*birthday, view({{"birthday", "1985-12-25"}}, kT0), kT0)) ==
+        "2024-12-24T08:30:00.000Z");  // no zone at all: UTC
 
   auto weekly = mustLoad("journey: w\ntrigger:\n  schedule: \"0 9 * * mon\"\n  timezone: Asia/Shanghai\n"
                          "steps: [ { wait: 1d } ]\n");

@@ -1,5 +1,7 @@
 #include <set>
 
+#include <date/tz.h>
+
 #include "tests/engine/engine_test_support.h"
 
 using namespace journeyd;
@@ -349,6 +351,33 @@ steps:
   // Unknown timezone: UTC.
   auto utc = startEnrollment(*j, "c", {"Signed Up", {}, sat}, view({{"timezone", "Nowhere/Land"}}, sat), sat);
   CHECK(utc.enrollment.wake_at == *parseIsoTime("2024-06-10T10:00:00Z"));
+}
+
+TEST_CASE("wait_until a calendar date is that day in the customer's zone, else the business's") {
+  auto j = mustLoad(R"(
+journey: event
+trigger: { event: Announced }
+steps:
+  - wait_until: { date: data.event_date, offset: -1d, time: "10:00" }
+    id: day-before
+  - send: reminder
+    channel: sms
+    template: t/reminder
+)");
+  const TimeMs at = *parseIsoTime("2026-03-02T01:00:00Z");
+  auto waitFor = [&](const std::string& event_date, JsonEvalContext customer) {
+    return startEnrollment(*j, "c", {"Announced", {{"event_date", event_date}}, at}, customer, at).enrollment.wake_at;
+  };
+  auto due = [](const char* iso) { return std::optional<TimeMs>(*parseIsoTime(iso)); };
+  // The day before 2026-03-20 at 10:00 local.
+  CHECK(waitFor("2026-03-20", view({{"timezone", "America/New_York"}}, at)) == due("2026-03-19T14:00:00Z"));
+  CHECK(waitFor("2026-03-20", view({{"timezone", "Asia/Shanghai"}}, at)) == due("2026-03-19T02:00:00Z"));
+  CHECK(waitFor("2026-03-20T18:00:00-04:00", view({{"timezone", "America/New_York"}}, at)) ==
+        due("2026-03-19T14:00:00Z"));
+  auto business = view({{"timezone", "UTC"}}, at);
+  business.setBusinessZone(date::locate_zone("America/New_York"));
+  CHECK(waitFor("2026-03-20", business) == due("2026-03-19T14:00:00Z"));
+  CHECK(waitFor("2026-03-20", view({}, at)) == due("2026-03-19T10:00:00Z"));  // UTC
 }
 
 TEST_CASE("an enrollment survives a JSON round trip") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <date/tz.h>
+
 #include "tests/expr/expr_test_support.h"
 
 using namespace journeyd;
@@ -270,4 +272,46 @@ TEST_CASE("an expression is compiled once and evaluated against many contexts") 
   }
   JsonEvalContext no_customer(json::object(), kNow);
   CHECK_FALSE(expr->truthy(no_customer));
+}
+
+TEST_CASE("a calendar date is a day of the customer's zone, else the business's, around midnight") {
+  // The event is on 2026-03-20. At 03:30Z it is still 23:30 on the 19th in New York, and already
+  // 11:30 on the 20th in Shanghai.
+  const TimeMs at = *parseIsoTime("2026-03-20T03:30:00Z");
+  auto evaluate = [&](const std::string& source, const nlohmann::json& customer,
+                      const date::time_zone* business = nullptr, TimeMs now = 0) {
+    JsonEvalContext ctx({{"customer", customer}, {"data", {{"event_date", "2026-03-20"}}}},
+                        now ? now : at);
+    ctx.setBusinessZone(business);
+    auto expr = mustCompile(source);
+    return expr ? expr->evaluate(ctx).toJson() : nlohmann::json();
+  };
+  const nlohmann::json new_york = {{"timezone", "America/New_York"}};
+  const nlohmann::json shanghai = {{"timezone", "Asia/Shanghai"}};
+  const nlohmann::json none = {{"timezone", "UTC"}};  // as the daemon writes a customer without one
+
+  CHECK(evaluate("now() >= data.event_date", new_york) == false);
+  CHECK(evaluate("data.event_date > now()", new_york) == true);
+  CHECK(evaluate("days_until(data.event_date)", new_york) == 1);  // tomorrow, locally
+  CHECK(evaluate("now() >= data.event_date", shanghai) == true);
+  CHECK(evaluate("days_until(data.event_date)", shanghai) == 0);
+  CHECK(evaluate("now() >= data.event_date", none) == true);  // UTC business zone
+  CHECK(evaluate("now() >= data.event_date", none, date::locate_zone("America/New_York")) == false);
+  // The day starts at local midnight: 04:00Z in New York in March.
+  CHECK(evaluate("now() >= data.event_date", new_york, nullptr,
+                 *parseIsoTime("2026-03-20T04:00:00Z")) == true);
+  CHECK(evaluate("days_since(data.event_date)", new_york, nullptr,
+                 *parseIsoTime("2026-03-21T03:59:59Z")) == 0);
+  CHECK(evaluate("data.event_date - 1d < now()", new_york) == true);  // arithmetic too
+  CHECK(evaluate("data.event_date < '2026-03-20T04:30:00Z'", new_york) == true);
+  // Instants with a time are the same everywhere.
+  CHECK(evaluate("'2026-03-20T00:00:00Z' <= now()", new_york) == true);
+
+  // The scheduler is told to look again at local midnight, not UTC midnight.
+  JsonEvalContext ctx({{"customer", new_york}, {"data", {{"event_date", "2026-03-20"}}}}, at);
+  auto expr = mustCompile("now() >= data.event_date");
+  REQUIRE(expr);
+  auto next = expr->nextChange(ctx);
+  REQUIRE(next);
+  CHECK(formatIsoTime(*next) == "2026-03-20T04:00:00.000Z");
 }

@@ -151,3 +151,17 @@ TEST_CASE("secrets never appear in the log") {
   CHECK(log.find(Daemon::kAdminKey) == std::string::npos);
   CHECK(log.find("wrong-secret-key") == std::string::npos);
 }
+
+TEST_CASE("render shows a date without a time as that day for a customer west of UTC") {
+  TempDir tmp;
+  writeFile(tmp.path() / "context.json",
+            R"({"customer": {"first_name": "Ann", "timezone": "America/New_York"},
+                "data": {"event_date": "2026-03-20", "event_name": "Spring preview"}})");
+  auto r = runCommand({JOURNEYD_BINARY, "render", JOURNEYD_SOURCE_DIR "/templates/member/invitation.yaml", "--context",
+                       (tmp.path() / "context.json").string(), "--json", "--now", "2026-03-02T01:00:00Z"},
+                      tmp.path());
+  REQUIRE(r.status == 0);
+  auto out = json::parse(r.out);
+  CHECK(out["subject"] == "Ann, you're invited: Spring preview on March 20");
+  CHECK(out["html"].get<std::string>().find("<strong>Friday, March 20, 2026</strong>") != std::string::npos);
+}

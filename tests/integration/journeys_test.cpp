@@ -27,9 +27,13 @@ std::string journeyConfig(const fs::path& dir) {
 
 struct JourneyDaemon {
   TempDir tmp;
-  Daemon d{tmp.path(), journeyConfig(tmp.path())};
+  Daemon d;
 
-  JourneyDaemon() { REQUIRE(d.start({"--virtual-clock", kStart})); }
+  /// `extra_config`: more top-level config sections (e.g. `policy:`).
+  explicit JourneyDaemon(const std::string& extra_config = "")
+      : d(tmp.path(), journeyConfig(tmp.path()) + extra_config) {
+    REQUIRE(d.start({"--virtual-clock", kStart}));
+  }
 
   void advance(const std::string& duration) {
     d.settle();  // what was posted before is planned at its time, before the clock moves
@@ -387,6 +391,101 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
   CHECK(std::count_if(messages.begin(), messages.end(),
                       [](const json& m) { return m["template"] == "member/invitation"; }) == 1);
   CHECK(j.enrollment(once->first, "member-exclusive").is_null());
+}
+
+namespace {
+
+// Member-exclusive for a customer who is high-value without fitted models (a trait stands in for
+// the model's clv_12m), invited to an event on `event_date`.
+void inviteToMemberEvent(JourneyDaemon& j, const std::string& id, const std::string& timezone,
+                         const std::string& event_date) {
+  static int phones = 0;
+  json identify = {{"userId", id},
+                   {"traits",
+                    {{"email", id + "@example.com"}, {"phone", "+1212555010" + std::to_string(++phones % 10)}, {"clv_12m", 5000}}}};
+  if (!timezone.empty()) identify["context"] = {{"timezone", timezone}};
+  j.send("/v1/identify", identify);
+  j.send("/v1/track", {{"userId", id}, {"event", "Member Event Announced"},
+                       {"properties", {{"event_id", "gala"}, {"event_date", event_date}}}});
+}
+
+std::optional<json> messageOf(const std::vector<json>& messages, const std::string& step) {
+  for (const auto& m : messages) {
+    if (m["step"] == step) return m;
+  }
+  return std::nullopt;
+}
+
+// The subject of the last email the log channel wrote to `to`.
+std::string emailSubject(const JourneyDaemon& j, const std::string& to) {
+  for (int i = 0; i < 500; ++i) {
+    std::string subject;
+    std::istringstream lines(readAll(j.tmp.path() / "outbox" / "email.ndjson"));
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto m = json::parse(line, nullptr, false);
+      if (m.is_object() && m.value("to", "") == to) subject = m.value("subject", "");
+    }
+    if (!subject.empty()) return subject;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("member exclusive: an event date is a day of the customer's calendar, in waits and templates") {
+  JourneyDaemon j;
+  // The event is on Friday 2026-03-20. The reminder goes "the day before at 10:00" local time:
+  // 2026-03-19 10:00 in New York is 14:00Z, in Shanghai 02:00Z. A full timestamp with an offset
+  // is an instant and keeps its meaning (18:00 New York on the 20th, so the 19th 10:00 again).
+  inviteToMemberEvent(j, "me-ny", "America/New_York", "2026-03-20");
+  inviteToMemberEvent(j, "me-sh", "Asia/Shanghai", "2026-03-20");
+  inviteToMemberEvent(j, "me-at", "America/New_York", "2026-03-20T18:00:00-04:00");
+  for (const char* id : {"me-ny", "me-sh", "me-at"}) {
+    CAPTURE(id);
+    CHECK(emailSubject(j, std::string(id) + "@example.com") == "You're invited: a members-only event on March 20");
+    json waiting = j.enrollment(id, "member-exclusive");
+    CHECK(waiting["step"] == "day-before-event");
+    CHECK(waiting["wake_at"] == (std::string(id) == "me-sh" ? "2026-03-19T02:00:00.000Z" : "2026-03-19T14:00:00.000Z"));
+  }
+
+  j.advance("17d1h");  // 2026-03-19T02:00Z
+  REQUIRE(messageOf(j.messages("me-sh", 2), "event-reminder"));
+  CHECK(messageOf(j.messages("me-sh", 2), "event-reminder").value()["created_at"] == "2026-03-19T02:00:00.000Z");
+  CHECK_FALSE(messageOf(j.messages("me-ny", 1), "event-reminder"));
+  j.advance("12h");  // 2026-03-19T14:00Z = 10:00 in New York
+  for (const char* id : {"me-ny", "me-at"}) {
+    CAPTURE(id);
+    auto reminder = messageOf(j.messages(id, 2), "event-reminder");
+    REQUIRE(reminder);
+    CHECK((*reminder)["created_at"] == "2026-03-19T14:00:00.000Z");
+  }
+
+  // They attend on the evening of the event day, 20:00Z (16:00 New York, 04:00 next day in
+  // Shanghai, inside its two days as well): the wait for attendance is still open.
+  j.advance("1d6h");  // 2026-03-20T20:00Z
+  for (const char* id : {"me-ny", "me-sh", "me-at"}) {
+    j.send("/v1/track", {{"userId", id}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
+  }
+  for (const char* id : {"me-ny", "me-sh", "me-at"}) {
+    CAPTURE(id);
+    CHECK(messageOf(j.messages(id, 3), "thank-you"));
+  }
+}
+
+TEST_CASE("member exclusive: a customer without a timezone has the business's (policy.timezone)") {
+  JourneyDaemon j("policy:\n  timezone: America/New_York\n");
+  inviteToMemberEvent(j, "me-none", "", "2026-03-20");
+  CHECK(emailSubject(j, "me-none@example.com") == "You're invited: a members-only event on March 20");
+  CHECK(j.enrollment("me-none", "member-exclusive")["wake_at"] == "2026-03-19T14:00:00.000Z");
+  j.advance("17d13h");  // 2026-03-19T14:00Z = 10:00 in New York
+  auto reminder = messageOf(j.messages("me-none", 2), "event-reminder");
+  REQUIRE(reminder);
+  CHECK((*reminder)["created_at"] == "2026-03-19T14:00:00.000Z");
+  j.advance("1d6h");  // 2026-03-20T20:00Z, 16:00 on the event day in New York
+  j.send("/v1/track", {{"userId", "me-none"}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
+  CHECK(messageOf(j.messages("me-none", 3), "thank-you"));
 }
 
 TEST_CASE("NPS survey: asked three days after an order on a weekday morning, detractors get a follow-up") {

@@ -69,3 +69,18 @@ TEST_CASE("date: the strftime of Ruby's Time that Shopify uses: RFC 822, offsets
   CHECK(inZone("{{ '2024-12-30T12:00:00Z' | date: '%G-W%V-%u' }}", "UTC") == "2025-W01-1");
   CHECK(inZone("{{ '2026-01-04T12:00:00Z' | date: '%G-W%V' }}", "UTC") == "2026-W01");
 }
+
+TEST_CASE("a date without a time shows as that day in any zone") {
+  auto show = [](const std::string& zone, std::string_view source = "{{ d | date: '%B %-d' }}") {
+    RenderOptions o;
+    o.timezone = zone;
+    return renderLiquid(source, json{{"d", "2026-03-20"}, {"t", "2026-03-20T02:00:00Z"}}, o);
+  };
+  CHECK(show("America/New_York") == "March 20");
+  CHECK(show("Pacific/Honolulu") == "March 20");
+  CHECK(show("Asia/Shanghai") == "March 20");
+  CHECK(show("UTC") == "March 20");
+  CHECK(show("Asia/Shanghai", "{{ d | date: '%A %H:%M', 'America/New_York' }}") == "Friday 00:00");
+  // An instant is still shown where the customer is.
+  CHECK(show("America/New_York", "{{ t | date: '%B %-d %H:%M' }}") == "March 19 22:00");
+}
