@@ -15,6 +15,8 @@ packages=(
   python3 python3-aiosmtpd openssl sqlite3 curl wrk
   # reference numbers for the statistics tests (tests/results)
   python3-scipy
+  # the Debian package (`make deb`) and its test (tests/packaging)
+  dpkg-dev debhelper fakeroot lintian
 )
 
 missing=()
