@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages journeyd needs to build, test and benchmark.
+# Installs the Debian 12 packages journeyd needs to build, test, package and benchmark.
 # Idempotent and quiet: only what is missing is installed; safe with no terminal.
 set -euo pipefail
 
@@ -16,7 +16,7 @@ packages=(
   # reference numbers for the statistics tests (tests/results)
   python3-scipy
   # the Debian package (`make deb`) and its test (tests/packaging)
-  dpkg-dev debhelper fakeroot lintian
+  dpkg-dev debhelper fakeroot lintian procps
 )
 
 missing=()
