@@ -203,6 +203,18 @@ main_pid=""
 [ $status -eq 0 ] || fail "the daemon exited with $status on SIGTERM"
 grep -q 'msg=stopped' "$work/daemon.log" || fail "no 'stopped' line after SIGTERM"
 
+# --- reinstall --------------------------------------------------------------------------
+step "reinstall keeps an edited config, the keys and the state"
+echo '# edited by the packaging test' >>/etc/journeyd/journeyd.yaml
+keys_before=$(cat /etc/journeyd/write.keys /etc/journeyd/admin.keys)
+apt-get install -y -qq --reinstall "$deb" >"$work/reinstall.log" 2>&1 || {
+  cat "$work/reinstall.log"
+  fail "apt-get install --reinstall"
+}
+grep -q '^# edited by the packaging test$' /etc/journeyd/journeyd.yaml || fail "reinstall lost the edited config"
+[ "$(cat /etc/journeyd/write.keys /etc/journeyd/admin.keys)" = "$keys_before" ] || fail "reinstall changed the keys"
+[ -f /var/lib/journeyd/journeyd.db ] || fail "reinstall lost the database"
+
 # --- purge ------------------------------------------------------------------------------
 step "apt-get purge journeyd"
 apt-get purge -y -qq journeyd >"$work/purge.log" 2>&1 || {
