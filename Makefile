@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= etc/journeyd.yaml
 
-.PHONY: all deps build run test test-asan bench clean format
+.PHONY: all deps build run test test-asan bench clean format deb
 
 all: build
 
@@ -27,6 +27,10 @@ test-asan: deps
 	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJOURNEYD_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 1
+
+# The Debian package: $(BUILD)/deb/journeyd_VERSION_ARCH.deb (README, "Install the Debian package").
+deb: deps
+	@scripts/build-deb.sh $(BUILD)/deb $(JOBS)
 
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target $(patsubst bench/%.cpp,bench_%,$(wildcard bench/*.cpp))

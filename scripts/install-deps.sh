@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages journeyd needs to build, test and benchmark.
+# Installs the Debian 12 packages journeyd needs to build, test, package and benchmark.
 # Idempotent and quiet: only what is missing is installed; safe with no terminal.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ packages=(
   python3 python3-aiosmtpd openssl sqlite3 curl wrk
   # reference numbers for the statistics tests (tests/results); the schema check (tests/schemas)
   python3-scipy python3-jsonschema python3-yaml
+  # the Debian package (`make deb`) and its test (tests/packaging)
+  dpkg-dev debhelper fakeroot lintian procps
 )
 
 missing=()
