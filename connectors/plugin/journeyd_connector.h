@@ -51,13 +51,13 @@ typedef struct jd_pair {
 
 /** A rendered message, the same bytes on every retry. */
 typedef struct jd_message {
-  const char* id;      /**< idempotency key, stable across retries: pass it to the provider */
-  const char* channel; /**< channel name from the config */
-  const char* to;      /**< recipient (address, number, contact id); empty when none */
-  const char* subject; /**< email kind */
-  const char* html;    /**< email kind */
-  const char* text;    /**< email kind */
-  const char* body;    /**< sms text, or webhook JSON body */
+  const char* id;         /**< idempotency key, stable across retries: pass it to the provider */
+  const char* channel;    /**< channel name from the config */
+  const char* to;         /**< recipient (address, number, contact id); empty when none */
+  const char* subject;    /**< email kind */
+  const char* html;       /**< email kind */
+  const char* text;       /**< email kind */
+  const char* body;       /**< sms text, or webhook JSON body */
   const jd_pair* headers; /**< extra headers to carry (e.g. List-Unsubscribe) */
   size_t header_count;
   const jd_pair* metadata; /**< who and why: customer_id, journey, step */

@@ -114,7 +114,9 @@ YAML::Node nodeAt(const YAML::Node& root, const std::string& dotted) {
   return node;
 }
 
-std::string bounded(const char* buffer, size_t size) { return std::string(buffer, strnlen(buffer, size)); }
+std::string bounded(const char* buffer, size_t size) {
+  return std::string(buffer, strnlen(buffer, size));
+}
 
 }  // namespace
 
@@ -170,9 +172,8 @@ std::shared_ptr<const PluginLibrary> loadPluginLibrary(const std::string& path,
   error->clear();
   auto abi_version = reinterpret_cast<jd_abi_version_fn>(symbol(JD_SYMBOL_ABI_VERSION));
   if (abi_version != nullptr && abi_version() != JD_CONNECTOR_ABI_VERSION) {
-    *error = "plugin '" + path + "' speaks connector ABI version " +
-             std::to_string(abi_version()) + " but this journeyd speaks version " +
-             std::to_string(JD_CONNECTOR_ABI_VERSION) +
+    *error = "plugin '" + path + "' speaks connector ABI version " + std::to_string(abi_version()) +
+             " but this journeyd speaks version " + std::to_string(JD_CONNECTOR_ABI_VERSION) +
              ": rebuild it against this release's connectors/plugin/journeyd_connector.h";
     ::dlclose(dl);
     return nullptr;
@@ -191,25 +192,22 @@ PluginConnector::PluginConnector(std::shared_ptr<const PluginLibrary> library, v
                                  MessageKind kind)
     : library_(std::move(library)), handle_(handle), kind_(kind) {}
 
-PluginConnector::~PluginConnector() {
-  library_->destroy(static_cast<jd_connector*>(handle_));
-}
+PluginConnector::~PluginConnector() { library_->destroy(static_cast<jd_connector*>(handle_)); }
 
 SendResult PluginConnector::send(const OutboundMessage& message) {
   std::vector<jd_pair> headers;
   headers.reserve(message.headers.size());
-  for (const auto& [name, value] : message.headers) headers.push_back({name.c_str(), value.c_str()});
+  for (const auto& [name, value] : message.headers)
+    headers.push_back({name.c_str(), value.c_str()});
   std::vector<jd_pair> metadata;
   metadata.reserve(message.metadata.size());
   for (const auto& [name, value] : message.metadata) {
     metadata.push_back({name.c_str(), value.c_str()});
   }
-  const jd_message c_message{message.id.c_str(),      message.channel.c_str(),
-                             message.to.c_str(),      message.subject.c_str(),
-                             message.html.c_str(),    message.text.c_str(),
-                             message.body.c_str(),    headers.data(),
-                             headers.size(),          metadata.data(),
-                             metadata.size(),         message.created_at};
+  const jd_message c_message{message.id.c_str(),      message.channel.c_str(), message.to.c_str(),
+                             message.subject.c_str(), message.html.c_str(),    message.text.c_str(),
+                             message.body.c_str(),    headers.data(),          headers.size(),
+                             metadata.data(),         metadata.size(),         message.created_at};
   jd_send_result result{};
   const int status = library_->send(static_cast<jd_connector*>(handle_), &c_message, &result);
   std::string reason = bounded(result.reason, sizeof result.reason);
@@ -248,8 +246,8 @@ void registerPlugin(ConnectorRegistry& registry) {
           const std::string key = bounded(refused.setting, sizeof refused.setting);
           const std::string why = bounded(refused.message, sizeof refused.message);
           const YAML::Node plugin_settings = settings["settings"];
-          const YAML::Node at = plugin_settings.IsDefined() ? nodeAt(plugin_settings, key)
-                                                            : settings["path"];
+          const YAML::Node at =
+              plugin_settings.IsDefined() ? nodeAt(plugin_settings, key) : settings["path"];
           reporter.error(at, "plugin refused its settings: " +
                                  (why.empty() ? std::string("no reason given") : why));
           return nullptr;
