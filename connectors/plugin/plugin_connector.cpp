@@ -14,21 +14,29 @@
 
 namespace journeyd {
 
+/// A dlopen'ed plugin and its entry points; the library is closed when the last connector
+/// holding it goes. Immutable, so shared freely between threads.
 class PluginLibrary {
  public:
   PluginLibrary(void* dl, jd_create_fn create, jd_send_fn send, jd_destroy_fn destroy)
-      : dl_(dl), create(create), send(send), destroy(destroy) {}
+      : dl_(dl), create_(create), send_(send), destroy_(destroy) {}
   ~PluginLibrary() { ::dlclose(dl_); }
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
 
+  jd_connector* create(const char* settings_json, jd_settings_error* error) const {
+    return create_(settings_json, error);
+  }
+  int send(jd_connector* handle, const jd_message* message, jd_send_result* result) const {
+    return send_(handle, message, result);
+  }
+  void destroy(jd_connector* handle) const { destroy_(handle); }
+
  private:
   void* dl_;
-
- public:
-  const jd_create_fn create;
-  const jd_send_fn send;
-  const jd_destroy_fn destroy;
+  jd_create_fn create_;
+  jd_send_fn send_;
+  jd_destroy_fn destroy_;
 };
 
 namespace {
@@ -106,8 +114,9 @@ YAML::Node nodeAt(const YAML::Node& root, const std::string& dotted) {
     size_t dot = dotted.find('.', start);
     std::string part =
         dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!node.IsMap() || !node[part].IsDefined()) return node;
-    node = node[part];
+    const YAML::Node& current = node;  // const lookups never insert into the document
+    if (!current.IsMap() || !current[part].IsDefined()) return node;
+    node.reset(current[part]);  // rebind; `node = ...` would overwrite the document's node
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
