@@ -54,6 +54,15 @@ TEST_CASE("a file that is not a shared library is refused with the loader's reas
         std::string::npos);
 }
 
+TEST_CASE("a send status outside the ABI's list is taken as a retry, not as success") {
+  auto built = buildChannel(pluginAt(JD_TEST_PLUGIN_ODD_STATUS));
+  INFO(built->diagnostics.format());
+  REQUIRE(built->connector != nullptr);
+  auto result = built->connector->send({"odd-1", "kit", "c-1"});
+  CHECK(result.status == SendResult::Status::kRetry);
+  CHECK(result.reason == "plugin answered an unknown status 42: made up");
+}
+
 TEST_CASE("the plugin channel's own settings are checked with FILE:LINE:COL") {
   struct Case {
     std::string settings;

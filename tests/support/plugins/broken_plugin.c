@@ -1,6 +1,8 @@
 /* A connector plugin built wrong on purpose, for the loader's tests (tests/connector_kit/):
  * with BROKEN_ABI_VERSION it claims another ABI version, with BROKEN_NO_SEND it lacks
- * journeyd_connector_send. Written in C to prove journeyd_connector.h is plain C. */
+ * journeyd_connector_send, with BROKEN_STATUS its send() answers that status (not a
+ * jd_send_status). Written in C to prove journeyd_connector.h is plain C. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "journeyd_connector.h"
@@ -29,8 +31,13 @@ JD_CONNECTOR_EXPORT int journeyd_connector_send(jd_connector* connector, const j
                                                 jd_send_result* result) {
   (void)connector;
   (void)message;
+#ifdef BROKEN_STATUS
+  snprintf(result->reason, sizeof result->reason, "%s", "made up");
+  return BROKEN_STATUS;
+#else
   (void)result;
   return JD_SEND_SENT;
+#endif
 }
 #endif
 
