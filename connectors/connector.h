@@ -1,7 +1,7 @@
 #pragma once
 /// The Connector extension point: how a rendered message leaves journeyd.
 ///
-/// A connector type (smtp, sms_http, webhook, log, ...) registers a factory under its name in a
+/// A connector type (smtp, sms_http, webhook, log, plugin, ...) registers a factory under its name in a
 /// ConnectorRegistry. Each channel in the config names a connector type and carries its settings;
 /// at start-up the factory parses and validates those settings once (reporting problems with
 /// file:line:col) and returns a Connector. Several channels may use the same connector type.
@@ -116,7 +116,8 @@ class ConnectorRegistry {
   std::map<std::string, ConnectorFactory> factories_;
 };
 
-/// Registers every connector shipped with journeyd (smtp, sms_http, webhook, log).
+/// Registers every connector shipped with journeyd: smtp, sms_http, webhook, log, and plugin
+/// (an out-of-tree connector loaded from a shared library, see connectors/plugin/).
 void registerBuiltinConnectors(ConnectorRegistry& registry);
 
 }  // namespace journeyd

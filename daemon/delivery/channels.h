@@ -6,7 +6,7 @@
 /// ```yaml
 /// channels:
 ///   email:
-///     connector: smtp          # connector type; required (log, smtp, sms_http, webhook)
+///     connector: smtp          # connector type; required (log, smtp, sms_http, webhook, plugin)
 ///     rate_limit: 100/s        # sends per second/minute/hour (N/s, N/m, N/h, N/10s); unlimited
 ///     concurrency: 8           # sends in progress at once on this channel; 8
 ///     max_attempts: 8          # attempts before a retried message is dead; 8

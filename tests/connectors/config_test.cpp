@@ -28,7 +28,8 @@ std::pair<bool, std::string> build(const std::string& yaml) {
 TEST_CASE("the builtin connector types are registered once each") {
   ConnectorRegistry registry;
   registerBuiltinConnectors(registry);
-  CHECK(registry.names() == std::vector<std::string>{"log", "sms_http", "smtp", "webhook"});
+  CHECK(registry.names() ==
+        std::vector<std::string>{"log", "plugin", "sms_http", "smtp", "webhook"});
   CHECK_FALSE(registry.add("smtp", nullptr));
 }
 

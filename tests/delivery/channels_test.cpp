@@ -106,11 +106,11 @@ TEST_CASE("every channel problem is reported with file, line and column") {
        {"journeyd.yaml:1:16: error: channel 'a': unknown connector 'webhok'; did you mean "
         "'webhook'?"}},
       {"a: {connector: pigeon}\n",
-       {"journeyd.yaml:1:16: error: channel 'a': unknown connector 'pigeon' (known: log, "
+       {"journeyd.yaml:1:16: error: channel 'a': unknown connector 'pigeon' (known: log, plugin, "
         "sms_http, smtp, webhook)"}},
       {"a:\n  path: x\n",
        {"journeyd.yaml:1:1: error: channel 'a': missing required setting 'connector' (one of log, "
-        "sms_http, smtp, webhook)"}},
+        "plugin, sms_http, smtp, webhook)"}},
       {"a: log\n",
        {"journeyd.yaml:1:4: error: channel 'a': settings must be a map with at least "
         "'connector'"}},

@@ -7,11 +7,13 @@ Options: --tls makes a self-signed certificate (OUTDIR/cert.pem, via /usr/bin/op
 requires STARTTLS; --implicit-tls serves TLS from the first byte (smtps://) with that certificate; --user/--password require AUTH (only over TLS when --tls is on).
 Recipients starting with 'tempfail' get 451 to RCPT, with 'reject' 550 5.1.1 (unknown user),
 with 'policy' 550 5.7.1 (refused, not about the mailbox); with 'spamtrap' they are accepted but
-the message gets 550 after DATA. Senders starting with 'blocked' get 553 to MAIL FROM.
+the message gets 550 after DATA; with 'hang' RCPT gets no answer for a minute (a provider that
+hangs past the client's timeout). Senders starting with 'blocked' get 553 to MAIL FROM.
 --no-save counts only.
 Runs until stdin closes or SIGTERM.
 """
 import argparse
+import asyncio
 import os
 import signal
 import socket
@@ -40,6 +42,8 @@ class Sink:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("hang"):
+            await asyncio.sleep(60)
         if address.startswith("tempfail"):
             return "451 4.3.0 Mailbox temporarily unavailable"
         if address.startswith("reject"):
