@@ -13,6 +13,8 @@ packages=(
   libcurl4-openssl-dev libssl-dev libhowardhinnant-date-dev tzdata libnlopt-cxx-dev libsystemd-dev
   # real peers for tests and load tools for benchmarks
   python3 python3-aiosmtpd openssl sqlite3 curl wrk
+  # promtool: checks the /metrics exposition and the shipped alert rules (tests/integration)
+  prometheus
   # reference numbers for the statistics tests (tests/results)
   python3-scipy
 )
