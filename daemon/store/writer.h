@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "daemon/core/histogram.h"
 #include "daemon/core/result.h"
 #include "daemon/store/database.h"
 
@@ -39,6 +40,8 @@ class StoreWriter {
   /// Jobs committed and transactions made since start (for metrics).
   [[nodiscard]] std::uint64_t jobsCommitted() const { return jobs_committed_.load(); }
   [[nodiscard]] std::uint64_t transactions() const { return transactions_.load(); }
+  /// How long each group commit took, BEGIN to COMMIT (committed or not), in seconds.
+  [[nodiscard]] HistogramSnapshot commitSeconds() const { return commit_seconds_.snapshot(); }
 
  private:
   struct Pending {
@@ -57,6 +60,7 @@ class StoreWriter {
   bool stopping_ = false;
   std::atomic<std::uint64_t> jobs_committed_{0};
   std::atomic<std::uint64_t> transactions_{0};
+  Histogram commit_seconds_{latency_buckets::kCommit};
   std::thread thread_;
 };
 
