@@ -29,6 +29,10 @@ void sendError(httplib::Response& res, int status, const std::string& code, cons
 
 namespace {
 
+/// How stale the store's gauges in /metrics may be: reading them walks the due outbox rows and
+/// the enrollments in flight, which a scrape every second should not pay for each time.
+constexpr std::chrono::milliseconds kLiveFiguresMaxAge{5000};
+
 int statusFor(const Error& e) {
   switch (e.code) {
     case ErrorCode::kInvalidArgument: return 400;
@@ -166,12 +170,7 @@ void ApiServer::Impl::ingestRoutes() {
 void ApiServer::Impl::healthRoutes() {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, json{{"status", "ok"}}); });
   server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    const bool store_ok = deps.store
-                              ->withSnapshot("ready", [](const Snapshot& s) -> Result<void> {
-                                (void)s.customers().exists(0);
-                                return ok();
-                              })
-                              .has_value();
+    const bool store_ok = storeReadable();
     // A store that reads but cannot write (a full disk, a failing device) is not ready either.
     const std::string problem = deps.store->writeProblem();
     const bool ready = store_ok && problem.empty() && (!deps.ready || deps.ready());
@@ -181,46 +180,38 @@ void ApiServer::Impl::healthRoutes() {
   });
   server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     if (currentConfig()->http.metrics_require_key && !authorize(req, res, true)) return;
-    static const char* kTypes[] = {"identify", "track", "page", "screen", "alias", "group"};
-    auto* m = deps.metrics;
-    PrometheusText out;
-    out.family("journeyd_ingest_messages_total", "counter", "Messages accepted by the ingestion API.");
-    for (size_t i = 0; i < 6; ++i) {
-      out.sample("journeyd_ingest_messages_total", m->messages_by_type[i].load(), {{"type", kTypes[i]}});
+    MetricsSources sources;
+    sources.ingest = deps.metrics;
+    sources.store = deps.store;
+    sources.runtime = deps.runtime;
+    sources.dispatcher = deps.dispatcher;
+    sources.live = live.get();
+    sources.ready = storeReadable() && deps.store->writeProblem().empty() && (!deps.ready || deps.ready());
+    std::string text = metricsPage(sources);
+    if (deps.extra_metrics) {
+      PrometheusText more;
+      deps.extra_metrics(more);
+      text += more.text();
     }
-    out.counter("journeyd_ingest_duplicates_total", "Messages dropped as repeats of a messageId.", m->duplicates.load());
-    out.counter("journeyd_ingest_rejected_total", "Ingestion requests refused as bad input.", m->rejected.load());
-    out.counter("journeyd_http_unauthorized_total", "Requests refused for a missing or wrong key.", m->unauthorized.load());
-    out.counter("journeyd_ingest_requests_total", "Ingestion requests received.", m->requests.load());
-    out.counter("journeyd_store_failures_total", "Writes the store could not commit.", m->store_failures.load());
-    out.counter("journeyd_inbound_sms_accepted_total", "Signed inbound SMS replies taken (with a keyword or not).",
-                m->inbound_sms_accepted.load());
-    out.counter("journeyd_inbound_sms_refused_total",
-                "Inbound SMS posts refused: unsigned, wrongly signed or without a valid From.",
-                m->inbound_sms_refused.load());
-    out.counter("journeyd_store_transactions_total", "Write transactions committed (group commits).",
-                deps.store->transactions());
-    out.counter("journeyd_store_jobs_total", "Write jobs committed.", deps.store->jobsCommitted());
-    if (deps.runtime) {
-      auto& r = deps.runtime->metrics();
-      out.counter("journeyd_journey_entries_total", "Customers who entered a journey.", r.entered.load());
-      out.counter("journeyd_journey_transitions_total", "Enrollments moved on by an event or wake-up.", r.advanced.load());
-      out.counter("journeyd_messages_queued_total", "Messages written to the outbox.", r.messages_queued.load());
-      out.counter("journeyd_messages_not_sent_total", "Messages recorded as skipped or failed before sending.",
-                  r.messages_skipped.load());
-      out.counter("journeyd_journey_conversions_total", "Enrollments that reached their goal.", r.converted.load());
-      out.counter("journeyd_plans_total", "Customer plans committed by the planners.", r.plans.load());
-      out.counter("journeyd_plan_conflicts_total", "Plans refused because the customer changed meanwhile (planned again).",
-                  r.conflicts.load());
-    }
-    if (deps.extra_metrics) deps.extra_metrics(out);
-    res.set_content(out.text(), "text/plain; version=0.0.4");
+    res.set_content(text, "text/plain; version=0.0.4");
   });
+}
+
+bool ApiServer::Impl::storeReadable() {
+  return deps.store
+      ->withSnapshot("ready", [](const Snapshot& s) -> Result<void> {
+        (void)s.customers().exists(0);
+        return ok();
+      })
+      .has_value();
 }
 
 ApiServer::ApiServer(ApiDeps deps, std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>()) {
   impl_->deps = std::move(deps);
   impl_->config = std::move(config);
+  if (impl_->deps.store && impl_->deps.clock) {
+    impl_->live = std::make_unique<LiveFiguresCache>(*impl_->deps.store, *impl_->deps.clock, kLiveFiguresMaxAge);
+  }
   const auto& http = impl_->config->http;
   const int threads = http.threads > 0 ? http.threads : 128;
   impl_->server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

@@ -19,6 +19,7 @@ class JourneyRuntime;
 class ManualClock;
 class UnsubscribeSigner;
 class PrometheusText;
+class Dispatcher;
 struct IngestMetrics;
 
 struct ApiDeps {
@@ -28,6 +29,7 @@ struct ApiDeps {
   const Clock* clock = nullptr;
   std::function<bool()> ready;            ///< readiness beyond "store open" (journeys loaded, ...)
   JourneyRuntime* runtime = nullptr;      ///< journeys react to ingested data (optional)
+  const Dispatcher* dispatcher = nullptr; ///< its per-channel counters and latencies in /metrics (optional)
   std::function<void()> on_change;        ///< after a commit that may have queued work
   ManualClock* virtual_clock = nullptr;   ///< set only with `serve --virtual-clock` (tests, demos)
   std::function<void(PrometheusText&)> extra_metrics;  ///< more metrics from other parts

@@ -7,6 +7,7 @@
 
 #include "daemon/api/api_server.h"
 #include "daemon/api/metrics.h"
+#include "daemon/api/metrics_page.h"
 #include "daemon/store/store.h"
 
 namespace journeyd {
@@ -25,6 +26,7 @@ struct ApiServer::Impl {
   std::shared_ptr<const Config> config;
   httplib::Server server;
   int port = 0;
+  std::unique_ptr<LiveFiguresCache> live;  ///< the store's gauges for GET /metrics
 
   std::shared_ptr<const Config> currentConfig() {
     std::lock_guard lock(config_mutex);
@@ -32,6 +34,8 @@ struct ApiServer::Impl {
   }
   /// Checks the API key (write or admin); answers 401 and returns false without one.
   bool authorize(const httplib::Request& req, httplib::Response& res, bool admin);
+  /// Whether a snapshot can be read (for /readyz and journeyd_ready).
+  bool storeReadable();
   void changed() {
     if (deps.on_change) deps.on_change();
   }

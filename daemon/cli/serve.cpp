@@ -13,7 +13,6 @@
 
 #include "daemon/api/api_server.h"
 #include "daemon/api/metrics.h"
-#include "daemon/api/prometheus.h"
 #include "daemon/cli/commands.h"
 #include "daemon/scheduler/catalog_loader.h"
 #include "daemon/cli/logging.h"
@@ -220,19 +219,7 @@ int runServe(const ServeOptions& options) {
     runtime.notify();
     dispatcher.notify();
   };
-  deps.extra_metrics = [&](PrometheusText& out) {
-    auto m = dispatcher.metrics();
-    out.counter("journeyd_messages_sent_total", "Messages the channels accepted.", m.sent);
-    out.counter("journeyd_messages_retried_total", "Send attempts that will be retried.", m.retried);
-    out.counter("journeyd_messages_failed_total", "Messages that failed permanently.", m.failed);
-    out.counter("journeyd_messages_dead_total", "Messages given up after max_attempts or max_age.", m.dead);
-    out.counter("journeyd_messages_withdrawn_total",
-                "Queued messages taken back when claimed: opted out, suppressed or consent withdrawn since queueing.",
-                m.withdrawn);
-    out.gauge("journeyd_messages_in_flight", "Messages claimed and not yet recorded.", static_cast<double>(m.in_flight));
-    out.counter("journeyd_scheduler_wakeups_total", "Inbox items, wake-ups, re-checks and entries the planners handled.",
-                runtime.metrics().work.load());
-  };
+  deps.dispatcher = &dispatcher;
   deps.virtual_clock = virtual_clock.get();
   deps.unsubscribe = unsubscribe.get();
   ApiServer api(deps, config);

@@ -15,7 +15,7 @@ namespace journeyd {
 namespace {
 
 /// The policy decided again on the customer as they are when the row is claimed.
-std::string recheckPolicy(const ClaimedMessage& row, ChannelKind kind) {
+std::string recheckPolicy(const ClaimedMessage& row, ChannelKind kind, SkipKind* why_kind) {
   if (!reachesPerson(kind)) return {};  // webhooks call systems: no consent to decide on
   ClaimCheck check;
   check.kind = channelKindName(kind);
@@ -28,7 +28,7 @@ std::string recheckPolicy(const ClaimedMessage& row, ChannelKind kind) {
     if (traits.is_discarded()) traits = nlohmann::json::object();
     check.customer = &traits;
   }
-  return withdrawAtClaim(check);
+  return withdrawAtClaim(check, why_kind);
 }
 
 DeliveryOutcome withdrawnOutcome(const ClaimedMessage& row, std::string reason, TimeMs now) {
@@ -54,6 +54,7 @@ struct Dispatcher::Lane {
   std::deque<ClaimedMessage> queue;
   TokenBucket bucket;
   std::vector<std::thread> workers;
+  ChannelStats stats;
 };
 
 Dispatcher::Dispatcher(Store& store, const Channels& channels, const Clock& clock, DispatcherOptions options)
@@ -153,6 +154,20 @@ DispatcherMetrics Dispatcher::metrics() const {
   m.store_errors = store_errors_.load();
   m.in_flight = in_flight_count_.load();
   m.rate_limited = rate_limited_.load();
+  auto figures = [](const std::string& name, const ChannelStats& s) {
+    ChannelMetrics c;
+    c.channel = name;
+    c.sent = s.sent.load(std::memory_order_relaxed);
+    c.retried = s.retried.load(std::memory_order_relaxed);
+    c.failed = s.failed.load(std::memory_order_relaxed);
+    c.dead = s.dead.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < kSkipKinds; ++i) c.withdrawn[i] = s.withdrawn[i].load(std::memory_order_relaxed);
+    c.delivery_seconds = s.delivery_seconds.snapshot();
+    c.connector_seconds = s.connector_seconds.snapshot();
+    return c;
+  };
+  for (const auto& [name, lane] : lanes_) m.channels.push_back(figures(name, lane->stats));
+  if (unconfigured_.failed.load() > 0) m.channels.push_back(figures("unconfigured", unconfigured_));
   return m;
 }
 
@@ -224,11 +239,12 @@ void Dispatcher::claimOnce(bool from_start) {
   for (auto& row : *rows) {
     auto lane = lanes_.find(row.channel);
     if (lane == lanes_.end()) {
-      pushOutcome(failedWithoutAttempt(row.id, "channel not configured", clock_.now()));
+      pushOutcome({failedWithoutAttempt(row.id, "channel not configured", clock_.now()), &unconfigured_});
       continue;
     }
-    if (auto why = recheckPolicy(row, lane->second->channel.kind); !why.empty()) {
-      pushOutcome(withdrawnOutcome(row, std::move(why), clock_.now()));
+    SkipKind why_kind = SkipKind::kOther;
+    if (auto why = recheckPolicy(row, lane->second->channel.kind, &why_kind); !why.empty()) {
+      pushOutcome({withdrawnOutcome(row, std::move(why), clock_.now()), &lane->second->stats, 0, why_kind});
       continue;
     }
     std::lock_guard lock(lane->second->mutex);
@@ -303,6 +319,8 @@ void Dispatcher::sendOne(Lane& lane, const ClaimedMessage& row) {
     outcome = failedWithoutAttempt(row.id, message.error().message, clock_.now());
   } else {
     SendResult result;
+    // A measurement of the connector, not a decision: real elapsed time whatever the Clock.
+    const auto started = std::chrono::steady_clock::now();
     try {
       result = channel.connector->send(*message);
     } catch (const std::exception& e) {
@@ -311,13 +329,16 @@ void Dispatcher::sendOne(Lane& lane, const ClaimedMessage& row) {
     } catch (...) {
       result = SendResult::retry("connector error");
     }
+    lane.stats.connector_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     outcome = decideOutcome(row.id, result, row.attempts, row.created_at, clock_.now(),
                             channel.settings, options_.backoff, drawRandom());
     if (result.status == SendResult::Status::kFailed && result.hard_bounce) {
       outcome.suppression = bounceSuppression(row, channel.kind, result.reason);
     }
   }
-  pushOutcome(std::move(outcome));
+  // A retry is late from when the message was first due; only its creation time is kept.
+  pushOutcome({std::move(outcome), &lane.stats, row.attempts == 0 ? row.due_at : row.created_at});
   {
     std::lock_guard lock(drain_mutex_);
     --sending_;
@@ -325,20 +346,19 @@ void Dispatcher::sendOne(Lane& lane, const ClaimedMessage& row) {
   drained_.notify_all();
 }
 
-void Dispatcher::pushOutcome(DeliveryOutcome outcome) {
+void Dispatcher::pushOutcome(PendingOutcome pending) {
   {
     std::lock_guard lock(results_mutex_);
-    results_.push_back(std::move(outcome));
+    results_.push_back(std::move(pending));
     ++unrecorded_;
   }
   results_wake_.notify_one();
 }
 
 void Dispatcher::recordLoop() {
-  using Status = DeliveryOutcome::Status;
   std::uint64_t failures_in_a_row = 0;  // to log a store outage once, not every poll
   for (;;) {
-    std::vector<DeliveryOutcome> batch;
+    std::vector<PendingOutcome> batch;
     bool stopping = false;
     std::chrono::steady_clock::time_point give_up_at;
     {
@@ -361,35 +381,21 @@ void Dispatcher::recordLoop() {
       give_up_at = give_up_at_;
     }
     // One job (one savepoint in the writer's group commit) for the whole batch.
-    Result<void> written = store_.write([&batch](Tx& tx) -> Result<void> {
-      tx.outbox().recordOutcomes(batch);
+    std::vector<DeliveryOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (auto& p : batch) outcomes.push_back(std::move(p.outcome));
+    Result<void> written = store_.write([&outcomes](Tx& tx) -> Result<void> {
+      tx.outbox().recordOutcomes(outcomes);
       return ok();
     });
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].outcome = std::move(outcomes[i]);
     if (written) {
       if (failures_in_a_row > 0) {
         spdlog::info("msg=\"recording delivery outcomes works again\" failures={}",
                      failures_in_a_row);
         failures_in_a_row = 0;
       }
-      for (const auto& o : batch) {
-        switch (o.status) {
-          case Status::kSent:
-            ++sent_;
-            break;
-          case Status::kRetry:
-            ++retried_;
-            break;
-          case Status::kFailed:
-            ++failed_;
-            break;
-          case Status::kDead:
-            ++dead_;
-            break;
-          case Status::kWithdrawn:
-            ++withdrawn_;
-            break;
-        }
-      }
+      for (const auto& p : batch) countRecorded(p);
       forgetAfterCommit(batch);
       {
         std::lock_guard lock(results_mutex_);
@@ -410,7 +416,7 @@ void Dispatcher::recordLoop() {
           "msg=\"cannot record delivery outcomes at shutdown; the rows stay pending and will be "
           "sent again\" count={} error=\"{}\"",
           batch.size(), written.error().message);
-      for (const auto& o : batch) release(o.message_id);
+      for (const auto& p : batch) release(p.outcome.message_id);
       {
         std::lock_guard lock(results_mutex_);
         unrecorded_ -= static_cast<int>(batch.size());
@@ -430,9 +436,39 @@ void Dispatcher::recordLoop() {
   }
 }
 
-void Dispatcher::forgetAfterCommit(const std::vector<DeliveryOutcome>& batch) {
+void Dispatcher::countRecorded(const PendingOutcome& p) {
+  using Status = DeliveryOutcome::Status;
+  ChannelStats* stats = p.stats;
+  switch (p.outcome.status) {
+    case Status::kSent:
+      ++sent_;
+      if (stats) {
+        stats->sent.fetch_add(1, std::memory_order_relaxed);
+        stats->delivery_seconds.observe(static_cast<double>(std::max<TimeMs>(0, p.outcome.at - p.due_at)) / 1000.0);
+      }
+      break;
+    case Status::kRetry:
+      ++retried_;
+      if (stats) stats->retried.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Status::kFailed:
+      ++failed_;
+      if (stats) stats->failed.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Status::kDead:
+      ++dead_;
+      if (stats) stats->dead.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Status::kWithdrawn:
+      ++withdrawn_;
+      if (stats) stats->withdrawn[static_cast<size_t>(p.withdrawn_by)].fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+}
+
+void Dispatcher::forgetAfterCommit(const std::vector<PendingOutcome>& batch) {
   std::lock_guard lock(mutex_);
-  for (const auto& o : batch) recorded_.push_back(o.message_id);
+  for (const auto& p : batch) recorded_.push_back(p.outcome.message_id);
   in_flight_count_ -= static_cast<std::int64_t>(batch.size());
 }
 

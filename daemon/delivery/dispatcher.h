@@ -21,6 +21,7 @@
 ///   drain_timeout and the connectors' own timeouts), records their outcomes and joins. Rows
 ///   claimed but not yet handed to a connector stay 'pending'. Stop the dispatcher before the
 ///   store.
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,8 +37,10 @@
 #include <vector>
 
 #include "daemon/core/clock.h"
+#include "daemon/core/histogram.h"
 #include "daemon/delivery/channels.h"
 #include "daemon/delivery/outbox.h"
+#include "daemon/delivery/policy.h"
 #include "daemon/delivery/retry_policy.h"
 #include "daemon/store/store.h"
 
@@ -73,6 +76,15 @@ struct DispatcherOptions {
   std::function<double()> random;
 };
 
+/// One channel's figures for /metrics: totals since start().
+struct ChannelMetrics {
+  std::string channel;
+  std::uint64_t sent = 0, retried = 0, failed = 0, dead = 0;
+  std::array<std::uint64_t, kSkipKinds> withdrawn{};  ///< taken back at claim, by SkipKind
+  HistogramSnapshot delivery_seconds;   ///< due → the channel accepted it (sent only)
+  HistogramSnapshot connector_seconds;  ///< each Connector::send call, whatever its result
+};
+
 /// Counters for /metrics: totals since start() except the gauges.
 struct DispatcherMetrics {
   std::uint64_t sent = 0;
@@ -83,6 +95,9 @@ struct DispatcherMetrics {
   std::uint64_t store_errors = 0;  ///< outcome batches the store refused (retried)
   std::int64_t in_flight = 0;      ///< gauge: rows claimed and not yet recorded
   std::int64_t rate_limited = 0;   ///< gauge: sends waiting for a rate-limit token
+  /// Every configured channel by name; rows for a channel not configured come last, named
+  /// "unconfigured", when there were any.
+  std::vector<ChannelMetrics> channels;
 };
 
 /// Sends outbox rows; start()/stop()/notify()/metrics() may be called from any thread.
@@ -111,6 +126,20 @@ class Dispatcher {
 
  private:
   struct Lane;
+  /// One channel's counters and histograms; recorded with relaxed atomics from any thread.
+  struct ChannelStats {
+    std::atomic<std::uint64_t> sent{0}, retried{0}, failed{0}, dead{0};
+    std::array<std::atomic<std::uint64_t>, kSkipKinds> withdrawn{};
+    Histogram delivery_seconds{latency_buckets::kDelivery};
+    Histogram connector_seconds{latency_buckets::kConnector};
+  };
+  /// An outcome waiting for the recorder, with where to count it once it has committed.
+  struct PendingOutcome {
+    DeliveryOutcome outcome;
+    ChannelStats* stats = nullptr;
+    TimeMs due_at = 0;                         ///< with a send: when the message was due
+    SkipKind withdrawn_by = SkipKind::kOther;  ///< with a withdrawal
+  };
 
   void claimLoop();
   /// One read of due rows; `from_start`: from the oldest rather than from where the last stopped.
@@ -121,11 +150,13 @@ class Dispatcher {
   bool waitForRecorder();
   void sendOne(Lane& lane, const ClaimedMessage& row);
   void recordLoop();
-  void pushOutcome(DeliveryOutcome outcome);
+  void pushOutcome(PendingOutcome pending);
+  /// Counts a committed outcome: the totals, and its channel's counters and latency.
+  void countRecorded(const PendingOutcome& p);
   /// Forgets a claim whose row was not changed (dropped at stop, read failed).
   void release(std::int64_t id);
   /// Forgets claims whose outcomes just committed, at the claimer's next read (see claimOnce).
-  void forgetAfterCommit(const std::vector<DeliveryOutcome>& batch);
+  void forgetAfterCommit(const std::vector<PendingOutcome>& batch);
   double drawRandom();
 
   Store& store_;
@@ -148,7 +179,7 @@ class Dispatcher {
   // Outcomes waiting for the recorder, guarded by results_mutex_.
   std::mutex results_mutex_;
   std::condition_variable results_wake_;
-  std::deque<DeliveryOutcome> results_;
+  std::deque<PendingOutcome> results_;
   int unrecorded_ = 0;                      // outcomes pushed and not yet committed
   std::condition_variable recorded_wake_;   // a commit made room under max_unrecorded
   bool recorder_stopping_ = false;
@@ -164,6 +195,7 @@ class Dispatcher {
   std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, withdrawn_{0}, store_errors_{0};
   std::atomic<std::uint64_t> claim_beats_{0};
   std::atomic<std::int64_t> in_flight_count_{0}, rate_limited_{0};
+  ChannelStats unconfigured_;  // rows whose channel is not configured (failed without a send)
 
   std::thread claimer_;
   std::thread recorder_;

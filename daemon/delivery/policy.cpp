@@ -148,18 +148,40 @@ std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int
   return duration_cast<milliseconds>(end.time_since_epoch()).count();
 }
 
-std::string withdrawAtClaim(const ClaimCheck& c) {
+const char* skipKindName(SkipKind kind) {
+  switch (kind) {
+    case SkipKind::kUnsubscribed: return "unsubscribed";
+    case SkipKind::kMissingAddress: return "missing_address";
+    case SkipKind::kInvalidAddress: return "invalid_address";
+    case SkipKind::kSuppressed: return "suppressed";
+    case SkipKind::kConsent: return "consent";
+    case SkipKind::kHoldout: return "holdout";
+    case SkipKind::kControlGroup: return "control_group";
+    case SkipKind::kCapped: return "capped";
+    case SkipKind::kQuietHours: return "quiet_hours";
+    case SkipKind::kJourneyExit: return "journey_exit";
+    case SkipKind::kOther: return "other";
+  }
+  return "other";
+}
+
+std::string withdrawAtClaim(const ClaimCheck& c, SkipKind* kind) {
   if (c.kind == "webhook") return {};
   static const json kNobody = json::object();
   const json traits = json{{"traits", c.customer && c.customer->is_object() ? *c.customer : kNobody}};
   std::string why;
+  SkipKind found = SkipKind::kOther;
   if (optedOut(traits)) {
     why = kUnsubscribed;
+    found = SkipKind::kUnsubscribed;
   } else if (!c.suppressed.empty()) {
     why = suppressedReason(c.suppressed);
+    found = SkipKind::kSuppressed;
   } else if (!c.transactional) {
     why = consentReason(traits, c.kind, c.topic);
+    found = SkipKind::kConsent;
   }
+  if (kind) *kind = found;
   return why.empty() ? why : std::string(kWithdrawnPrefix) + why;
 }
 
@@ -176,9 +198,10 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   d.send_at = m.now;
   const json& customer = *m.customer;
   const MessageRules& rules = m.step->rules;
-  auto skip = [&](std::string reason) {
+  auto skip = [&](SkipKind kind, std::string reason) {
     d.send = false;
     d.reason = std::move(reason);
+    d.skip_kind = kind;
     return d;
   };
   const bool person = m.kind != "webhook";  // webhooks call systems, not people: no address rules
@@ -186,13 +209,13 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   // What no message may override: an explicit global opt-out, a missing or unusable address,
   // and the suppression list (bounces, complaints, STOP replies).
   if (person) {
-    if (optedOut(customer)) return skip(kUnsubscribed);
+    if (optedOut(customer)) return skip(SkipKind::kUnsubscribed, kUnsubscribed);
     const char* field = m.kind == "email" ? "email" : "phone";
     if (!m.raw_address.empty() && m.recipient.empty()) {
-      return skip("invalid address: '" + m.raw_address + "' is not a valid " + (m.kind == "email" ? "email address" : "phone number"));
+      return skip(SkipKind::kInvalidAddress, "invalid address: '" + m.raw_address + "' is not a valid " + (m.kind == "email" ? "email address" : "phone number"));
     }
-    if (m.recipient.empty()) return skip(std::string("missing address: the customer has no ") + field);
-    if (!m.suppressed.empty()) return skip(suppressedReason(m.suppressed));
+    if (m.recipient.empty()) return skip(SkipKind::kMissingAddress, std::string("missing address: the customer has no ") + field);
+    if (!m.suppressed.empty()) return skip(SkipKind::kSuppressed, suppressedReason(m.suppressed));
   }
   // When it may go: the first moment at or after `from` outside quiet hours (marketing to
   // people) and inside the step's send window, in the customer's timezone; nullopt when there is
@@ -239,19 +262,19 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   if (rules.transactional) {
     // Receipts and resets bypass marketing rules; a send window the step asks for still holds.
     auto t = allowedFrom(m.now, false);
-    return t ? sendAt(*t) : skip(no_moment);
+    return t ? sendAt(*t) : skip(SkipKind::kQuietHours, no_moment);
   }
 
   if (person) {
-    if (auto why = consentReason(customer, m.kind, rules.topic); !why.empty()) return skip(std::move(why));
+    if (auto why = consentReason(customer, m.kind, rules.topic); !why.empty()) return skip(SkipKind::kConsent, std::move(why));
   }
   // The holdout and control groups measure what messages to people do; a webhook tells another
   // system (a reward, a CRM update) and goes regardless. The control group is the one recorded
   // on the enrollment at entry when there is one.
-  if (person && inHoldout(m.customer_id, policy.holdout_percent)) return skip("holdout: in the global holdout group");
+  if (person && inHoldout(m.customer_id, policy.holdout_percent)) return skip(SkipKind::kHoldout, "holdout: in the global holdout group");
   const bool control = m.journey_control.value_or(
       inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points));
-  if (person && control) return skip("control group: held out of " + m.journey->id + " to measure its lift");
+  if (person && control) return skip(SkipKind::kControlGroup, "control group: held out of " + m.journey->id + " to measure its lift");
 
   // Frequency caps, judged at the moment the message would go: the messages around it (sent, or
   // waiting in the outbox) count. A full cap gives way only to a higher priority, and only where
@@ -267,7 +290,7 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     from += policy.arbitration_ms;
   }
   auto t = allowedFrom(from, person);
-  if (!t) return skip(no_moment);
+  if (!t) return skip(SkipKind::kQuietHours, no_moment);
   for (int round = 0; !cap_rules.empty(); ++round) {
     d.displaced.clear();
     TimeMs later = *t;
@@ -305,7 +328,7 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
       }
       if (rules.when_capped == WhenCapped::kSkip || round == 15) {
         d.displaced.clear();
-        return skip(rule_text + ", already taken by " + held_by);
+        return skip(SkipKind::kCapped, rule_text + ", already taken by " + held_by);
       }
       // Deferred: until enough of the counted messages have left the window.
       later = std::max(later, counted[excess - 1]->at + rule.window);
@@ -314,7 +337,7 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     if (capped.empty()) break;  // every cap allows it at *t (displacing what it must)
     waits = std::move(capped);
     t = allowedFrom(later, person);
-    if (!t) return skip(no_moment);
+    if (!t) return skip(SkipKind::kQuietHours, no_moment);
   }
   return sendAt(*t);
 }

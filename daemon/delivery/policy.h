@@ -59,9 +59,29 @@ struct MessageRequest {
   TimeMs now = 0;
 };
 
+/// What kind of rule kept a message from going, without the particulars the reason text tells:
+/// a small fixed set, so metrics can count by it (the report groups the texts themselves).
+enum class SkipKind : std::uint8_t {
+  kUnsubscribed,    ///< the global opt-out
+  kMissingAddress,  ///< no email / phone
+  kInvalidAddress,  ///< an address that does not normalize
+  kSuppressed,      ///< the suppression list (bounce, complaint, STOP reply, manual)
+  kConsent,         ///< no consent for the channel or the topic
+  kHoldout,         ///< the global holdout group
+  kControlGroup,    ///< the journey's control group
+  kCapped,          ///< a frequency cap (skipped, or displaced by a higher-priority message)
+  kQuietHours,      ///< no moment to send: the send window lies inside quiet hours
+  kJourneyExit,     ///< withdrawn because the customer left the journey early
+  kOther,
+};
+inline constexpr size_t kSkipKinds = static_cast<size_t>(SkipKind::kOther) + 1;
+/// snake_case: unsubscribed, missing_address, …, journey_exit, other.
+[[nodiscard]] const char* skipKindName(SkipKind kind);
+
 struct PolicyDecision {
   bool send = true;
   std::string reason;  ///< why it was skipped, or why it waits (deferred / held)
+  SkipKind skip_kind = SkipKind::kOther;  ///< with send == false
   TimeMs send_at = 0;  ///< when it may go out (>= now)
   /// Lower-priority waiting messages this one takes the place of, with the reason each gets.
   std::vector<std::pair<std::int64_t, std::string>> displaced;
@@ -92,7 +112,8 @@ struct ClaimCheck {
 /// suppression list, and (for marketing) consent for the channel and the topic, with the same
 /// rules and words as decideDelivery. Webhooks call systems, not people: nothing applies. Returns
 /// the reason the message is withdrawn ("withdrawn: unsubscribed", …), or "" when it may go.
-[[nodiscard]] std::string withdrawAtClaim(const ClaimCheck& check);
+/// `kind`, when given, receives the kind of rule that withdrew it.
+[[nodiscard]] std::string withdrawAtClaim(const ClaimCheck& check, SkipKind* kind = nullptr);
 
 /// How far back the caps that apply to this journey look (0: no cap applies, no history needed).
 [[nodiscard]] DurationMs capLookback(const PolicySettings& policy, const Journey& journey);

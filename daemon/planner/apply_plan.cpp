@@ -12,9 +12,11 @@ class Writer {
  public:
   Writer(Tx& tx, const CustomerPlan& plan) : tx_(tx), plan_(plan) {}
 
-  std::vector<std::int64_t> run() {
+  /// Writes every operation into `out`: the enrollments' row ids, the messages taken back.
+  void run(AppliedPlan& out) {
     for (const auto& op : plan_.ops) std::visit(*this, op);
-    return std::move(ids_);
+    out.enrollment_ids = std::move(ids_);
+    out.skipped = std::move(skipped_);
   }
 
   void operator()(const EnrollmentWrite& w) {
@@ -38,6 +40,7 @@ class Writer {
 
   void operator()(const MessageDisplace& d) {
     if (auto ref = tx_.outbox().displace(d.message_id, d.reason, plan_.now + kClaimMarginMs)) {
+      skipped_.push_back({ref->channel, SkipKind::kCapped});
       log(ref->journey_id, ref->enrollment_id, ref->step_id,
           "message " + ref->channel + " " + ref->template_name + " → skipped: " + d.reason);
     }
@@ -47,6 +50,7 @@ class Writer {
     const std::int64_t enrollment = idOf(w.enrollment);
     if (enrollment == 0) return;
     for (const auto& ref : tx_.outbox().withdrawPending(plan_.customer_id, enrollment, w.reason)) {
+      skipped_.push_back({ref.channel, SkipKind::kJourneyExit});
       log(ref.journey_id, ref.enrollment_id, ref.step_id,
           "message " + ref.channel + " " + ref.template_name + " → skipped: " + w.reason);
     }
@@ -97,6 +101,7 @@ class Writer {
   Tx& tx_;
   const CustomerPlan& plan_;
   std::vector<std::int64_t> ids_;
+  std::vector<SkippedMessage> skipped_;
 };
 
 }  // namespace
@@ -108,7 +113,7 @@ AppliedPlan applyPlan(Tx& tx, const CustomerPlan& plan) {
   if (plan.revision && !tx.customers().claimRevision(plan.customer_id, *plan.revision)) return out;
   if (!plan.inbox_done.empty()) tx.inbox().remove(plan.inbox_done);
   for (auto id : plan.enrollments_gone) tx.enrollments().remove(id);
-  out.enrollment_ids = Writer(tx, plan).run();
+  Writer(tx, plan).run(out);
   out.applied = true;
   return out;
 }

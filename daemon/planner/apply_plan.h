@@ -14,6 +14,8 @@ namespace journeyd {
 struct AppliedPlan {
   bool applied = false;  ///< false: another plan changed the customer first; nothing was written
   std::vector<std::int64_t> enrollment_ids;  ///< slot → row id
+  /// Stored messages the plan took back (displaced, withdrawn at an early exit), for the metrics.
+  std::vector<SkippedMessage> skipped;
 };
 
 /// Applies one plan; throws what the store throws (the caller's job fails and rolls back).

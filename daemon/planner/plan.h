@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "daemon/delivery/policy.h"
+#include "daemon/engine/enrollment.h"
 #include "daemon/store/records.h"
 
 namespace journeyd {
@@ -93,10 +95,26 @@ struct LogLines {
 using PlanOp = std::variant<EnrollmentWrite, MessageInsert, MessageDisplace, MessagesWithdraw, CustomerUpdate,
                             EventEmit, SegmentChange, SegmentRecheck, ScheduleEntry, LogLines>;
 
+/// A journey's entry, conversion or end (with its reason), for the per-journey metrics.
+struct JourneyEvent {
+  enum class What : std::uint8_t { kEntered, kConverted, kExited };
+  std::string journey_id;
+  What what = What::kEntered;
+  ExitReason reason = ExitReason::kNone;  ///< with kExited (kCompleted included)
+};
+
+/// A message that will not go, by channel and kind of rule, for the per-channel metrics.
+struct SkippedMessage {
+  std::string channel;
+  SkipKind kind = SkipKind::kOther;
+};
+
 /// What happened, for the metrics (added once the plan is committed).
 struct PlanCounters {
   std::int64_t entered = 0, advanced = 0, messages_queued = 0, messages_skipped = 0, converted = 0, exited = 0,
                completed = 0, segment_entries = 0, segment_exits = 0;
+  std::vector<JourneyEvent> journeys;  ///< one per entry, conversion and end
+  std::vector<SkippedMessage> skipped;  ///< one per message the policy (or a displacement) skipped
   PlanCounters& operator+=(const PlanCounters& o);
 };
 

@@ -24,6 +24,8 @@ PlanCounters& PlanCounters::operator+=(const PlanCounters& o) {
   completed += o.completed;
   segment_entries += o.segment_entries;
   segment_exits += o.segment_exits;
+  journeys.insert(journeys.end(), o.journeys.begin(), o.journeys.end());
+  skipped.insert(skipped.end(), o.skipped.begin(), o.skipped.end());
   return *this;
 }
 
@@ -207,8 +209,12 @@ struct Planner::State {
         case EffectKind::kEmitEvent:
           plan().ops.push_back(EventEmit{slot, effect.step_id, effect.sequence, effect.name, effect.data});
           break;
-        case EffectKind::kConverted: ++plan().counters.converted; break;
+        case EffectKind::kConverted:
+          ++plan().counters.converted;
+          plan().counters.journeys.push_back({e.journey_id, JourneyEvent::What::kConverted});
+          break;
         case EffectKind::kExit:
+          plan().counters.journeys.push_back({e.journey_id, JourneyEvent::What::kExited, effect.reason});
           if (effect.reason == ExitReason::kCompleted) {
             ++plan().counters.completed;
           } else {
@@ -293,6 +299,7 @@ struct Planner::State {
         m->message.rendered.clear();
         --plan().counters.messages_queued;
         ++plan().counters.messages_skipped;
+        plan().counters.skipped.push_back({m->message.channel, SkipKind::kCapped});
         log(m->message.journey_id, m->enrollment, now(), m->message.step_id,
             "message " + m->message.channel + " " + m->message.template_name + " → skipped: " + reason);
       }
@@ -371,6 +378,7 @@ struct Planner::State {
       m.reason = decision.reason;
       if (!decision.send) {
         m.status = MessageStatus::kSkipped;
+        plan().counters.skipped.push_back({effect.channel, decision.skip_kind});
       } else {
         m.next_attempt_at = decision.send_at;
         for (const auto& [id, why] : decision.displaced) displace(id, why);
@@ -454,6 +462,7 @@ struct Planner::State {
       if (control) transition.trace.push_back({now(), "", "in the journey's control group: travels the journey, receives no messages"});
     }
     ++plan().counters.entered;
+    plan().counters.journeys.push_back({journey.id, JourneyEvent::What::kEntered});
     enrollments.push_back({0, kNoEnrollment, Enrollment{}});
     const size_t index = enrollments.size() - 1;
     record_(index, journey, transition, std::move(lead));

@@ -11,18 +11,6 @@ namespace journeyd {
 
 using json = nlohmann::json;
 
-void RuntimeMetrics::add(const PlanCounters& c) {
-  entered += c.entered;
-  advanced += c.advanced;
-  messages_queued += c.messages_queued;
-  messages_skipped += c.messages_skipped;
-  converted += c.converted;
-  exited += c.exited;
-  completed += c.completed;
-  segment_entries += c.segment_entries;
-  segment_exits += c.segment_exits;
-}
-
 namespace {
 
 /// How often a synchronous plan is tried again when planner threads keep changing the customer.
@@ -65,7 +53,9 @@ std::shared_ptr<const PlannerContext> JourneyRuntime::context() const {
   return context_;
 }
 
-void JourneyRuntime::count(const PlanCounters& c) { metrics_.add(c); }
+void JourneyRuntime::count(const PlanCounters& c, const std::vector<SkippedMessage>& taken_back) {
+  metrics_.add(c, taken_back);
+}
 
 void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied, const InboundMessage& m) const {
   if (applied.duplicate || m.type == MessageType::kAlias || m.type == MessageType::kGroup) return;
@@ -245,11 +235,11 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
     return std::make_pair(handled, more);
   }
 
-  std::vector<bool> applied(batch.plans.size(), false);
+  std::vector<AppliedPlan> applied(batch.plans.size());
   const TimeMs prune_before = now - options_.journey_log_retention_ms;
   auto written = store_.write(
       [&](Tx& tx) -> Result<void> {
-    for (size_t i = 0; i < batch.plans.size(); ++i) applied[i] = applyPlan(tx, batch.plans[i].plan).applied;
+    for (size_t i = 0; i < batch.plans.size(); ++i) applied[i] = applyPlan(tx, batch.plans[i].plan);
     for (const auto& [entry, ids] : batch.fan_out) {
       const json work = {{"journey", entry.journey_id}, {"due_at", entry.due_at}};
       for (auto id : ids) tx.inbox().push(id, WorkKind::kBroadcast, work, now);
@@ -269,8 +259,8 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
   if (!written) return fail(written.error());
   std::uint64_t committed = 0;
   for (size_t i = 0; i < batch.plans.size(); ++i) {
-    if (applied[i]) {
-      count(batch.plans[i].plan.counters);
+    if (applied[i].applied) {
+      count(batch.plans[i].plan.counters, applied[i].skipped);
       ++committed;
     } else {
       ++metrics_.conflicts;
@@ -304,7 +294,7 @@ Result<std::pair<PlannedCustomer, AppliedPlan>> JourneyRuntime::runNow(const Cus
     });
     if (!written) return fail(written.error());
     if (applied.applied) {
-      count(planned.plan.counters);
+      count(planned.plan.counters, applied.skipped);
       ++metrics_.plans;
       if (options_.on_commit) options_.on_commit();
       return std::make_pair(std::move(planned), std::move(applied));

@@ -25,6 +25,7 @@
 #include "daemon/customers/customer_writer.h"
 #include "daemon/planner/apply_plan.h"
 #include "daemon/planner/planner.h"
+#include "daemon/scheduler/runtime_metrics.h"
 #include "daemon/store/store.h"
 
 namespace journeyd {
@@ -44,18 +45,6 @@ struct RuntimeOptions {
   DurationMs journey_log_retention_ms = 180 * kDayMs;
   /// Called after a batch committed (e.g. to wake the dispatcher).
   std::function<void()> on_commit;
-};
-
-/// Counters for /metrics and logs (totals since start).
-struct RuntimeMetrics {
-  std::atomic<std::uint64_t> entered{0}, advanced{0}, messages_queued{0}, messages_skipped{0}, converted{0},
-      exited{0}, completed{0}, segment_entries{0}, segment_exits{0};
-  std::atomic<std::uint64_t> plans{0};      ///< customer plans committed
-  std::atomic<std::uint64_t> conflicts{0};  ///< plans refused (planned again)
-  std::atomic<std::uint64_t> batches{0};    ///< planner batches committed
-  std::atomic<std::uint64_t> work{0};       ///< inbox items, wake-ups, re-checks and entries handled
-
-  void add(const PlanCounters& c);
 };
 
 class JourneyRuntime {
@@ -111,7 +100,7 @@ class JourneyRuntime {
   Result<std::pair<PlannedCustomer, AppliedPlan>> runNow(const CustomerWork& work);
   Result<void> migrateInFlight();
   Result<void> planSchedules();
-  void count(const PlanCounters& c);
+  void count(const PlanCounters& c, const std::vector<SkippedMessage>& taken_back);
 
   Store& store_;
   const Clock& clock_;

@@ -139,6 +139,7 @@ struct ClaimedMessage {
   std::string rendered;
   int attempts = 0;
   TimeMs created_at = 0;
+  TimeMs due_at = 0;  ///< when it came due: queued, the end of a deferral, or the retry time
   bool transactional = false;
   std::string topic;
   std::optional<std::string> customer_traits;  ///< JSON now; nullopt: the customer was erased
@@ -200,6 +201,23 @@ struct OutboxStats {
   std::int64_t due = 0;                  ///< pending rows due now
   std::optional<TimeMs> oldest_due_at;   ///< the longest-waiting due row's due time
   std::optional<TimeMs> next_due_at;     ///< the soonest pending row's due time (due or not)
+};
+
+/// The store's side of the operators' gauges (GET /metrics), read at one moment. Every figure
+/// is found through an index: due rows through the pending outbox index, wake-ups through the
+/// wake-up, schedule and re-check indexes, enrollments in flight through the partial index of
+/// unfinished enrollments (one row lookup each: the costly part with millions in flight).
+struct LiveFigures {
+  struct ChannelBacklog {
+    std::string channel;
+    std::int64_t due = 0;  ///< pending rows due now (claimed ones included: not yet sent)
+  };
+  std::vector<ChannelBacklog> backlog;  ///< channels with rows due, by name
+  std::optional<TimeMs> oldest_due_at;  ///< the longest-waiting due row's due time
+  /// Wake-ups whose moment has passed, of journeys not paused: enrollment wake-ups, scheduled
+  /// entries and broadcasts, segment re-checks.
+  std::int64_t overdue_wakeups = 0;
+  std::vector<std::pair<std::string, std::int64_t>> active_by_journey;  ///< unfinished enrollments
 };
 
 /// One line of a customer's story in a journey, for `journeyd explain`.

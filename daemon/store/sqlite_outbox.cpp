@@ -88,12 +88,12 @@ std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, OutboxCursor& cursor, 
   auto& person = db_.prepare(
       "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
       "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, c.traits, "
-      "(SELECT reason FROM suppressions s WHERE s.address = m.recipient), m.enrollment_key "
+      "(SELECT reason FROM suppressions s WHERE s.address = m.recipient), m.enrollment_key, m.next_attempt_at "
       "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id WHERE m.id = ?");
   auto& system = db_.prepare(
       "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
       "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, NULL, "
-      "NULL, m.enrollment_key FROM messages m WHERE m.id = ?");
+      "NULL, m.enrollment_key, m.next_attempt_at FROM messages m WHERE m.id = ?");
   std::vector<ClaimedMessage> rows;
   rows.reserve(claimed.size());
   for (const auto& [id, for_person] : claimed) {
@@ -118,6 +118,7 @@ std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, OutboxCursor& cursor, 
       if (!q.isColumnNull(14)) row.customer_traits = q.getColumn(14).getString();
       row.suppressed = textColumn(q, 15);
       row.enrollment_key = textColumn(q, 16);
+      row.due_at = q.isColumnNull(17) ? row.created_at : q.getColumn(17).getInt64();
       rows.push_back(std::move(row));
     }
     q.reset();

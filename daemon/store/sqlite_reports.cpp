@@ -217,3 +217,42 @@ std::vector<JourneyLogLine> SqliteReports::messageOutcomes(CustomerId id, const 
 }
 
 }  // namespace journeyd
+
+namespace journeyd {
+
+LiveFigures SqliteReports::liveFigures(TimeMs now) const {
+  LiveFigures f;
+  // Due rows: a range of the partial index messages_pending, then each row's channel.
+  auto& due = db_.prepare(
+      "SELECT channel, count(*), min(next_attempt_at) FROM messages "
+      "WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY channel ORDER BY channel");
+  due.bind(1, now);
+  while (due.executeStep()) {
+    f.backlog.push_back({due.getColumn(0).getString(), due.getColumn(1).getInt64()});
+    const TimeMs oldest = due.getColumn(2).getInt64();
+    if (!f.oldest_due_at || oldest < *f.oldest_due_at) f.oldest_due_at = oldest;
+  }
+  due.reset();
+  // Wake-ups past their moment: ranges of enrollments_by_wake, scheduled_entries_by_due and
+  // customers_by_segments_recheck. Paused journeys wait on purpose and are left out.
+  auto& overdue = db_.prepare(
+      "SELECT (SELECT count(*) FROM enrollments WHERE wake_at <= ?1 "
+      "        AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1)) "
+      "     + (SELECT count(*) FROM scheduled_entries WHERE due_at <= ?1 "
+      "        AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1)) "
+      "     + (SELECT count(*) FROM customers WHERE segments_recheck_at <= ?1)");
+  overdue.bind(1, now);
+  if (overdue.executeStep()) f.overdue_wakeups = overdue.getColumn(0).getInt64();
+  overdue.reset();
+  // Enrollments in flight: the partial index enrollments_one_active holds exactly those.
+  auto& active = db_.prepare(
+      "SELECT journey_id, count(*) FROM enrollments INDEXED BY enrollments_one_active "
+      "WHERE finished_at IS NULL GROUP BY journey_id ORDER BY journey_id");
+  while (active.executeStep()) {
+    f.active_by_journey.emplace_back(active.getColumn(0).getString(), active.getColumn(1).getInt64());
+  }
+  active.reset();
+  return f;
+}
+
+}  // namespace journeyd

@@ -178,6 +178,7 @@ class SqliteReports final : public ReportRepo {
   nlohmann::json enrollmentCounts(const std::string& journey_id) const override;
   nlohmann::json customerJourneys(CustomerId id, int recent_messages) const override;
   std::vector<JourneyLogLine> messageOutcomes(CustomerId id, const std::string& journey_id, int limit) const override;
+  LiveFigures liveFigures(TimeMs now) const override;
 
  private:
   Database& db_;

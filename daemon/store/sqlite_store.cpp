@@ -126,6 +126,9 @@ class SqliteStore final : public Store {
   }
   std::uint64_t transactions() const override { return writer_ ? writer_->transactions() : 0; }
   std::uint64_t jobsCommitted() const override { return writer_ ? writer_->jobsCommitted() : 0; }
+  HistogramSnapshot commitSeconds() const override {
+    return writer_ ? writer_->commitSeconds() : Histogram(latency_buckets::kCommit).snapshot();
+  }
   std::string describe() const override { return "sqlite:" + path_; }
   std::string writeProblem() const override { return writer_ ? writer_->problem() : std::string(); }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/core/histogram.h"
 #include "daemon/core/result.h"
 #include "daemon/engine/entry.h"
 #include "daemon/store/records.h"
@@ -254,6 +255,9 @@ class ReportRepo {
   /// What the outbox did with the customer's messages, for explain: one line per message.
   [[nodiscard]] virtual std::vector<JourneyLogLine> messageOutcomes(CustomerId id, const std::string& journey_id,
                                                                     int limit) const = 0;
+  /// The figures behind the outbox, wake-up and enrollment gauges at `now`. Costs a walk over
+  /// the due rows and the enrollments in flight: callers cache it for seconds.
+  [[nodiscard]] virtual LiveFigures liveFigures(TimeMs now) const = 0;
 };
 
 /// A consistent read-only view of the store.
@@ -357,6 +361,8 @@ class Store {
   /// Write transactions and jobs committed since start (for metrics).
   [[nodiscard]] virtual std::uint64_t transactions() const = 0;
   [[nodiscard]] virtual std::uint64_t jobsCommitted() const = 0;
+  /// How long each write transaction (group commit) took, in seconds.
+  [[nodiscard]] virtual HistogramSnapshot commitSeconds() const = 0;
   /// What backs it, for logs: e.g. "sqlite:/var/lib/journeyd/journeyd.db".
   [[nodiscard]] virtual std::string describe() const = 0;
   /// Empty while writes succeed; otherwise why they fail ("disk full: …", "I/O error: …") until

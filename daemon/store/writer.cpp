@@ -95,6 +95,8 @@ void StoreWriter::loop() {
 
 void StoreWriter::runGroup(std::deque<Pending>& group) {
   auto& sql = db_->sql();
+  // A measurement, not a decision: real elapsed time whatever Clock the daemon runs on.
+  const auto started = std::chrono::steady_clock::now();
   std::vector<Result<void>> results;
   results.reserve(group.size());
   Result<void> commit = guardSql("begin transaction", [&]() -> Result<void> {
@@ -129,6 +131,7 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
       }
     }
   }
+  commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (commit) {
     jobs_committed_ += group.size();
     ++transactions_;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/core/histogram.h"
 #include "daemon/core/result.h"
 #include "daemon/store/database.h"
 
@@ -41,6 +42,8 @@ class StoreWriter {
   /// Jobs committed and transactions made since start (for metrics).
   [[nodiscard]] std::uint64_t jobsCommitted() const { return jobs_committed_.load(); }
   [[nodiscard]] std::uint64_t transactions() const { return transactions_.load(); }
+  /// How long each group commit took, BEGIN to COMMIT (committed or not), in seconds.
+  [[nodiscard]] HistogramSnapshot commitSeconds() const { return commit_seconds_.snapshot(); }
 
   /// Empty while writes succeed; after the disk filled up or failed ("disk full: …", "I/O
   /// error: …"), why, until a write succeeds again. While it is set, the writer probes with a
@@ -68,6 +71,7 @@ class StoreWriter {
   std::atomic<std::uint64_t> transactions_{0};
   mutable std::mutex problem_mutex_;
   std::string problem_;
+  Histogram commit_seconds_{latency_buckets::kCommit};
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "delivery_test_support.h"
@@ -98,6 +99,18 @@ TEST_CASE("a 500 then a 200 is retried after the backoff and sent on the second 
   CHECK(attempts[1].result == "sent");
   REQUIRE(waitFor([&] { return dispatcher->metrics().sent == 2; }));
   CHECK(dispatcher->metrics().retried == 1);
+  // Per channel: r-2 went at once; r-1 a second after it was queued (its retry time), and the
+  // connector was called three times.
+  const auto metrics = dispatcher->metrics();
+  auto hook = std::find_if(metrics.channels.begin(), metrics.channels.end(),
+                           [](const ChannelMetrics& c) { return c.channel == "hook"; });
+  REQUIRE(hook != metrics.channels.end());
+  CHECK(hook->sent == 2);
+  CHECK(hook->retried == 1);
+  CHECK(hook->failed == 0);
+  CHECK(hook->delivery_seconds.count() == 2);
+  CHECK(hook->delivery_seconds.sum == doctest::Approx(1.0));
+  CHECK(hook->connector_seconds.count() == 3);
 }
 
 TEST_CASE("a 429 with Retry-After is not retried before the receiver asked") {
