@@ -28,7 +28,7 @@ test-asan: deps
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j 1
 
-# The Debian package: $(BUILD)/deb/journeyd_VERSION_ARCH.deb (README, "Install the Debian package").
+# The Debian package: $(BUILD)/deb/journeyd_VERSION_ARCH.deb (docs/operations.md, "Install the Debian package").
 deb: deps
 	@scripts/build-deb.sh $(BUILD)/deb $(JOBS)
 

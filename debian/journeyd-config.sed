@@ -3,7 +3,7 @@
 1i\
 # journeyd configuration installed by the Debian package (a conffile: your edits are kept on\
 # upgrade). After editing: `journeyd validate /etc/journeyd/journeyd.yaml`, then\
-# `systemctl reload journeyd` (or restart, for listen and data_dir).
+# `systemctl reload journeyd` (or restart, for listen, data_dir, orders, customers and channels).
 s|^  write: \[dev-write-key\].*|  write: []                     # this file is readable by every local user: use the files|
 s|^  admin: \[dev-admin-key\].*|  admin: []|
 s|^  # write_file: /etc/journeyd/write.keys|  write_file: /etc/journeyd/write.keys   # one key per line; generated at installation|

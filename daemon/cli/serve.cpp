@@ -251,7 +251,7 @@ int runServe(const ServeOptions& options) {
         api.reload(fresh);
         LoadedCatalog reloaded;
         if (auto catalog = loadAndLogCatalog(*fresh, reloaded, true)) {
-          runtime.setContext(makeContext(*config, catalog));
+          runtime.setContext(makeContext(*fresh, catalog));
           if (auto r = runtime.publish(reloaded.sources); !r) {
             spdlog::error("msg=\"migration after reload failed\" error=\"{}\"", r.error().message);
           }
@@ -259,7 +259,7 @@ int runServe(const ServeOptions& options) {
         } else {
           spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");
         }
-        spdlog::info("msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir and orders apply on restart\"",
+        spdlog::info("msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir, orders and channels apply on restart\"",
                      fresh->file);
       } else {
         spdlog::error("msg=\"reload failed, keeping the running configuration\" config=\"{}\"",

@@ -892,3 +892,27 @@ TEST_CASE("the virtual clock: GET reads it, POST moves it, both with the admin k
   CHECK(json::parse(moved->body)["now"] == "2026-03-03T01:00:00.000Z");
   CHECK(json::parse(c.Get("/v1/clock")->body)["now"] == "2026-03-03T01:00:00.000Z");
 }
+
+TEST_CASE("SIGHUP applies a changed delivery policy to the messages planned after it") {
+  JourneyDaemon j;
+  j.send("/v1/identify", {{"userId", "before"}, {"traits", {{"email", "before@example.com"}}}});
+  j.send("/v1/track", {{"userId", "before"}, {"event", "Signed Up"}});
+  auto first = j.messages("before", 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["reason"].is_null());  // no quiet hours configured: queued as is
+
+  // Quiet hours over the whole (UTC) day from now on.
+  writeFile(j.d.configPath(), readAll(j.d.configPath()) +
+                                  "policy:\n  timezone: UTC\n  quiet_hours: {start: \"00:00\", end: \"23:59\"}\n");
+  j.d.signal(SIGHUP);
+  for (int i = 0; i < 500 && j.d.log().find("msg=\"reloaded\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(j.d.log().find("msg=\"reloaded\"") != std::string::npos);
+  j.send("/v1/identify", {{"userId", "after"}, {"traits", {{"email", "after@example.com"}}}});
+  j.send("/v1/track", {{"userId", "after"}, {"event", "Signed Up"}});
+  auto second = j.messages("after", 1);
+  REQUIRE(second.size() == 1);
+  REQUIRE(second[0]["reason"].is_string());
+  CHECK(second[0]["reason"].get<std::string>().rfind("quiet hours", 0) == 0);
+}

@@ -81,7 +81,7 @@ for f in /usr/bin/journeyd /lib/systemd/system/journeyd.service \
   /etc/journeyd/journeyd.yaml /etc/journeyd/journeys/newcomer-guide.yaml \
   /etc/journeyd/journeys/segments.yaml /etc/journeyd/templates/newcomer/welcome.yaml \
   /usr/share/man/man8/journeyd.8.gz /usr/share/doc/journeyd/copyright \
-  /usr/share/doc/journeyd/changelog.gz /usr/share/doc/journeyd/README.md \
+  /usr/share/doc/journeyd/changelog.gz /usr/share/doc/journeyd/README.md /usr/share/doc/journeyd/operations.md \
   /usr/share/doc/journeyd/examples/journeys/newcomer-guide.yaml \
   /usr/share/doc/journeyd/examples/templates/newcomer/welcome.yaml; do
   grep -qx "$f" "$work/files" || fail "$f is not in the package"
