@@ -15,10 +15,13 @@ local counting sink and checks what the sink recorded:
   unexplained duplicates a same-id repeat from the same daemon process            must be 0
   duplicated             all repeats; at most kills x bound, where the bound per kill
                          is store.max_unrecorded_sends plus the webhook workers (each
-                         may hold one finished send that is not yet counted)
+                         may hold one finished send that is not yet counted); also
+                         checked per kill (a repeat counts against the kill that came
+                         after the delivery it repeats)
 
-Prints one summary line and exits 0 when every check holds, 1 when one fails, 2 when the run
-could not be carried out (the daemon did not start, a timeout, a refused request).
+Prints one summary line and exits 0 when every check holds, 1 when one fails (not everything
+delivered within --timeout counts as lost), 2 when the run could not be carried out (the daemon
+did not start or exited by itself, /v1/batch refused a request).
 
 Python 3 standard library only. Usage:
   tests/soak/crash_soak.py [--journeyd build/journeyd] [--customers 100000] [--kills 20] [--seed S]
@@ -481,7 +484,7 @@ def main():
         finished = time.monotonic()
         timed_out = sink.counts()[1] < want
         if timed_out:
-            log("timeout: not everything delivered %.0f s after the last restart" % args.timeout)
+            log("timeout: not everything delivered %g s after the last restart" % args.timeout)
         # Late repeats still count: wait until the sink has been quiet for 1 s (at most 10 s).
         quiet_deadline = time.monotonic() + 10
         while time.monotonic() < quiet_deadline:
@@ -502,6 +505,8 @@ def main():
                max(per_kill.values(), default=0), sink.malformed, json.dumps(outbox, sort_keys=True),
                stop_status))
         failures = []
+        if timed_out:
+            failures.append("timeout")
         if lost:
             failures.append("lost")
         if wrong_id:
@@ -510,6 +515,8 @@ def main():
             failures.append("same-id duplicates without a kill between")
         if duplicated > args.kills * bound:
             failures.append("duplicates over kills x bound")
+        if max(per_kill.values(), default=0) > bound:
+            failures.append("repeats after one kill over the bound")
         if sink.malformed:
             failures.append("malformed deliveries")
         if enqueuer.error or not enqueuer.done.is_set():
