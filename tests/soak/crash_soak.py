@@ -349,6 +349,9 @@ def wait_for_closed_connections(sink, timeout_s=10):
             if sink.open_connections == 0:
                 break
         time.sleep(0.01)
+    else:
+        log("warning: %d sink connections still open %g s after the kill; their deliveries count "
+            "as the next daemon's" % (sink.open_connections, timeout_s))
     time.sleep(0.05)  # a connection still in the listen backlog is accepted by now
 
 
