@@ -18,6 +18,8 @@ packages=(
   python3-scipy python3-jsonschema python3-yaml
   # the Debian package (`make deb`) and its test (tests/packaging)
   dpkg-dev debhelper fakeroot lintian procps
+  # systemd-analyze, which scores the units' sandboxing (tests/units)
+  systemd
   # promtool: checks the /metrics exposition and the shipped alert rules (tests/integration)
   prometheus
 )
