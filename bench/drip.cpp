@@ -5,6 +5,7 @@
 //
 //   bench_drip [customers=100000] [journeyd=build/journeyd]
 // Bounded: every phase has a deadline and stops by itself.
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,8 +23,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <httplib.h>
-
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
@@ -33,7 +32,8 @@ struct Sink {
   httplib::Server server;
   std::atomic<long> received{0};
   std::mutex mutex;
-  std::unordered_map<std::string, Clock::time_point> arrivals;  // customer → first arrival (latency phase)
+  std::unordered_map<std::string, Clock::time_point>
+      arrivals;  // customer → first arrival (latency phase)
   bool track_arrivals = false;
   int port = 0;
   std::thread thread;
@@ -81,8 +81,8 @@ Daemon start(const std::string& binary, const fs::path& dir, int n) {
   d.pid = fork();
   if (d.pid == 0) {
     freopen(d.log.c_str(), "w", stderr);
-    execl(binary.c_str(), binary.c_str(), "serve", "--config", (dir / "journeyd.yaml").c_str(), "--listen",
-          "127.0.0.1:0", nullptr);
+    execl(binary.c_str(), binary.c_str(), "serve", "--config", (dir / "journeyd.yaml").c_str(),
+          "--listen", "127.0.0.1:0", nullptr);
     _exit(127);
   }
   auto deadline = Clock::now() + std::chrono::seconds(120);
@@ -145,12 +145,16 @@ void printWaitLateness(const fs::path& db) {
     return;
   }
   std::sort(late.begin(), late.end());
-  auto at = [&](double q) { return late[std::min(late.size() - 1, static_cast<size_t>(q * late.size()))]; };
+  auto at = [&](double q) {
+    return late[std::min(late.size() - 1, static_cast<size_t>(q * late.size()))];
+  };
   size_t within_1s = 0;
   for (double x : late) within_1s += x <= 1000;
-  std::printf("  step-2 lateness after its due time (%zu customers): p50=%.0f ms p90=%.0f ms p99=%.0f ms max=%.0f ms; "
-              "%.1f%% within 1 s\n",
-              late.size(), at(0.5), at(0.9), at(0.99), late.back(), 100.0 * within_1s / late.size());
+  std::printf(
+      "  step-2 lateness after its due time (%zu customers): p50=%.0f ms p90=%.0f ms p99=%.0f ms "
+      "max=%.0f ms; "
+      "%.1f%% within 1 s\n",
+      late.size(), at(0.5), at(0.9), at(0.99), late.back(), 100.0 * within_1s / late.size());
 }
 
 }  // namespace
@@ -166,13 +170,16 @@ int main(int argc, char** argv) {
             "  - send: first\n    channel: sink\n    template: drip/hook\n  - wait: 2s\n"
             "  - send: second\n    channel: sink\n    template: drip/hook\n");
   writeFile(dir / "templates" / "drip" / "hook.yaml",
-            "channel: webhook\nlocales:\n  en:\n    body: '{\"customer\": {{ customer.user_id | json }}, \"step\": "
+            "channel: webhook\nlocales:\n  en:\n    body: '{\"customer\": {{ customer.user_id | "
+            "json }}, \"step\": "
             "{{ journey.step | json }}}'\n");
   writeFile(dir / "journeyd.yaml",
-            "keys: {write: [bench-key], admin: [bench-admin]}\nstore: {data_dir: data}\nlog: {level: info}\n"
+            "keys: {write: [bench-key], admin: [bench-admin]}\nstore: {data_dir: data}\nlog: "
+            "{level: info}\n"
             "journeys: journeys\ntemplates: templates\nchannels:\n  sink:\n    connector: webhook\n"
-            "    url: http://127.0.0.1:" + std::to_string(sink.port) +
-            "/hook\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    concurrency: 16\n");
+            "    url: http://127.0.0.1:" +
+                std::to_string(sink.port) +
+                "/hook\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    concurrency: 16\n");
 
   Daemon d = start(binary, dir, 1);
   if (!d.port) {
@@ -190,8 +197,8 @@ int main(int argc, char** argv) {
     std::string body = "{\"batch\":[";
     for (int k = i; k < std::min(customers, i + 1000); ++k) {
       if (k > i) body += ',';
-      body += "{\"type\":\"track\",\"userId\":\"c" + std::to_string(k) + "\",\"event\":\"Go\",\"messageId\":\"go-" +
-              std::to_string(k) + "\"}";
+      body += "{\"type\":\"track\",\"userId\":\"c" + std::to_string(k) +
+              "\",\"event\":\"Go\",\"messageId\":\"go-" + std::to_string(k) + "\"}";
     }
     body += "]}";
     auto r = client.Post("/v1/batch", body, "application/json");
@@ -203,17 +210,20 @@ int main(int argc, char** argv) {
   auto t_ingested = Clock::now();
   bool first_done = waitFor([&] { return sink.received >= customers; }, std::chrono::seconds(300));
   auto t_first = Clock::now();
-  bool all_done = waitFor([&] { return sink.received >= 2L * customers; }, std::chrono::seconds(300));
+  bool all_done =
+      waitFor([&] { return sink.received >= 2L * customers; }, std::chrono::seconds(300));
   auto t_all = Clock::now();
   auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
   std::printf("drip: customers=%d messages=%ld complete=%s\n", customers, sink.received.load(),
               all_done && first_done ? "yes" : "NO");
-  std::printf("  ingest of %d trigger events: %.2f s (%.0f events/s, each starts a journey and queues a message)\n",
-              customers, secs(t0, t_ingested), customers / secs(t0, t_ingested));
-  std::printf("  first %d messages at the sink after %.2f s: %.0f messages/s\n", customers, secs(t0, t_first),
-              customers / secs(t0, t_first));
-  std::printf("  all %d messages after %.2f s (incl. the 2 s wait): %.0f messages/s overall\n", 2 * customers,
-              secs(t0, t_all), 2.0 * customers / secs(t0, t_all));
+  std::printf(
+      "  ingest of %d trigger events: %.2f s (%.0f events/s, each starts a journey and queues a "
+      "message)\n",
+      customers, secs(t0, t_ingested), customers / secs(t0, t_ingested));
+  std::printf("  first %d messages at the sink after %.2f s: %.0f messages/s\n", customers,
+              secs(t0, t_first), customers / secs(t0, t_first));
+  std::printf("  all %d messages after %.2f s (incl. the 2 s wait): %.0f messages/s overall\n",
+              2 * customers, secs(t0, t_all), 2.0 * customers / secs(t0, t_all));
   std::printf("  daemon peak memory (VmHWM): %.1f MB\n", peakRssKb(d.pid) / 1024.0);
   printWaitLateness(dir / "data" / "journeyd.db");
   {
@@ -224,23 +234,26 @@ int main(int argc, char** argv) {
     const long before = peakRssKb(d.pid), rss_before = rssKb(d.pid);
     auto t_report = Clock::now();
     auto report = admin.Get("/v1/journeys/drip/report");
-    std::printf("  report over %d enrollments: HTTP %d in %.0f ms; daemon memory %.1f → %.1f MB (peak %.1f → %.1f MB)\n",
-                customers, report ? report->status : 0,
-                std::chrono::duration<double, std::milli>(Clock::now() - t_report).count(), rss_before / 1024.0,
-                rssKb(d.pid) / 1024.0, before / 1024.0, peakRssKb(d.pid) / 1024.0);
+    std::printf(
+        "  report over %d enrollments: HTTP %d in %.0f ms; daemon memory %.1f → %.1f MB (peak %.1f "
+        "→ %.1f MB)\n",
+        customers, report ? report->status : 0,
+        std::chrono::duration<double, std::milli>(Clock::now() - t_report).count(),
+        rss_before / 1024.0, rssKb(d.pid) / 1024.0, before / 1024.0, peakRssKb(d.pid) / 1024.0);
   }
 
   // Phase 2: restart to ready with the customers still in the journey (parked on a long wait).
-  writeFile(dir / "journeys" / "park.yaml",
-            "journey: park\ntrigger:\n  event: Park\nentry:\n  reentry: always\nsteps:\n  - wait: 30d\n");
+  writeFile(
+      dir / "journeys" / "park.yaml",
+      "journey: park\ntrigger:\n  event: Park\nentry:\n  reentry: always\nsteps:\n  - wait: 30d\n");
   kill(d.pid, SIGHUP);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (int i = 0; i < customers; i += 1000) {
     std::string body = "{\"batch\":[";
     for (int k = i; k < std::min(customers, i + 1000); ++k) {
       if (k > i) body += ',';
-      body += "{\"type\":\"track\",\"userId\":\"c" + std::to_string(k) + "\",\"event\":\"Park\",\"messageId\":\"park-" +
-              std::to_string(k) + "\"}";
+      body += "{\"type\":\"track\",\"userId\":\"c" + std::to_string(k) +
+              "\",\"event\":\"Park\",\"messageId\":\"park-" + std::to_string(k) + "\"}";
     }
     body += "]}";
     client.Post("/v1/batch", body, "application/json");
@@ -250,10 +263,12 @@ int main(int argc, char** argv) {
   auto t_restart = Clock::now();
   Daemon d2 = start(binary, dir, 2);
   httplib::Client c2("127.0.0.1", d2.port);
-  waitFor([&] {
-    auto r = c2.Get("/readyz");
-    return r && r->status == 200;
-  }, std::chrono::seconds(120));
+  waitFor(
+      [&] {
+        auto r = c2.Get("/readyz");
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(120));
   std::printf("restart to ready with %d customers waiting in a journey: %.2f s\n", customers,
               secs(t_restart, Clock::now()));
 
@@ -271,22 +286,27 @@ int main(int argc, char** argv) {
     c3.Post("/v1/track", "{\"userId\":\"" + user + "\",\"event\":\"Go\"}", "application/json");
     next += std::chrono::microseconds(1000);
   }
-  waitFor([&] {
-    std::lock_guard lock(sink.mutex);
-    return sink.arrivals.size() >= sent.size();
-  }, std::chrono::seconds(30));
+  waitFor(
+      [&] {
+        std::lock_guard lock(sink.mutex);
+        return sink.arrivals.size() >= sent.size();
+      },
+      std::chrono::seconds(30));
   std::vector<double> lat;
   {
     std::lock_guard lock(sink.mutex);
     for (auto& [user, at] : sent) {
       auto it = sink.arrivals.find(user);
-      if (it != sink.arrivals.end()) lat.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
+      if (it != sink.arrivals.end())
+        lat.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
     }
   }
   std::sort(lat.begin(), lat.end());
   if (!lat.empty()) {
-    std::printf("trigger-to-send latency at 1,000 events/s (%zu events): p50=%.1f ms p99=%.1f ms max=%.1f ms\n",
-                lat.size(), lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.back());
+    std::printf(
+        "trigger-to-send latency at 1,000 events/s (%zu events): p50=%.1f ms p99=%.1f ms max=%.1f "
+        "ms\n",
+        lat.size(), lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.back());
   }
   kill(d2.pid, SIGTERM);
   waitpid(d2.pid, nullptr, 0);

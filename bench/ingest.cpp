@@ -7,6 +7,8 @@
 // With --rate, requests are paced open-loop and latency is measured from each request's
 // scheduled time, so a stall shows up in the percentiles instead of hiding (no coordinated
 // omission).
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 namespace {
 
@@ -34,15 +34,16 @@ struct Options {
 
 std::string trackJson(std::uint64_t seq, int users, bool with_type) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "{%s\"userId\":\"user-%llu\",\"event\":\"%s\",\"messageId\":\"bench-%d-%llu\","
-                "\"properties\":{\"product_id\":\"p-%llu\",\"price\":%llu.99,\"currency\":\"CNY\"},"
-                "\"timestamp\":\"2026-11-01T10:%02llu:%02lluZ\"}",
-                with_type ? "\"type\":\"track\"," : "",
-                static_cast<unsigned long long>(seq % users), seq % 10 == 0 ? "Order Completed" : "Product Viewed",
-                getpid(), static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq % 997),
-                static_cast<unsigned long long>(seq % 300), static_cast<unsigned long long>(seq % 60),
-                static_cast<unsigned long long>((seq / 60) % 60));
+  std::snprintf(
+      buf, sizeof buf,
+      "{%s\"userId\":\"user-%llu\",\"event\":\"%s\",\"messageId\":\"bench-%d-%llu\","
+      "\"properties\":{\"product_id\":\"p-%llu\",\"price\":%llu.99,\"currency\":\"CNY\"},"
+      "\"timestamp\":\"2026-11-01T10:%02llu:%02lluZ\"}",
+      with_type ? "\"type\":\"track\"," : "", static_cast<unsigned long long>(seq % users),
+      seq % 10 == 0 ? "Order Completed" : "Product Viewed", getpid(),
+      static_cast<unsigned long long>(seq), static_cast<unsigned long long>(seq % 997),
+      static_cast<unsigned long long>(seq % 300), static_cast<unsigned long long>(seq % 60),
+      static_cast<unsigned long long>((seq / 60) % 60));
   return buf;
 }
 
@@ -52,15 +53,24 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") o.port = std::stoi(v);
-    else if (k == "--key") o.key = v;
-    else if (k == "--mode") o.mode = v;
-    else if (k == "--batch") o.batch = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stod(v);
-    else if (k == "--connections") o.connections = std::stoi(v);
-    else if (k == "--rate") o.rate = std::stod(v);
-    else if (k == "--users") o.users = std::stoi(v);
-    else if (k == "--max-requests") o.max_requests = std::stol(v);
+    if (k == "--port")
+      o.port = std::stoi(v);
+    else if (k == "--key")
+      o.key = v;
+    else if (k == "--mode")
+      o.mode = v;
+    else if (k == "--batch")
+      o.batch = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
+    else if (k == "--connections")
+      o.connections = std::stoi(v);
+    else if (k == "--rate")
+      o.rate = std::stod(v);
+    else if (k == "--users")
+      o.users = std::stoi(v);
+    else if (k == "--max-requests")
+      o.max_requests = std::stol(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -71,8 +81,10 @@ int main(int argc, char** argv) {
   std::atomic<long> requests{0}, failures{0};
   std::vector<std::vector<double>> latencies(o.connections);
   using clock = std::chrono::steady_clock;
-  const auto start = clock::now() + std::chrono::milliseconds(1500);  // after every connection is open
-  const auto deadline = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
+  const auto start =
+      clock::now() + std::chrono::milliseconds(1500);  // after every connection is open
+  const auto deadline =
+      start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
 
   std::vector<std::thread> threads;
   for (int t = 0; t < o.connections; ++t) {
@@ -119,7 +131,9 @@ int main(int argc, char** argv) {
           }
         }
         lat.push_back(std::chrono::duration<double, std::milli>(clock::now() - scheduled).count());
-        if (o.rate > 0) next += std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / per_thread_rate));
+        if (o.rate > 0)
+          next += std::chrono::duration_cast<clock::duration>(
+              std::chrono::duration<double>(1.0 / per_thread_rate));
       }
     });
   }
@@ -128,13 +142,16 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+  };
   const double sent = static_cast<double>(all.size());
   const double events = sent * (batch ? o.batch : 1);
-  std::printf("mode=%s batch=%d connections=%d rate=%s seconds=%.1f\n", o.mode.c_str(), batch ? o.batch : 1,
-              o.connections, o.rate > 0 ? std::to_string(static_cast<int>(o.rate)).c_str() : "max", elapsed);
-  std::printf("requests=%.0f failures=%ld requests/s=%.0f events/s=%.0f\n", sent, failures.load(), sent / elapsed,
-              events / elapsed);
+  std::printf("mode=%s batch=%d connections=%d rate=%s seconds=%.1f\n", o.mode.c_str(),
+              batch ? o.batch : 1, o.connections,
+              o.rate > 0 ? std::to_string(static_cast<int>(o.rate)).c_str() : "max", elapsed);
+  std::printf("requests=%.0f failures=%ld requests/s=%.0f events/s=%.0f\n", sent, failures.load(),
+              sent / elapsed, events / elapsed);
   std::printf("latency_ms p50=%.2f p90=%.2f p99=%.2f max=%.2f\n", pct(0.50), pct(0.90), pct(0.99),
               all.empty() ? 0.0 : all.back());
   return failures.load() == 0 ? 0 : 1;

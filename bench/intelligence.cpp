@@ -1,7 +1,7 @@
 // Customer-intelligence benchmark: a synthetic base of 1,000,000 customers and ~10,000,000
-// orders (fixed-seed RNG, at most 200 orders a customer), timing the full RFM rebase, the BG/NBD and Gamma-Gamma
-// fits, and the per-customer update on a new order (tally + RFM score + P(alive) + CLV).
-// Usage: bench_intelligence [customers]   (default 1000000)
+// orders (fixed-seed RNG, at most 200 orders a customer), timing the full RFM rebase, the BG/NBD
+// and Gamma-Gamma fits, and the per-customer update on a new order (tally + RFM score + P(alive) +
+// CLV). Usage: bench_intelligence [customers]   (default 1000000)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -112,28 +112,29 @@ int main(int argc, char** argv) {
     std::printf("BG/NBD fit failed: %s\n", bgnbd.error().message.c_str());
     return 1;
   }
-  std::printf("BG/NBD fit on all %zu: %.2f s (r=%.3f alpha=%.2f a=%.3f b=%.2f, %d evals; "
-              "truth r=%.1f alpha=%.1f a=%.1f b=%.1f)\n",
-              customers, secondsSince(start), bgnbd->params.r, bgnbd->params.alpha,
-              bgnbd->params.a, bgnbd->params.b, bgnbd->evaluations, kTrueR, kTrueAlpha, kTrueA,
-              kTrueB);
+  std::printf(
+      "BG/NBD fit on all %zu: %.2f s (r=%.3f alpha=%.2f a=%.3f b=%.2f, %d evals; "
+      "truth r=%.1f alpha=%.1f a=%.1f b=%.1f)\n",
+      customers, secondsSince(start), bgnbd->params.r, bgnbd->params.alpha, bgnbd->params.a,
+      bgnbd->params.b, bgnbd->evaluations, kTrueR, kTrueAlpha, kTrueA, kTrueB);
   const std::size_t subsample = std::min<std::size_t>(customers, 100'000);
   start = Clock::now();
   const auto sub_fit = fitBgNbd(std::span(summaries).first(subsample));
   if (!sub_fit) return 1;
-  std::printf("BG/NBD fit on the first %zu: %.2f s (r=%.3f alpha=%.2f a=%.3f b=%.2f)\n",
-              subsample, secondsSince(start), sub_fit->params.r, sub_fit->params.alpha,
-              sub_fit->params.a, sub_fit->params.b);
+  std::printf("BG/NBD fit on the first %zu: %.2f s (r=%.3f alpha=%.2f a=%.3f b=%.2f)\n", subsample,
+              secondsSince(start), sub_fit->params.r, sub_fit->params.alpha, sub_fit->params.a,
+              sub_fit->params.b);
   start = Clock::now();
   const auto gamma_gamma = fitGammaGamma(summaries);
   if (!gamma_gamma) {
     std::printf("Gamma-Gamma fit failed: %s\n", gamma_gamma.error().message.c_str());
     return 1;
   }
-  std::printf("Gamma-Gamma fit on %d repeat customers: %.2f s (p=%.3f q=%.3f gamma=%.3f; "
-              "truth p=%.1f q=%.1f gamma=%.1f)\n",
-              gamma_gamma->customers, secondsSince(start), gamma_gamma->params.p,
-              gamma_gamma->params.q, gamma_gamma->params.gamma, kTrueP, kTrueQ, kTrueGamma);
+  std::printf(
+      "Gamma-Gamma fit on %d repeat customers: %.2f s (p=%.3f q=%.3f gamma=%.3f; "
+      "truth p=%.1f q=%.1f gamma=%.1f)\n",
+      gamma_gamma->customers, secondsSince(start), gamma_gamma->params.p, gamma_gamma->params.q,
+      gamma_gamma->params.gamma, kTrueP, kTrueQ, kTrueGamma);
   std::printf("  LL fitted %.2f, LL at truth %.2f, %d evals\n", gamma_gamma->log_likelihood,
               gammaGammaLogLikelihood({kTrueP, kTrueQ, kTrueGamma}, summaries),
               gamma_gamma->evaluations);
@@ -152,11 +153,11 @@ int main(int argc, char** argv) {
   for (std::size_t p : picked) {
     PurchaseTally& tally = tallies[p];
     if (!addOrder(tally, {now, 25.0})) return 1;
-    const RfmScore score = scoreRfm({tally.last_order_at, static_cast<double>(tally.days),
-                                     tally.totalAmount()}, boundaries);
+    const RfmScore score = scoreRfm(
+        {tally.last_order_at, static_cast<double>(tally.days), tally.totalAmount()}, boundaries);
     const CustomerValue value = evaluateCustomerValue(tally, now, models);
-    const LifecycleStage stage = lifecycleStage(
-        {{}, tally.first_order_at, tally.last_order_at, value.p_alive}, now);
+    const LifecycleStage stage =
+        lifecycleStage({{}, tally.first_order_at, tally.last_order_at, value.p_alive}, now);
     checksum += value.clv + score.r + static_cast<int>(stage);
   }
   const double per_update_us = secondsSince(start) / static_cast<double>(updates) * 1e6;

@@ -1,10 +1,10 @@
 #pragma once
 /// The Connector extension point: how a rendered message leaves journeyd.
 ///
-/// A connector type (smtp, sms_http, webhook, log, plugin, ...) registers a factory under its name in a
-/// ConnectorRegistry. Each channel in the config names a connector type and carries its settings;
-/// at start-up the factory parses and validates those settings once (reporting problems with
-/// file:line:col) and returns a Connector. Several channels may use the same connector type.
+/// A connector type (smtp, sms_http, webhook, log, plugin, ...) registers a factory under its name
+/// in a ConnectorRegistry. Each channel in the config names a connector type and carries its
+/// settings; at start-up the factory parses and validates those settings once (reporting problems
+/// with file:line:col) and returns a Connector. Several channels may use the same connector type.
 ///
 /// send() is called from the dispatcher's worker threads; an implementation must be safe to call
 /// from several threads at once (keep per-thread or pooled connections inside).
@@ -67,7 +67,9 @@ struct SendResult {
   static SendResult retry(std::string reason, DurationMs after = 0) {
     return {Status::kRetry, {}, after, std::move(reason)};
   }
-  static SendResult failed(std::string reason) { return {Status::kFailed, {}, 0, std::move(reason)}; }
+  static SendResult failed(std::string reason) {
+    return {Status::kFailed, {}, 0, std::move(reason)};
+  }
   static SendResult bounced(std::string reason) {
     return {Status::kFailed, {}, 0, std::move(reason), true};
   }
@@ -100,8 +102,8 @@ inline const std::vector<std::string>& dispatcherSettingKeys() {
 
 /// Parses and validates a channel's settings once, and builds the connector; returns nullptr
 /// (with diagnostics) when the settings are wrong.
-using ConnectorFactory =
-    std::function<std::unique_ptr<Connector>(const YAML::Node& settings, ConnectorConfigContext& ctx)>;
+using ConnectorFactory = std::function<std::unique_ptr<Connector>(const YAML::Node& settings,
+                                                                  ConnectorConfigContext& ctx)>;
 
 /// Connector types by name. Registration is explicit (see connectors/builtin.cpp); an unknown or
 /// duplicate name is a loud error.

@@ -16,7 +16,6 @@ namespace journeyd {
 /// FILE:LINE:COL of a YAML node (line/column 0 when the node carries no mark).
 [[nodiscard]] SourcePos yamlPos(const YAML::Node& node, const std::string& file);
 
-
 /// Reads one channel's settings map once at start-up; not thread-safe, short-lived.
 class SettingsReader {
  public:

@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ cmake ninja-build pkg-config ccache
+  # toolchain; clang-format checks the layout (tests/format)
+  g++ cmake ninja-build pkg-config ccache clang-format
   # core libraries
   libboost-dev libyaml-cpp-dev libcpp-httplib-dev libsqlitecpp-dev libsqlite3-dev
   libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev libexpected-dev libcli11-dev libcsv-dev

@@ -20,8 +20,8 @@ void sendJson(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
-void sendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
-               const std::string& field) {
+void sendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message, const std::string& field) {
   json err = {{"code", code}, {"message", message}};
   err["field"] = field.empty() ? json() : json(field);
   sendJson(res, status, json{{"error", err}});
@@ -35,14 +35,22 @@ constexpr std::chrono::milliseconds kLiveFiguresMaxAge{5000};
 
 int statusFor(const Error& e) {
   switch (e.code) {
-    case ErrorCode::kInvalidArgument: return 400;
-    case ErrorCode::kUnauthorized: return 401;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kConflict: return 409;
-    case ErrorCode::kTooLarge: return 413;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
-    case ErrorCode::kStorage: return 503;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthorized:
+      return 401;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kTooLarge:
+      return 413;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
+    case ErrorCode::kStorage:
+      return 503;
   }
   return 500;
 }
@@ -64,7 +72,8 @@ bool keyIn(const std::string& key, const std::vector<std::string>& keys) {
   bool found = false;
   for (const auto& k : keys) {
     unsigned diff = static_cast<unsigned>(k.size() ^ key.size());
-    for (size_t i = 0; i < k.size(); ++i) diff |= static_cast<unsigned>(k[i] ^ (i < key.size() ? key[i] : 0));
+    for (size_t i = 0; i < k.size(); ++i)
+      diff |= static_cast<unsigned>(k[i] ^ (i < key.size() ? key[i] : 0));
     found |= (diff == 0 && !key.empty());
   }
   return found;
@@ -79,19 +88,21 @@ void sendError(httplib::Response& res, const Error& e) {
 Result<json> parseBody(const httplib::Request& req) {
   if (req.body.empty()) return fail(Error::invalid("the request body is empty; expected JSON", ""));
   if (auto at = invalidUtf8(req.body)) {
-    return fail(Error::invalid("the body is not UTF-8: invalid byte at " + std::to_string(*at), ""));
+    return fail(
+        Error::invalid("the body is not UTF-8: invalid byte at " + std::to_string(*at), ""));
   }
   if (auto at = jsonTooDeep(req.body)) {
-    return fail(Error::invalid("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at byte " +
-                                   std::to_string(*at),
+    return fail(Error::invalid("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                   " levels at byte " + std::to_string(*at),
                                ""));
   }
   try {
     return json::parse(req.body);
   } catch (const json::parse_error& e) {
     const std::string what = e.what();
-    return fail(Error::invalid("malformed JSON at byte " + std::to_string(e.byte) + ": " + what.substr(what.find(':') + 2),
-                               ""));
+    return fail(Error::invalid(
+        "malformed JSON at byte " + std::to_string(e.byte) + ": " + what.substr(what.find(':') + 2),
+        ""));
   }
 }
 
@@ -102,9 +113,10 @@ bool ApiServer::Impl::authorize(const httplib::Request& req, httplib::Response& 
   ++deps.metrics->unauthorized;
   res.set_header("WWW-Authenticate", admin ? "Bearer" : "Basic realm=\"journeyd\"");
   sendError(res, 401, "unauthorized",
-            key.empty() ? "an API key is required (Basic with the write key as user name, or Bearer)"
-                        : std::string("the API key is not valid for this endpoint") +
-                              (admin ? " (admin key required)" : " (write key required)"));
+            key.empty()
+                ? "an API key is required (Basic with the write key as user name, or Bearer)"
+                : std::string("the API key is not valid for this endpoint") +
+                      (admin ? " (admin key required)" : " (write key required)"));
   return false;
 }
 
@@ -126,16 +138,19 @@ void ApiServer::Impl::ingestRoutes() {
       ++metrics->store_failures;
       spdlog::error("msg=\"ingest failed\" error=\"{}\"", result.error().message);
       const bool storage = result.error().storage();
-      return sendError(res, 503, "unavailable",
-                       storage ? "the store could not save the data (" +
-                                     result.error().message.substr(0, result.error().message.find(':')) + "); retry later"
-                               : "the store could not save the data; retry");
+      return sendError(
+          res, 503, "unavailable",
+          storage ? "the store could not save the data (" +
+                        result.error().message.substr(0, result.error().message.find(':')) +
+                        "); retry later"
+                  : "the store could not save the data; retry");
     }
     changed();
     json answer = {{"success", true}};
     for (const auto& m : messages) {
       ++metrics->messages_by_type[static_cast<size_t>(m.type)];
-      if (!m.warning.empty()) answer["warnings"].push_back({{"field", m.warning_field}, {"message", m.warning}});
+      if (!m.warning.empty())
+        answer["warnings"].push_back({{"field", m.warning_field}, {"message", m.warning}});
     }
     sendJson(res, 200, answer);
   };
@@ -143,32 +158,40 @@ void ApiServer::Impl::ingestRoutes() {
     ++deps.metrics->rejected;
     sendError(res, e);
   };
-  for (auto [path, type] : {std::pair{"/v1/identify", "identify"}, {"/v1/track", "track"}, {"/v1/page", "page"},
-                            {"/v1/screen", "screen"}, {"/v1/alias", "alias"}, {"/v1/group", "group"},
-                            {"/v1/batch", "batch"}, {"/v1/import", "batch"}}) {
-    server.Post(path, [this, type, ingest, reject](const httplib::Request& req, httplib::Response& res) {
-      ++deps.metrics->requests;
-      if (!authorize(req, res, false)) return;
-      auto body = parseBody(req);
-      if (!body) return reject(res, body.error());
-      const TimeMs now = deps.clock->now();
-      std::vector<InboundMessage> messages;
-      if (std::string_view(type) == "batch") {
-        auto batch = parseSegmentBatch(*body, now);
-        if (!batch) return reject(res, batch.error());
-        messages = std::move(*batch);
-      } else {
-        auto m = parseSegmentMessage(*body, type, now);
-        if (!m) return reject(res, m.error());
-        messages.push_back(std::move(*m));
-      }
-      ingest(std::move(messages), res);
-    });
+  for (auto [path, type] : {std::pair{"/v1/identify", "identify"},
+                            {"/v1/track", "track"},
+                            {"/v1/page", "page"},
+                            {"/v1/screen", "screen"},
+                            {"/v1/alias", "alias"},
+                            {"/v1/group", "group"},
+                            {"/v1/batch", "batch"},
+                            {"/v1/import", "batch"}}) {
+    server.Post(path,
+                [this, type, ingest, reject](const httplib::Request& req, httplib::Response& res) {
+                  ++deps.metrics->requests;
+                  if (!authorize(req, res, false)) return;
+                  auto body = parseBody(req);
+                  if (!body) return reject(res, body.error());
+                  const TimeMs now = deps.clock->now();
+                  std::vector<InboundMessage> messages;
+                  if (std::string_view(type) == "batch") {
+                    auto batch = parseSegmentBatch(*body, now);
+                    if (!batch) return reject(res, batch.error());
+                    messages = std::move(*batch);
+                  } else {
+                    auto m = parseSegmentMessage(*body, type, now);
+                    if (!m) return reject(res, m.error());
+                    messages.push_back(std::move(*m));
+                  }
+                  ingest(std::move(messages), res);
+                });
   }
 }
 
 void ApiServer::Impl::healthRoutes() {
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { sendJson(res, 200, json{{"status", "ok"}}); });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    sendJson(res, 200, json{{"status", "ok"}});
+  });
   server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     const bool store_ok = storeReadable();
     // A store that reads but cannot write (a full disk, a failing device) is not ready either.
@@ -186,7 +209,8 @@ void ApiServer::Impl::healthRoutes() {
     sources.runtime = deps.runtime;
     sources.dispatcher = deps.dispatcher;
     sources.live = live.get();
-    sources.ready = storeReadable() && deps.store->writeProblem().empty() && (!deps.ready || deps.ready());
+    sources.ready =
+        storeReadable() && deps.store->writeProblem().empty() && (!deps.ready || deps.ready());
     std::string text = metricsPage(sources);
     if (deps.extra_metrics) {
       PrometheusText more;
@@ -199,18 +223,21 @@ void ApiServer::Impl::healthRoutes() {
 
 bool ApiServer::Impl::storeReadable() {
   return deps.store
-      ->withSnapshot("ready", [](const Snapshot& s) -> Result<void> {
-        (void)s.customers().exists(0);
-        return ok();
-      })
+      ->withSnapshot("ready",
+                     [](const Snapshot& s) -> Result<void> {
+                       (void)s.customers().exists(0);
+                       return ok();
+                     })
       .has_value();
 }
 
-ApiServer::ApiServer(ApiDeps deps, std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>()) {
+ApiServer::ApiServer(ApiDeps deps, std::shared_ptr<const Config> config)
+    : impl_(std::make_unique<Impl>()) {
   impl_->deps = std::move(deps);
   impl_->config = std::move(config);
   if (impl_->deps.store && impl_->deps.clock) {
-    impl_->live = std::make_unique<LiveFiguresCache>(*impl_->deps.store, *impl_->deps.clock, kLiveFiguresMaxAge);
+    impl_->live = std::make_unique<LiveFiguresCache>(*impl_->deps.store, *impl_->deps.clock,
+                                                     kLiveFiguresMaxAge);
   }
   const auto& http = impl_->config->http;
   const int threads = http.threads > 0 ? http.threads : 128;
@@ -233,7 +260,8 @@ ApiServer::ApiServer(ApiDeps deps, std::shared_ptr<const Config> config) : impl_
       }));
   impl_->ingestRoutes();
   impl_->healthRoutes();
-  // The explain route comes before the profile route, whose pattern would take "/explain" as part of the id.
+  // The explain route comes before the profile route, whose pattern would take "/explain" as part
+  // of the id.
   impl_->customerRoutes();
   impl_->journeyRoutes();
   impl_->suppressionRoutes();
@@ -253,7 +281,8 @@ Result<int> ApiServer::bind() {
     port = -1;
   }
   if (port <= 0) {
-    return fail(Error::unavailable("cannot listen on " + http.host + ":" + std::to_string(http.port) +
+    return fail(Error::unavailable("cannot listen on " + http.host + ":" +
+                                   std::to_string(http.port) +
                                    " (address in use or not available)"));
   }
   impl_->port = port;

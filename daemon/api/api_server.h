@@ -27,13 +27,14 @@ struct ApiDeps {
   const CustomerWriter* customers = nullptr;
   IngestMetrics* metrics = nullptr;
   const Clock* clock = nullptr;
-  std::function<bool()> ready;            ///< readiness beyond "store open" (journeys loaded, ...)
-  JourneyRuntime* runtime = nullptr;      ///< journeys react to ingested data (optional)
-  const Dispatcher* dispatcher = nullptr; ///< its per-channel counters and latencies in /metrics (optional)
-  std::function<void()> on_change;        ///< after a commit that may have queued work
-  ManualClock* virtual_clock = nullptr;   ///< set only with `serve --virtual-clock` (tests, demos)
+  std::function<bool()> ready;        ///< readiness beyond "store open" (journeys loaded, ...)
+  JourneyRuntime* runtime = nullptr;  ///< journeys react to ingested data (optional)
+  const Dispatcher* dispatcher =
+      nullptr;  ///< its per-channel counters and latencies in /metrics (optional)
+  std::function<void()> on_change;       ///< after a commit that may have queued work
+  ManualClock* virtual_clock = nullptr;  ///< set only with `serve --virtual-clock` (tests, demos)
   std::function<void(PrometheusText&)> extra_metrics;  ///< more metrics from other parts
-  const UnsubscribeSigner* unsubscribe = nullptr;      ///< verifies the links of GET/POST /u/{token}
+  const UnsubscribeSigner* unsubscribe = nullptr;  ///< verifies the links of GET/POST /u/{token}
 };
 
 class ApiServer {

@@ -1,8 +1,8 @@
 #pragma once
 /// Internal to daemon/api/: the server's state and the helpers every route file uses.
-#include <mutex>
-
 #include <httplib.h>
+
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "daemon/api/api_server.h"
@@ -13,8 +13,8 @@
 namespace journeyd {
 
 void sendJson(httplib::Response& res, int status, const nlohmann::json& body);
-void sendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
-               const std::string& field = {});
+void sendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message, const std::string& field = {});
 /// The status and body for an Error (400, 401, 404, 409, 413, 503, 500).
 void sendError(httplib::Response& res, const Error& e);
 /// The request body as JSON; an InvalidArgument error saying where it is malformed.

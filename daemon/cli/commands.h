@@ -15,7 +15,7 @@ struct StoreOptions {
 
 struct ServeOptions {
   StoreOptions store;
-  std::string listen;  ///< HOST:PORT, overrides http.listen
+  std::string listen;         ///< HOST:PORT, overrides http.listen
   std::string virtual_clock;  ///< ISO time: run on a clock moved only by POST /v1/clock (tests)
 };
 int runServe(const ServeOptions& options);

@@ -2,20 +2,19 @@
 // transactions, with a progress line on a terminal. Bad lines are reported as FILE:LINE:COL and
 // skipped; everything else is imported (re-running is safe: messageIds dedupe and CSV rows are
 // idempotent trait updates).
+#include <csv.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
-
-#include <csv.h>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/store_setup.h"
@@ -70,7 +69,8 @@ class Importer {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (failed_) return 1;
     if (rejected_ > kMaxErrorsShown) {
-      std::fprintf(stderr, "%s: %zu more errors not shown\n", file_.c_str(), rejected_ - kMaxErrorsShown);
+      std::fprintf(stderr, "%s: %zu more errors not shown\n", file_.c_str(),
+                   rejected_ - kMaxErrorsShown);
     }
     std::printf("imported %zu messages (%zu duplicates skipped, %zu rejected) in %.2f s, %.0f/s\n",
                 imported_, duplicates_, rejected_, secs, secs > 0 ? imported_ / secs : 0.0);
@@ -136,7 +136,8 @@ class Importer {
       failed_ = true;
       space_.notify_one();
       clearProgress();
-      std::fprintf(stderr, "%s: error: the store failed: %s\n", file_.c_str(), result.error().message.c_str());
+      std::fprintf(stderr, "%s: error: the store failed: %s\n", file_.c_str(),
+                   result.error().message.c_str());
       return;
     }
     imported_ += stored;
@@ -147,7 +148,8 @@ class Importer {
     ++rejected_;
     if (rejected_ > kMaxErrorsShown) return;
     clearProgress();
-    std::fprintf(stderr, "%s:%d:%d: error: %s\n", file_.c_str(), item.line, item.column, item.error.c_str());
+    std::fprintf(stderr, "%s:%d:%d: error: %s\n", file_.c_str(), item.line, item.column,
+                 item.error.c_str());
   }
 
   void progress() {
@@ -205,18 +207,22 @@ int importNdjson(std::istream& in, Importer& importer, const Clock& clock) {
       body = json::parse(line);
     } catch (const json::parse_error& e) {
       std::string what = e.what();
-      importer.reject(line_no, static_cast<int>(e.byte), "malformed JSON: " + what.substr(what.find(':') + 2));
+      importer.reject(line_no, static_cast<int>(e.byte),
+                      "malformed JSON: " + what.substr(what.find(':') + 2));
       continue;
     }
     auto m = parseSegmentMessage(body, "", clock.now());
     if (!m) {
-      importer.reject(line_no, 1, m.error().message + (m.error().field.empty() ? "" : " (field " + m.error().field + ")"));
+      importer.reject(
+          line_no, 1,
+          m.error().message + (m.error().field.empty() ? "" : " (field " + m.error().field + ")"));
       continue;
     }
     if (!m->warning.empty()) {
       // History needs its real times: an unreadable timestamp is an error here, not "now".
-      importer.reject(line_no, 1, m->warning_field + ": " + body[m->warning_field].dump() +
-                                      " is not an ISO-8601 date-time");
+      importer.reject(line_no, 1,
+                      m->warning_field + ": " + body[m->warning_field].dump() +
+                          " is not an ISO-8601 date-time");
       continue;
     }
     importer.add(std::move(*m));
@@ -230,8 +236,8 @@ int importNdjson(std::istream& in, Importer& importer, const Clock& clock) {
 json csvValue(const std::string& text) {
   if (text == "true") return true;
   if (text == "false") return false;
-  bool numeric = !text.empty() && text.size() < 20 &&
-                 !(text.size() > 1 && text[0] == '0' && text[1] != '.');
+  bool numeric =
+      !text.empty() && text.size() < 20 && !(text.size() > 1 && text[0] == '0' && text[1] != '.');
   if (numeric) {
     json parsed = json::parse(text, nullptr, false);
     if (!parsed.is_discarded() && parsed.is_number()) return parsed;
@@ -285,7 +291,8 @@ void onCsvRow(int, void* state_ptr) {
       // store merges it into what the customer has (JSON merge patch).
       json* target = &m.traits;
       size_t start = 0;
-      for (size_t dot = key.find('.'); dot != std::string::npos; start = dot + 1, dot = key.find('.', start)) {
+      for (size_t dot = key.find('.'); dot != std::string::npos;
+           start = dot + 1, dot = key.find('.', start)) {
         json& child = (*target)[key.substr(start, dot - start)];
         if (!child.is_object()) child = json::object();
         target = &child;
@@ -320,7 +327,8 @@ int importCsv(std::istream& in, Importer& importer, const Clock& clock) {
     size_t n = static_cast<size_t>(in.gcount());
     if (n == 0) break;
     if (csv_parse(&parser, buf.data(), n, onCsvField, onCsvRow, &state) != n) {
-      importer.reject(state.line + 1, 1, std::string("malformed CSV: ") + csv_strerror(csv_error(&parser)));
+      importer.reject(state.line + 1, 1,
+                      std::string("malformed CSV: ") + csv_strerror(csv_error(&parser)));
       break;
     }
   }
@@ -337,10 +345,11 @@ int runImport(const ImportOptions& options) {
   const auto& config = opened->config;
   SystemClock clock;
   const bool is_csv = options.file.size() > 4 && options.file.ends_with(".csv");
-  const bool is_ndjson = options.file == "-" || options.file.ends_with(".ndjson") ||
-                         options.file.ends_with(".jsonl");
+  const bool is_ndjson =
+      options.file == "-" || options.file.ends_with(".ndjson") || options.file.ends_with(".jsonl");
   if (!is_csv && !is_ndjson) {
-    std::fprintf(stderr, "%s: error: unknown file type (use .csv or .ndjson)\n", options.file.c_str());
+    std::fprintf(stderr, "%s: error: unknown file type (use .csv or .ndjson)\n",
+                 options.file.c_str());
     return 2;
   }
   Importer importer(*opened->store, config->orders, options.file);

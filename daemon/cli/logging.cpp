@@ -1,10 +1,10 @@
 #include "daemon/cli/logging.h"
 
-#include <cstdlib>
-
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 namespace journeyd {
 
@@ -16,7 +16,8 @@ void setupLogging(const LogSettings& settings) {
       logger = std::make_shared<spdlog::logger>("journeyd", sink);
     } catch (const spdlog::spdlog_ex& e) {
       logger = spdlog::stderr_logger_mt("journeyd-stderr");
-      logger->error("msg=\"cannot open log file\" file=\"{}\" error=\"{}\"", settings.file, e.what());
+      logger->error("msg=\"cannot open log file\" file=\"{}\" error=\"{}\"", settings.file,
+                    e.what());
     }
   } else {
     logger = std::make_shared<spdlog::logger>("journeyd",

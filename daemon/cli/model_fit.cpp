@@ -6,10 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/cli/store_setup.h"
 #include "daemon/core/clock.h"
@@ -34,7 +33,8 @@ struct OrderBase {
 };
 
 /// Streams every order event at or before `as_of`, one customer at a time.
-OrderBase readOrders(const ModelRepo& models, const OrderSettings& orders, TimeMs as_of, double unit_days) {
+OrderBase readOrders(const ModelRepo& models, const OrderSettings& orders, TimeMs as_of,
+                     double unit_days) {
   OrderBase base;
   const SummaryOptions summary_options{.time_unit_days = unit_days};
   PurchaseTally tally;
@@ -49,21 +49,23 @@ OrderBase readOrders(const ModelRepo& models, const OrderSettings& orders, TimeM
                         .frequency = static_cast<double>(tally.days),
                         .monetary = tally.totalAmount()});
   };
-  models.forEachOrder(orders.events, orders.revenue_properties, as_of, [&](CustomerId customer, TimeMs ts, double amount) {
-    if (!std::isfinite(amount) || amount < 0.0) {
-      ++base.refused_amounts;
-      amount = 0.0;
-    }
-    if (!any || customer != current) {
-      flush();
-      tally = PurchaseTally{};
-      current = customer;
-      any = true;
-    }
-    ++base.orders;
-    // Rows come in time order, so this only fails on a bad amount, already cleaned.
-    (void)addOrder(tally, {ts, amount});
-  });
+  models.forEachOrder(orders.events, orders.revenue_properties, as_of,
+                      [&](CustomerId customer, TimeMs ts, double amount) {
+                        if (!std::isfinite(amount) || amount < 0.0) {
+                          ++base.refused_amounts;
+                          amount = 0.0;
+                        }
+                        if (!any || customer != current) {
+                          flush();
+                          tally = PurchaseTally{};
+                          current = customer;
+                          any = true;
+                        }
+                        ++base.orders;
+                        // Rows come in time order, so this only fails on a bad amount, already
+                        // cleaned.
+                        (void)addOrder(tally, {ts, amount});
+                      });
   flush();
   return base;
 }
@@ -89,8 +91,10 @@ void saveStoredModels(Tx& tx, const StoredModels& models) {
 }
 
 Result<std::optional<StoredModels>> loadStoredModels(const Snapshot& snapshot) {
-  auto stored = guardStore("loading model parameters", [&] { return Result<std::optional<std::pair<json, TimeMs>>>(
-                                                                 snapshot.models().load(kCustomerValueModels)); });
+  auto stored = guardStore("loading model parameters", [&] {
+    return Result<std::optional<std::pair<json, TimeMs>>>(
+        snapshot.models().load(kCustomerValueModels));
+  });
   if (!stored) return fail(stored.error());
   if (!*stored) return std::optional<StoredModels>{};
   auto models = StoredModels::fromJson((*stored)->first);
@@ -117,8 +121,7 @@ int runModelFit(const ModelFitCommand& cmd) {
   if (!cmd.as_of.empty()) {
     auto parsed = parseAsOf(cmd.as_of, date_only);
     if (!parsed) {
-      std::fprintf(stderr,
-                   "journeyd: error: --as-of '%s' is not a date (YYYY-MM-DD) or ISO time\n",
+      std::fprintf(stderr, "journeyd: error: --as-of '%s' is not a date (YYYY-MM-DD) or ISO time\n",
                    cmd.as_of.c_str());
       return 2;
     }
@@ -144,8 +147,10 @@ int runModelFit(const ModelFitCommand& cmd) {
     return 1;
   }
   if (base->refused_amounts > 0) {
-    std::fprintf(stderr, "journeyd: warning: %lld orders with a negative or invalid amount "
-                 "counted as 0\n", static_cast<long long>(base->refused_amounts));
+    std::fprintf(stderr,
+                 "journeyd: warning: %lld orders with a negative or invalid amount "
+                 "counted as 0\n",
+                 static_cast<long long>(base->refused_amounts));
   }
 
   auto bgnbd = fitBgNbd(base->summaries);
@@ -213,20 +218,22 @@ int runModelFit(const ModelFitCommand& cmd) {
               fixed(bgnbd->params.a, 4).c_str(), fixed(bgnbd->params.b, 4).c_str(),
               fixed(bgnbd->log_likelihood, 2).c_str());
   if (gamma_gamma) {
-    std::printf("  Gamma-Gamma  p = %s  q = %s  gamma = %s  log-likelihood = %s  (%d repeat "
-                "customers)\n",
-                fixed(gamma_gamma->params.p, 4).c_str(), fixed(gamma_gamma->params.q, 4).c_str(),
-                fixed(gamma_gamma->params.gamma, 4).c_str(),
-                fixed(gamma_gamma->log_likelihood, 2).c_str(), gamma_gamma->customers);
+    std::printf(
+        "  Gamma-Gamma  p = %s  q = %s  gamma = %s  log-likelihood = %s  (%d repeat "
+        "customers)\n",
+        fixed(gamma_gamma->params.p, 4).c_str(), fixed(gamma_gamma->params.q, 4).c_str(),
+        fixed(gamma_gamma->params.gamma, 4).c_str(), fixed(gamma_gamma->log_likelihood, 2).c_str(),
+        gamma_gamma->customers);
   } else {
     std::printf("  Gamma-Gamma  not fitted\n");
   }
-  std::printf("  RFM          quintile cuts: frequency %s/%s/%s/%s order days, monetary "
-              "%s/%s/%s/%s\n",
-              fixed(models.rfm->frequency[0], 0).c_str(), fixed(models.rfm->frequency[1], 0).c_str(),
-              fixed(models.rfm->frequency[2], 0).c_str(), fixed(models.rfm->frequency[3], 0).c_str(),
-              fixed(models.rfm->monetary[0], 2).c_str(), fixed(models.rfm->monetary[1], 2).c_str(),
-              fixed(models.rfm->monetary[2], 2).c_str(), fixed(models.rfm->monetary[3], 2).c_str());
+  std::printf(
+      "  RFM          quintile cuts: frequency %s/%s/%s/%s order days, monetary "
+      "%s/%s/%s/%s\n",
+      fixed(models.rfm->frequency[0], 0).c_str(), fixed(models.rfm->frequency[1], 0).c_str(),
+      fixed(models.rfm->frequency[2], 0).c_str(), fixed(models.rfm->frequency[3], 0).c_str(),
+      fixed(models.rfm->monetary[0], 2).c_str(), fixed(models.rfm->monetary[1], 2).c_str(),
+      fixed(models.rfm->monetary[2], 2).c_str(), fixed(models.rfm->monetary[3], 2).c_str());
   std::printf("stored in %s (model_params '%s', parameters in days)\n",
               config->databasePath().c_str(), kCustomerValueModels);
   return 0;

@@ -1,23 +1,22 @@
 // `journeyd render` and `journeyd simulate`: what a marketer runs before a journey goes live.
 #include <algorithm>
 #include <cstdio>
-#include <limits>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "daemon/scheduler/catalog_loader.h"
 #include "daemon/cli/commands.h"
 #include "daemon/config/config.h"
 #include "daemon/customers/inbound_message.h"
 #include "daemon/delivery/policy.h"
 #include "daemon/engine/step_machine.h"
-#include "daemon/scheduler/simulation.h"
 #include "daemon/journeys/loader.h"
 #include "daemon/render/message_template.h"
+#include "daemon/scheduler/catalog_loader.h"
+#include "daemon/scheduler/simulation.h"
 
 namespace journeyd {
 
@@ -102,13 +101,15 @@ int runRender(const RenderCommand& cmd) {
           out["characters"] = r->sms->characters;
         }
         break;
-      case Channel::kWebhook: out["body"] = r->body; break;
+      case Channel::kWebhook:
+        out["body"] = r->body;
+        break;
     }
     if (cmd.json) {
       std::printf("%s\n", out.dump(2).c_str());
     } else if (tmpl->channel() == Channel::kEmail) {
-      std::printf("Subject: %s\nLocale: %s\n\n--- text ---\n%s\n--- html ---\n%s\n", r->subject.c_str(),
-                  r->locale.c_str(), r->text.c_str(), r->html.c_str());
+      std::printf("Subject: %s\nLocale: %s\n\n--- text ---\n%s\n--- html ---\n%s\n",
+                  r->subject.c_str(), r->locale.c_str(), r->text.c_str(), r->html.c_str());
     } else if (tmpl->channel() == Channel::kSms) {
       std::printf("%s\n--- %s, %zu characters, %zu segment(s) ---\n", r->body.c_str(),
                   r->sms ? r->sms->encoding.c_str() : "", r->sms ? r->sms->characters : 0,
@@ -130,7 +131,8 @@ int runRender(const RenderCommand& cmd) {
     std::fputs(diags.format().c_str(), stderr);
     return 1;
   }
-  options.escape_html = cmd.channel.empty() && (cmd.file.ends_with(".html") || cmd.file.ends_with(".htm"));
+  options.escape_html =
+      cmd.channel.empty() && (cmd.file.ends_with(".html") || cmd.file.ends_with(".htm"));
   auto text = tmpl->render(*context, options);
   if (!text) {
     std::fprintf(stderr, "%s: error: %s\n", cmd.file.c_str(), text.error().message.c_str());
@@ -139,11 +141,15 @@ int runRender(const RenderCommand& cmd) {
   if (cmd.channel == "sms") {
     auto info = analyzeSms(*text);
     if (cmd.json) {
-      std::printf("%s\n", json{{"body", *text}, {"encoding", info.encoding}, {"segments", info.segments},
-                               {"characters", info.characters}}.dump(2).c_str());
+      std::printf("%s\n", json{{"body", *text},
+                               {"encoding", info.encoding},
+                               {"segments", info.segments},
+                               {"characters", info.characters}}
+                              .dump(2)
+                              .c_str());
     } else {
-      std::printf("%s\n--- %s, %zu characters, %zu segment(s) ---\n", text->c_str(), info.encoding.c_str(),
-                  info.characters, info.segments);
+      std::printf("%s\n--- %s, %zu characters, %zu segment(s) ---\n", text->c_str(),
+                  info.encoding.c_str(), info.characters, info.segments);
     }
   } else if (cmd.json) {
     std::printf("%s\n", json{{"body", *text}}.dump(2).c_str());
@@ -185,7 +191,8 @@ CatalogPtr simulationCatalog(const std::vector<JourneyPtr>& journeys, const Conf
     catalog->versions[{j->id, j->version}] = j;
     for (const auto& step : j->steps) {
       if (step.kind != StepKind::kSend || catalog->channels.count(step.channel)) continue;
-      catalog->channels[step.channel] = parseChannelKind(step.channel).value_or(ChannelKind::kEmail);
+      catalog->channels[step.channel] =
+          parseChannelKind(step.channel).value_or(ChannelKind::kEmail);
     }
   }
   catalog->index();
@@ -229,12 +236,14 @@ int runSimulate(const SimulateCommand& cmd) {
   }
   auto start = parseIsoTime(cmd.start);
   if (!start) {
-    std::fprintf(stderr, "journeyd: error: --start must be an ISO-8601 time, not '%s'\n", cmd.start.c_str());
+    std::fprintf(stderr, "journeyd: error: --start must be an ISO-8601 time, not '%s'\n",
+                 cmd.start.c_str());
     return 1;
   }
   auto duration = parseDuration(cmd.duration);
   if (!duration) {
-    std::fprintf(stderr, "journeyd: error: bad duration '%s' (use s, m, h, d or w, e.g. 30d)\n", cmd.duration.c_str());
+    std::fprintf(stderr, "journeyd: error: bad duration '%s' (use s, m, h, d or w, e.g. 30d)\n",
+                 cmd.duration.c_str());
     return 1;
   }
   if (!cmd.events.empty()) {
@@ -269,7 +278,8 @@ int runSimulate(const SimulateCommand& cmd) {
       } else if (auto t = parseIsoTime(e.value("timestamp", ""))) {
         ev.time = *t;
       } else {
-        return bad("an event needs \"after\" (e.g. \"2d\" after the start) or an ISO \"timestamp\"");
+        return bad(
+            "an event needs \"after\" (e.g. \"2d\" after the start) or an ISO \"timestamp\"");
       }
       setup.events.push_back(std::move(ev));
     }
@@ -297,8 +307,11 @@ int runSimulate(const SimulateCommand& cmd) {
       if (!j.exit_reason.empty()) end["exit_reason"] = j.exit_reason;
       json sends = json::array();
       for (const auto& m : j.messages) {
-        json s = {{"time", formatIsoTime(m.time)}, {"step", m.step}, {"channel", m.channel},
-                  {"template", m.template_name}, {"status", m.status}};
+        json s = {{"time", formatIsoTime(m.time)},
+                  {"step", m.step},
+                  {"channel", m.channel},
+                  {"template", m.template_name},
+                  {"status", m.status}};
         if (m.send_at) s["send_at"] = formatIsoTime(*m.send_at);
         if (!m.reason.empty()) s["reason"] = m.reason;
         sends.push_back(std::move(s));
@@ -313,7 +326,9 @@ int runSimulate(const SimulateCommand& cmd) {
     std::printf("%s%s\n", several ? ("[" + line.journey + "] ").c_str() : "", t.format().c_str());
   }
   for (const auto& j : run->journeys) {
-    if (!j.entered) std::printf("%sdid not enter: %s\n", several ? ("[" + j.id + "] ").c_str() : "", j.entry.c_str());
+    if (!j.entered)
+      std::printf("%sdid not enter: %s\n", several ? ("[" + j.id + "] ").c_str() : "",
+                  j.entry.c_str());
   }
   return 0;
 }

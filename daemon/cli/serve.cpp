@@ -1,26 +1,26 @@
 // `journeyd serve`: the composition root. It alone knows which implementations are real; it
 // wires them, runs until SIGTERM/SIGINT, and reloads on SIGHUP.
-#include <csignal>
-#include <cstdio>
-#include <thread>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+#include <yaml-cpp/yaml.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <yaml-cpp/yaml.h>
-#include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
+#include <csignal>
+#include <cstdio>
+#include <thread>
 
 #include "daemon/api/api_server.h"
 #include "daemon/api/metrics.h"
 #include "daemon/cli/commands.h"
-#include "daemon/scheduler/catalog_loader.h"
 #include "daemon/cli/logging.h"
 #include "daemon/cli/model_fit.h"
 #include "daemon/cli/store_setup.h"
 #include "daemon/customers/customer_writer.h"
 #include "daemon/delivery/dispatcher.h"
 #include "daemon/delivery/unsubscribe.h"
+#include "daemon/scheduler/catalog_loader.h"
 #include "daemon/scheduler/journey_runtime.h"
 
 namespace journeyd {
@@ -59,30 +59,35 @@ std::shared_ptr<const Config> loadServeConfig(const ServeOptions& options) {
 
 void warnWithoutKeys(const Config& cfg) {
   if (cfg.keys.write.empty()) {
-    spdlog::warn("msg=\"no write keys configured: ingestion requests will be refused\" "
-                 "hint=\"set keys.write, keys.write_file or JOURNEYD_WRITE_KEY\"");
+    spdlog::warn(
+        "msg=\"no write keys configured: ingestion requests will be refused\" "
+        "hint=\"set keys.write, keys.write_file or JOURNEYD_WRITE_KEY\"");
   }
   if (cfg.keys.admin.empty()) {
     spdlog::warn("msg=\"no admin keys configured: the admin API will refuse every request\"");
   }
   Diagnostics diags;
   warnAboutConfig(cfg, diags);
-  for (const auto& d : diags.items()) spdlog::warn("msg=\"config warning\" problem=\"{}\"", d.format());
+  for (const auto& d : diags.items())
+    spdlog::warn("msg=\"config warning\" problem=\"{}\"", d.format());
 }
 
 /// The customer-value models `journeyd model fit` stored, if any.
 std::shared_ptr<const StoredModels> loadModels(Store& store) {
-  auto models = store.withSnapshot("load models", [](const Snapshot& snap) { return loadStoredModels(snap); });
+  auto models = store.withSnapshot("load models",
+                                   [](const Snapshot& snap) { return loadStoredModels(snap); });
   if (!models) {
     spdlog::error("msg=\"cannot load customer-value models\" error=\"{}\"", models.error().message);
     return nullptr;
   }
   if (!*models) {
-    spdlog::info("msg=\"no customer-value models yet: run journeyd model fit (RFM, CLV and P(alive) stay empty)\"");
+    spdlog::info(
+        "msg=\"no customer-value models yet: run journeyd model fit (RFM, CLV and P(alive) stay "
+        "empty)\"");
     return nullptr;
   }
-  spdlog::info("msg=\"customer-value models loaded\" fitted_at={} customers={}", formatIsoTime((*models)->fitted_at),
-               (*models)->customers);
+  spdlog::info("msg=\"customer-value models loaded\" fitted_at={} customers={}",
+               formatIsoTime((*models)->fitted_at), (*models)->customers);
   return std::make_shared<const StoredModels>(**models);
 }
 
@@ -117,7 +122,8 @@ CatalogPtr loadAndLogCatalog(const Config& config, LoadedCatalog& loaded, bool r
   }
   if (reload && diags.hasErrors()) return nullptr;
   spdlog::info("msg=\"journeys loaded\" journeys={} templates={} segments={} errors={}",
-               loaded.catalog->journeys.size(), loaded.catalog->templates ? loaded.catalog->templates->size() : 0,
+               loaded.catalog->journeys.size(),
+               loaded.catalog->templates ? loaded.catalog->templates->size() : 0,
                loaded.catalog->segments.size(), diags.hasErrors());
   return loaded.catalog;
 }
@@ -132,8 +138,8 @@ int runServe(const ServeOptions& options) {
 
   auto opened = openConfiguredStore(*config);
   if (!opened) {
-    spdlog::critical("msg=\"cannot open the store\" path=\"{}\" error=\"{}\"", config->databasePath(),
-                     opened.error().message);
+    spdlog::critical("msg=\"cannot open the store\" path=\"{}\" error=\"{}\"",
+                     config->databasePath(), opened.error().message);
     return 1;
   }
   Store& store = **opened;
@@ -143,12 +149,15 @@ int runServe(const ServeOptions& options) {
   if (!options.virtual_clock.empty()) {
     auto start = parseIsoTime(options.virtual_clock);
     if (!start) {
-      spdlog::critical("msg=\"--virtual-clock needs an ISO-8601 time\" value=\"{}\"", options.virtual_clock);
+      spdlog::critical("msg=\"--virtual-clock needs an ISO-8601 time\" value=\"{}\"",
+                       options.virtual_clock);
       return 2;
     }
     virtual_clock = std::make_unique<ManualClock>(*start);
-    spdlog::warn("msg=\"virtual clock: time moves only through POST /v1/clock (tests and demos only)\" now={}",
-                 formatIsoTime(*start));
+    spdlog::warn(
+        "msg=\"virtual clock: time moves only through POST /v1/clock (tests and demos only)\" "
+        "now={}",
+        formatIsoTime(*start));
   }
   const Clock& clock = virtual_clock ? static_cast<const Clock&>(*virtual_clock) : system_clock;
   CustomerWriter customers(config->orders);
@@ -158,7 +167,8 @@ int runServe(const ServeOptions& options) {
   std::shared_ptr<const Channels> channels;
   {
     Diagnostics diags;
-    channels = Channels::build(config->channels ? *config->channels : YAML::Node(), config->file, diags);
+    channels =
+        Channels::build(config->channels ? *config->channels : YAML::Node(), config->file, diags);
     for (const auto& d : diags.items()) {
       if (d.severity == Severity::kError) {
         spdlog::critical("msg=\"invalid channel\" problem=\"{}\"", d.format());
@@ -174,13 +184,15 @@ int runServe(const ServeOptions& options) {
 
   auto secret = unsubscribeSecret(store, *config);
   if (!secret) {
-    spdlog::critical("msg=\"cannot read the unsubscribe secret\" error=\"{}\"", secret.error().message);
+    spdlog::critical("msg=\"cannot read the unsubscribe secret\" error=\"{}\"",
+                     secret.error().message);
     return 1;
   }
   auto unsubscribe = std::make_shared<const UnsubscribeSigner>(
       *secret,
-      config->unsubscribe.base_url.empty() ? "http://" + config->http.host + ":" + std::to_string(config->http.port)
-                                           : config->unsubscribe.base_url,
+      config->unsubscribe.base_url.empty()
+          ? "http://" + config->http.host + ":" + std::to_string(config->http.port)
+          : config->unsubscribe.base_url,
       config->unsubscribe.link_ttl_ms);
 
   RuntimeOptions runtime_options;
@@ -257,10 +269,13 @@ int runServe(const ServeOptions& options) {
           }
           runtime.notify();
         } else {
-          spdlog::error("msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");
+          spdlog::error(
+              "msg=\"journeys not reloaded: fix the errors above; the running versions stay\"");
         }
-        spdlog::info("msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir, orders and channels apply on restart\"",
-                     fresh->file);
+        spdlog::info(
+            "msg=\"reloaded\" config=\"{}\" note=\"listen, data_dir, orders and channels apply on "
+            "restart\"",
+            fresh->file);
       } else {
         spdlog::error("msg=\"reload failed, keeping the running configuration\" config=\"{}\"",
                       options.store.config);
@@ -282,26 +297,33 @@ int runServe(const ServeOptions& options) {
   bool withheld = false;
   std::function<void()> pet = [&] {
     std::string stuck;
-    if (writer_probe.valid() && writer_probe.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (writer_probe.valid() &&
+        writer_probe.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       stuck = "writer";
     }
     const auto beats = runtime.heartbeats();
     for (size_t i = 0; i < beats.size() && i < planner_beats.size(); ++i) {
-      if (beats[i] == planner_beats[i]) stuck += (stuck.empty() ? "" : ",") + std::string("planner-") + std::to_string(i);
+      if (beats[i] == planner_beats[i])
+        stuck += (stuck.empty() ? "" : ",") + std::string("planner-") + std::to_string(i);
     }
     const std::uint64_t claims = dispatcher.claimerHeartbeat();
-    if (!planner_beats.empty() && claims == claimer_beat) stuck += (stuck.empty() ? "" : ",") + std::string("dispatcher");
+    if (!planner_beats.empty() && claims == claimer_beat)
+      stuck += (stuck.empty() ? "" : ",") + std::string("dispatcher");
     if (stuck.empty()) {
       sd_notify(0, "WATCHDOG=1");
       if (withheld) spdlog::warn("msg=\"watchdog: progress again\"");
       withheld = false;
     } else if (!withheld) {
-      spdlog::error("msg=\"watchdog: no progress, not petting systemd (it will restart the service)\" stuck={}", stuck);
+      spdlog::error(
+          "msg=\"watchdog: no progress, not petting systemd (it will restart the service)\" "
+          "stuck={}",
+          stuck);
       withheld = true;
     }
     planner_beats = beats;
     claimer_beat = claims;
-    if (!writer_probe.valid() || writer_probe.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    if (!writer_probe.valid() ||
+        writer_probe.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       writer_probe = store.submit([](Tx&) -> Result<void> { return ok(); });
     }
     watchdog.expires_after(std::chrono::microseconds(watchdog_usec / 2));

@@ -21,7 +21,8 @@ std::shared_ptr<const Config> loadStoreConfig(const StoreOptions& options) {
 
 Result<std::unique_ptr<Store>> openConfiguredStore(const Config& config, bool read_only) {
   if (read_only) return openSqliteStoreReadOnly(config.databasePath());
-  return openSqliteStore({config.databasePath(), config.store.synchronous, config.store.group_commit_max});
+  return openSqliteStore(
+      {config.databasePath(), config.store.synchronous, config.store.group_commit_max});
 }
 
 tl::expected<OpenStore, int> openStore(const StoreOptions& options, bool read_only) {

@@ -18,8 +18,8 @@ struct OpenStore {
 };
 
 /// Loads the config and opens its store (the CLI subcommands that read or write the store
-/// while the daemon may run); read-only: snapshots only. On failure, after saying why on stderr, the exit status: 2 for a
-/// bad config, 1 for a store that cannot be opened.
+/// while the daemon may run); read-only: snapshots only. On failure, after saying why on stderr,
+/// the exit status: 2 for a bad config, 1 for a store that cannot be opened.
 tl::expected<OpenStore, int> openStore(const StoreOptions& options, bool read_only);
 
 /// Opens the store a config names (the backend the config chooses).

@@ -1,12 +1,12 @@
 // `journeyd validate PATH…`: checks config, journey, segment and template files and prints one
 // FILE:LINE:COL line per problem; exit 1 when there is an error.
+#include <yaml-cpp/yaml.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "daemon/cli/commands.h"
 #include "daemon/config/config.h"
@@ -57,7 +57,8 @@ int runValidate(const ValidateCommand& cmd) {
       std::vector<fs::path> found;
       for (const auto& entry : fs::recursive_directory_iterator(p, ec)) {
         auto ext = entry.path().extension();
-        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(entry.path());
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+          found.push_back(entry.path());
       }
       std::sort(found.begin(), found.end());
       for (auto& f : found) files.push_back({f, p, {}, FileKind::kUnknown});
@@ -102,7 +103,8 @@ int runValidate(const ValidateCommand& cmd) {
         auto defs = loadDefinitionsText(f.text, file, known, diags);
         for (const auto& j : defs.journeys) {
           auto [it, fresh] = journey_files.emplace(j->id, file);
-          if (!fresh) diags.error(j->pos, "journey id '" + j->id + "' is already used by " + it->second);
+          if (!fresh)
+            diags.error(j->pos, "journey id '" + j->id + "' is already used by " + it->second);
           if (cmd.ids) {
             for (const auto& line : describeStepIds(*j)) std::printf("%s\n", line.c_str());
           }
@@ -110,7 +112,9 @@ int runValidate(const ValidateCommand& cmd) {
         break;
       }
       case FileKind::kUnknown:
-        diags.warning({file, 1, 1}, "not a journeyd file (no journey, segments, template or config keys); skipped");
+        diags.warning(
+            {file, 1, 1},
+            "not a journeyd file (no journey, segments, template or config keys); skipped");
         continue;
     }
     ++checked;
@@ -118,7 +122,9 @@ int runValidate(const ValidateCommand& cmd) {
   std::fputs(diags.format().c_str(), stdout);
   if (diags.hasErrors()) return 1;
   std::printf("%zu file%s OK%s\n", checked, checked == 1 ? "" : "s",
-              known.templates.empty() ? " (template names not checked: pass the templates folder too)" : "");
+              known.templates.empty()
+                  ? " (template names not checked: pass the templates folder too)"
+                  : "");
   return 0;
 }
 

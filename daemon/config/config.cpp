@@ -1,13 +1,13 @@
 #include "daemon/config/config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "daemon/core/time.h"
 #include "daemon/core/time_zone.h"
@@ -16,7 +16,9 @@ namespace journeyd {
 
 namespace fs = std::filesystem;
 
-std::string Config::databasePath() const { return (fs::path(store.data_dir) / "journeyd.db").string(); }
+std::string Config::databasePath() const {
+  return (fs::path(store.data_dir) / "journeyd.db").string();
+}
 
 namespace {
 
@@ -43,7 +45,8 @@ class Reader {
       const auto key = kv.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string msg = "unknown key '" + key + "'" + (section.empty() ? "" : " in " + section);
-      if (auto near = closestMatch(key, known); !near.empty()) msg += " (did you mean '" + near + "'?)";
+      if (auto near = closestMatch(key, known); !near.empty())
+        msg += " (did you mean '" + near + "'?)";
       diags_.error(posOf(file_, kv.first), msg);
     }
   }
@@ -103,7 +106,8 @@ class Reader {
     if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return error(node[key], std::string(key) + " must be one of " + list + ", not '" + value + "'");
+      return error(node[key],
+                   std::string(key) + " must be one of " + list + ", not '" + value + "'");
     }
     out = value;
   }
@@ -146,7 +150,8 @@ void readKeyFile(const std::string& path, std::vector<std::string>& out, Reader&
 
 /// The token may come from the config, a token file or the environment (which wins, as secrets
 /// are often injected that way); the section is only useful with both a token and a URL.
-void parseInboundSms(const YAML::Node& in, const std::string& base, InboundSmsSettings& out, Reader& r) {
+void parseInboundSms(const YAML::Node& in, const std::string& base, InboundSmsSettings& out,
+                     Reader& r) {
   r.checkKeys(in, {"auth_token", "auth_token_file", "url"}, "inbound_sms");
   r.str(in, "url", out.url);
   r.str(in, "auth_token", out.auth_token);
@@ -156,30 +161,34 @@ void parseInboundSms(const YAML::Node& in, const std::string& base, InboundSmsSe
     readKeyFile(resolvePath(base, f.Scalar()), lines, r, f);
     if (!lines.empty()) out.auth_token = lines.front();
   }
-  if (const char* env = std::getenv("JOURNEYD_INBOUND_SMS_TOKEN"); env && *env) out.auth_token = env;
+  if (const char* env = std::getenv("JOURNEYD_INBOUND_SMS_TOKEN"); env && *env)
+    out.auth_token = env;
   if (out.url.rfind("https://", 0) != 0 && out.url.rfind("http://", 0) != 0) {
     r.error(in["url"] ? in["url"] : in,
             "inbound_sms.url must be the full public URL the SMS provider calls (it signs it), "
             "e.g. https://news.example.com/v1/inbound/sms");
   }
   if (!out.enabled()) {
-    r.error(in, "inbound_sms needs the provider's auth token: auth_token_file (or auth_token, or the "
-                "environment variable JOURNEYD_INBOUND_SMS_TOKEN)");
+    r.error(in,
+            "inbound_sms needs the provider's auth token: auth_token_file (or auth_token, or the "
+            "environment variable JOURNEYD_INBOUND_SMS_TOKEN)");
   }
 }
 
 void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Diagnostics& diags) {
   Reader r(file, diags);
   if (!r.expectMap(root, "the config file")) return;
-  r.checkKeys(root, {"http", "keys", "store", "orders", "customers", "log", "unsubscribe", "inbound_sms", "policy", "journeys",
-                     "templates", "segments", "channels"},
+  r.checkKeys(root,
+              {"http", "keys", "store", "orders", "customers", "log", "unsubscribe", "inbound_sms",
+               "policy", "journeys", "templates", "segments", "channels"},
               "");
   const std::string base = fs::path(file).parent_path().string();
 
   if (auto http = root["http"]; http && r.expectMap(http, "http")) {
-    r.checkKeys(http, {"listen", "threads", "keep_alive_max_requests", "max_body_bytes",
-                       "metrics_require_key"},
-                "http");
+    r.checkKeys(
+        http,
+        {"listen", "threads", "keep_alive_max_requests", "max_body_bytes", "metrics_require_key"},
+        "http");
     if (auto listen = http["listen"]) {
       std::string text = listen.IsScalar() ? listen.Scalar() : "";
       auto colon = text.rfind(':');
@@ -207,12 +216,17 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     r.checkKeys(keys, {"write", "admin", "write_file", "admin_file"}, "keys");
     r.strings(keys, "write", cfg.keys.write);
     r.strings(keys, "admin", cfg.keys.admin);
-    if (auto f = keys["write_file"]) readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.write, r, f);
-    if (auto f = keys["admin_file"]) readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.admin, r, f);
+    if (auto f = keys["write_file"])
+      readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.write, r, f);
+    if (auto f = keys["admin_file"])
+      readKeyFile(resolvePath(base, f.Scalar()), cfg.keys.admin, r, f);
   }
 
   if (auto store = root["store"]; store && r.expectMap(store, "store")) {
-    r.checkKeys(store, {"data_dir", "synchronous", "group_commit_max", "max_unrecorded_sends", "journey_log_retention"}, "store");
+    r.checkKeys(store,
+                {"data_dir", "synchronous", "group_commit_max", "max_unrecorded_sends",
+                 "journey_log_retention"},
+                "store");
     if (auto k = store["journey_log_retention"]) {
       auto d = k.IsScalar() ? parseDuration(k.Scalar()) : std::nullopt;
       if (!d || *d < kDayMs) {
@@ -242,7 +256,8 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
       if (code || text.empty()) {
         cfg.customers.default_region = text;
       } else {
-        r.error(region, "default_region must be a two-letter ISO 3166 region code such as US or CN");
+        r.error(region,
+                "default_region must be a two-letter ISO 3166 region code such as US or CN");
       }
     }
   }
@@ -272,7 +287,8 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
       }
     }
     if (!cfg.unsubscribe.secret.empty() && cfg.unsubscribe.secret.size() < 16) {
-      r.error(u["secret"] ? u["secret"] : u, "the unsubscribe secret must be at least 16 characters");
+      r.error(u["secret"] ? u["secret"] : u,
+              "the unsubscribe secret must be at least 16 characters");
     }
   }
 
@@ -281,7 +297,8 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
   }
 
   if (auto p = root["policy"]; p && r.expectMap(p, "policy")) {
-    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent", "caps", "arbitration_window"}, "policy");
+    r.checkKeys(p, {"timezone", "quiet_hours", "holdout_percent", "caps", "arbitration_window"},
+                "policy");
     if (auto a = p["arbitration_window"]) {
       auto d = a.IsScalar() ? parseDuration(a.Scalar()) : std::nullopt;
       if (!d || *d < 0 || *d > kDayMs) {
@@ -300,7 +317,8 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
           PolicySettings::Cap cap;
           r.str(c, "channel", cap.channel);
           r.integer(c, "max", cap.max, 1, 1000);
-          auto per = c["per"] && c["per"].IsScalar() ? parseDuration(c["per"].Scalar()) : std::nullopt;
+          auto per =
+              c["per"] && c["per"].IsScalar() ? parseDuration(c["per"].Scalar()) : std::nullopt;
           if (!per || *per <= 0) {
             r.error(c["per"] ? c["per"] : c, "a cap needs per: a duration like 7d");
             continue;
@@ -316,7 +334,8 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
     }
     r.str(p, "timezone", cfg.policy.timezone);
     if (cfg.policy.timezone != "UTC" && !findTimeZone(cfg.policy.timezone)) {
-      r.error(p["timezone"], "unknown timezone '" + cfg.policy.timezone + "' (use an IANA name like Asia/Shanghai)");
+      r.error(p["timezone"], "unknown timezone '" + cfg.policy.timezone +
+                                 "' (use an IANA name like Asia/Shanghai)");
     }
     if (auto q = p["quiet_hours"]; q && r.expectMap(q, "quiet_hours")) {
       r.checkKeys(q, {"start", "end"}, "quiet_hours");
@@ -324,9 +343,11 @@ void parseRoot(const YAML::Node& root, const std::string& file, Config& cfg, Dia
         auto v = q[key];
         int h = -1, m = -1;
         char extra;
-        if (!v || !v.IsScalar() || std::sscanf(v.Scalar().c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 ||
-            h > 23 || m < 0 || m > 59) {
-          r.error(v ? v : q, std::string("quiet_hours.") + key + " must be a time of day like \"21:00\"");
+        if (!v || !v.IsScalar() ||
+            std::sscanf(v.Scalar().c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 ||
+            m < 0 || m > 59) {
+          r.error(v ? v : q,
+                  std::string("quiet_hours.") + key + " must be a time of day like \"21:00\"");
           return -1;
         }
         return h * 60 + m;
@@ -383,13 +404,15 @@ std::shared_ptr<const Config> parseConfig(const std::string& text, const std::st
 
 void warnAboutConfig(const Config& config, Diagnostics& diags) {
   if (config.unsubscribe.base_url.rfind("https://", 0) != 0) {
-    diags.warning(config.unsubscribe.base_url_pos,
-                  "unsubscribe.base_url " +
-                      (config.unsubscribe.base_url.empty() ? std::string("is not set")
-                                                           : "'" + config.unsubscribe.base_url + "' is not https") +
-                      ": messages carry an unsubscribe link but not one-click unsubscribe "
-                      "(List-Unsubscribe-Post, RFC 8058, needs https), which Gmail and Yahoo require "
-                      "of bulk senders; set it to the https address customers reach this daemon at");
+    diags.warning(
+        config.unsubscribe.base_url_pos,
+        "unsubscribe.base_url " +
+            (config.unsubscribe.base_url.empty()
+                 ? std::string("is not set")
+                 : "'" + config.unsubscribe.base_url + "' is not https") +
+            ": messages carry an unsubscribe link but not one-click unsubscribe "
+            "(List-Unsubscribe-Post, RFC 8058, needs https), which Gmail and Yahoo require "
+            "of bulk senders; set it to the https address customers reach this daemon at");
   }
 }
 

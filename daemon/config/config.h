@@ -16,12 +16,12 @@ namespace journeyd {
 
 /// Settings for the HTTP server.
 struct HttpSettings {
-  std::string host = "127.0.0.1";  ///< listen address
-  int port = 8700;                 ///< listen port; 0 picks a free one (printed at start)
-  int threads = 0;                 ///< worker threads; 0 = 4 × cores, at least 8
-  int keep_alive_max_requests = 10000;  ///< requests served per keep-alive connection
+  std::string host = "127.0.0.1";            ///< listen address
+  int port = 8700;                           ///< listen port; 0 picks a free one (printed at start)
+  int threads = 0;                           ///< worker threads; 0 = 4 × cores, at least 8
+  int keep_alive_max_requests = 10000;       ///< requests served per keep-alive connection
   std::int64_t max_body_bytes = 512 * 1024;  ///< larger request bodies get 413 (Segment: 500 KB)
-  bool metrics_require_key = false;  ///< whether GET /metrics needs the admin key
+  bool metrics_require_key = false;          ///< whether GET /metrics needs the admin key
 };
 
 /// Secrets that authorize API calls. Never logged.
@@ -35,8 +35,10 @@ struct StoreSettings {
   std::string data_dir = "var";        ///< folder for the database and other state
   std::string synchronous = "normal";  ///< SQLite durability: off | normal | full
   int group_commit_max = 2000;         ///< most ingest requests committed in one transaction
-  int max_unrecorded_sends = 256;      ///< sends done but not yet recorded, at most (a crash may repeat them)
-  std::int64_t journey_log_retention_ms = 180LL * 24 * 3600 * 1000;  ///< how long `explain` history is kept
+  int max_unrecorded_sends =
+      256;  ///< sends done but not yet recorded, at most (a crash may repeat them)
+  std::int64_t journey_log_retention_ms =
+      180LL * 24 * 3600 * 1000;  ///< how long `explain` history is kept
 };
 
 /// Which events are orders, and where their amount is.
@@ -59,10 +61,12 @@ struct LogSettings {
 
 /// Unsubscribe links (RFC 8058 one-click) in marketing messages.
 struct UnsubscribeSettings {
-  std::string base_url;  ///< where customers reach this daemon; empty: http://LISTEN-ADDRESS
+  std::string base_url;    ///< where customers reach this daemon; empty: http://LISTEN-ADDRESS
   SourcePos base_url_pos;  ///< where base_url is set (or the section, or the file), for warnings
-  std::string secret;    ///< HMAC key for the links; empty: one generated on first start, kept in the store
-  std::int64_t link_ttl_ms = 180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
+  std::string
+      secret;  ///< HMAC key for the links; empty: one generated on first start, kept in the store
+  std::int64_t link_ttl_ms =
+      180LL * 24 * 3600 * 1000;  ///< how long a link stays valid (default 180d)
 };
 
 /// Inbound SMS replies (STOP / 退订) posted by the SMS provider's webhook, Twilio-style signed.
@@ -76,7 +80,8 @@ struct InboundSmsSettings {
 
 /// Rules every marketing message passes before it is queued.
 struct PolicySettings {
-  std::string timezone = "UTC";  ///< business timezone, for customers without their own (waits, dates, templates, quiet hours)
+  std::string timezone = "UTC";  ///< business timezone, for customers without their own (waits,
+                                 ///< dates, templates, quiet hours)
   int quiet_start_minute = -1;   ///< quiet hours start (local minute of day); -1 = no quiet hours
   int quiet_end_minute = -1;     ///< quiet hours end; a message due inside is deferred to it
   double holdout_percent = 0;    ///< stable share of customers who get no marketing (for lift)
@@ -106,7 +111,7 @@ struct Config {
   PolicySettings policy;
   std::string journeys_dir = "journeys";
   std::string templates_dir = "templates";
-  std::string segments_dir;  ///< empty = segments live beside the journeys
+  std::string segments_dir;                    ///< empty = segments live beside the journeys
   std::shared_ptr<const YAML::Node> channels;  ///< raw channel settings, parsed by connectors
 
   /// Path of the SQLite database inside data_dir.

@@ -7,7 +7,8 @@ namespace journeyd {
 std::string base64Encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+                                reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -20,7 +21,8 @@ std::optional<std::string> base64Decode(std::string_view text) {
   size_t pad = 0;
   for (size_t i = 0; i < padded.size(); ++i) {
     const char c = padded[i];
-    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '+' || c == '/';
     if (c == '=') {
       if (i + 2 < padded.size()) return std::nullopt;  // '=' only in the last two places
       ++pad;
@@ -30,7 +32,8 @@ std::optional<std::string> base64Decode(std::string_view text) {
   }
   std::string out(padded.size() / 4 * 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(padded.data()), static_cast<int>(padded.size()));
+                                reinterpret_cast<const unsigned char*>(padded.data()),
+                                static_cast<int>(padded.size()));
   if (n < 0) return std::nullopt;
   out.resize(static_cast<size_t>(n) - pad);  // EVP_DecodeBlock counts the padding as zero bytes
   return out;

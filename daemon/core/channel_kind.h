@@ -12,9 +12,12 @@ enum class ChannelKind { kEmail, kSms, kWebhook };
 /// "email" | "sms" | "webhook".
 [[nodiscard]] constexpr const char* channelKindName(ChannelKind kind) {
   switch (kind) {
-    case ChannelKind::kEmail: return "email";
-    case ChannelKind::kSms: return "sms";
-    case ChannelKind::kWebhook: return "webhook";
+    case ChannelKind::kEmail:
+      return "email";
+    case ChannelKind::kSms:
+      return "sms";
+    case ChannelKind::kWebhook:
+      return "webhook";
   }
   return "email";
 }
@@ -28,6 +31,8 @@ enum class ChannelKind { kEmail, kSms, kWebhook };
 }
 
 /// Email and SMS reach a person (addresses, consent, quiet hours apply); webhooks do not.
-[[nodiscard]] constexpr bool reachesPerson(ChannelKind kind) { return kind != ChannelKind::kWebhook; }
+[[nodiscard]] constexpr bool reachesPerson(ChannelKind kind) {
+  return kind != ChannelKind::kWebhook;
+}
 
 }  // namespace journeyd

@@ -11,9 +11,9 @@ namespace journeyd {
 
 /// A histogram's state at one moment, cumulative as Prometheus wants it.
 struct HistogramSnapshot {
-  std::vector<double> bounds;           ///< upper bounds, ascending (+Inf implied)
+  std::vector<double> bounds;             ///< upper bounds, ascending (+Inf implied)
   std::vector<std::uint64_t> cumulative;  ///< observations <= each bound, then the total (+Inf)
-  double sum = 0;                       ///< sum of the observed values
+  double sum = 0;                         ///< sum of the observed values
   [[nodiscard]] std::uint64_t count() const { return cumulative.empty() ? 0 : cumulative.back(); }
 };
 
@@ -38,11 +38,14 @@ class Histogram {
 namespace latency_buckets {
 /// A message from when it was due to when a channel accepted it (ms for a webhook, hours when
 /// it waited out a rate limit or retries).
-inline const std::vector<double> kDelivery = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600};
+inline const std::vector<double> kDelivery = {0.05, 0.1, 0.25, 0.5, 1,   2.5,  5,
+                                              10,   30,  60,   300, 900, 3600, 21600};
 /// One call into a connector (an HTTP request, an SMTP session).
-inline const std::vector<double> kConnector = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+inline const std::vector<double> kConnector = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                               0.5,   1,    2.5,   5,    10,  30};
 /// One group commit of the store's writer.
-inline const std::vector<double> kCommit = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+inline const std::vector<double> kCommit = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                            0.05,   0.1,   0.25,   0.5,   1,    2.5};
 }  // namespace latency_buckets
 
 }  // namespace journeyd

@@ -14,7 +14,8 @@ constexpr int kMaxJsonDepth = 64;
 
 /// The byte offset of the first `[` or `{` nested deeper than `max_depth`; nullopt when none is.
 /// Strings and escapes are skipped, so brackets inside strings do not count.
-[[nodiscard]] std::optional<std::size_t> jsonTooDeep(std::string_view text, int max_depth = kMaxJsonDepth);
+[[nodiscard]] std::optional<std::size_t> jsonTooDeep(std::string_view text,
+                                                     int max_depth = kMaxJsonDepth);
 
 /// The byte offset of the first byte that does not belong to well-formed UTF-8 (no overlong
 /// forms, no surrogates, nothing above U+10FFFF); nullopt when all of it is.

@@ -3,9 +3,8 @@
 /// An Error carries a code that separates retryable from permanent failures, a message with
 /// context, and (for API input) the offending field.
 #include <string>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace journeyd {
 
@@ -26,7 +25,8 @@ struct Error {
   std::string field;  ///< JSON field or config key at fault, when there is one
 
   [[nodiscard]] bool retryable() const {
-    return code == ErrorCode::kUnavailable || code == ErrorCode::kInternal || code == ErrorCode::kStorage;
+    return code == ErrorCode::kUnavailable || code == ErrorCode::kInternal ||
+           code == ErrorCode::kStorage;
   }
   /// The disk is full or failing (not a statement, a job or a request at fault).
   [[nodiscard]] bool storage() const { return code == ErrorCode::kStorage; }
@@ -34,8 +34,12 @@ struct Error {
   static Error invalid(std::string message, std::string field = {}) {
     return {ErrorCode::kInvalidArgument, std::move(message), std::move(field)};
   }
-  static Error notFound(std::string message) { return {ErrorCode::kNotFound, std::move(message), {}}; }
-  static Error internal(std::string message) { return {ErrorCode::kInternal, std::move(message), {}}; }
+  static Error notFound(std::string message) {
+    return {ErrorCode::kNotFound, std::move(message), {}};
+  }
+  static Error internal(std::string message) {
+    return {ErrorCode::kInternal, std::move(message), {}};
+  }
   static Error unavailable(std::string message) {
     return {ErrorCode::kUnavailable, std::move(message), {}};
   }

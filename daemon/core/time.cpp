@@ -1,11 +1,11 @@
 #include "daemon/core/time.h"
 
+#include <date/date.h>
+#include <date/tz.h>
+
 #include <cctype>
 #include <chrono>
 #include <sstream>
-
-#include <date/date.h>
-#include <date/tz.h>
 
 namespace journeyd {
 
@@ -81,8 +81,8 @@ std::optional<TimeMs> parseIsoTime(std::string_view s) {
     if (pos != s.size()) return std::nullopt;
   }
   auto days = date::sys_days{ymd}.time_since_epoch().count();
-  int64_t secs = static_cast<int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second -
-                 offset_minutes * 60;
+  int64_t secs =
+      static_cast<int64_t>(days) * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return secs * 1000 + millis;
 }
 
@@ -158,12 +158,23 @@ std::optional<DurationMs> parseDuration(std::string_view s) {
       pos += 2;
     } else {
       switch (s[pos]) {
-        case 's': unit = kSecondMs; break;
-        case 'm': unit = kMinuteMs; break;
-        case 'h': unit = kHourMs; break;
-        case 'd': unit = kDayMs; break;
-        case 'w': unit = kWeekMs; break;
-        default: return std::nullopt;
+        case 's':
+          unit = kSecondMs;
+          break;
+        case 'm':
+          unit = kMinuteMs;
+          break;
+        case 'h':
+          unit = kHourMs;
+          break;
+        case 'd':
+          unit = kDayMs;
+          break;
+        case 'w':
+          unit = kWeekMs;
+          break;
+        default:
+          return std::nullopt;
       }
       ++pos;
     }
@@ -177,8 +188,8 @@ std::string formatDuration(DurationMs d) {
     DurationMs ms;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{kWeekMs, "w"}, {kDayMs, "d"}, {kHourMs, "h"},
-                                    {kMinuteMs, "m"}, {kSecondMs, "s"}};
+  static constexpr Unit kUnits[] = {
+      {kWeekMs, "w"}, {kDayMs, "d"}, {kHourMs, "h"}, {kMinuteMs, "m"}, {kSecondMs, "s"}};
   if (d == 0) return "0s";
   for (const auto& u : kUnits) {
     if (d % u.ms == 0) return std::to_string(d / u.ms) + u.name;

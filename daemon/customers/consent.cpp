@@ -12,7 +12,8 @@ constexpr const char* kStopReason = "STOP reply";
 
 bool liftedByStart(const std::string& reason) {
   // Our own record of a STOP, or the provider's (it reports a STOP it saw first as error 21610).
-  return reason == kStopReason || (reason.rfind("hard bounce:", 0) == 0 && reason.find("21610") != std::string::npos);
+  return reason == kStopReason ||
+         (reason.rfind("hard bounce:", 0) == 0 && reason.find("21610") != std::string::npos);
 }
 
 Result<std::optional<ConsentApplied>> applyConsentChange(Tx& tx, const ConsentChange& change) {
@@ -46,13 +47,15 @@ Result<std::vector<ConsentApplied>> applySmsReply(Tx& tx, const SmsReplyCommand&
   if (tx.customers().eventIdWithPrefix(prefix)) return std::vector<ConsentApplied>{};
   if (reply.stop) {
     tx.suppressions().add({ChannelKind::kSms, reply.phone, kStopReason, reply.at}, false);
-  } else if (auto why = tx.suppressions().reason(ChannelKind::kSms, reply.phone); why && liftedByStart(*why)) {
+  } else if (auto why = tx.suppressions().reason(ChannelKind::kSms, reply.phone);
+             why && liftedByStart(*why)) {
     tx.suppressions().remove(ChannelKind::kSms, reply.phone);
   }
   std::vector<ConsentApplied> out;
   if (const CustomerId owner = tx.customers().findByIdentity(IdentityKind::kPhone, reply.phone)) {
     auto changed = applyConsentChange(
-        tx, {owner, json{{"consent", {{"sms", !reply.stop}}}}, reply.stop ? "Unsubscribed" : "Subscribed",
+        tx, {owner, json{{"consent", {{"sms", !reply.stop}}}},
+             reply.stop ? "Unsubscribed" : "Subscribed",
              json{{"channel", "sms"}, {"via", "sms reply"}, {"keyword", reply.keyword}},
              prefix + std::to_string(owner), reply.at});
     if (!changed) return fail(changed.error());

@@ -3,12 +3,11 @@
 /// START — as commands on the store: their traits are patched, the change is recorded as an
 /// event, and what journeys must react to is handed back so the caller queues it in the same
 /// transaction. Replays change nothing.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/customers/customer_writer.h"
 
@@ -19,7 +18,7 @@ struct ConsentChange {
   nlohmann::json traits;      ///< merged into the customer's traits (JSON merge patch)
   std::string event;          ///< the track event recorded, e.g. "Unsubscribed"
   nlohmann::json properties;  ///< the event's properties
-  std::string message_id;     ///< the event's dedup key: a replay records nothing and changes nothing
+  std::string message_id;  ///< the event's dedup key: a replay records nothing and changes nothing
   TimeMs at = 0;
 };
 
@@ -35,10 +34,10 @@ Result<std::optional<ConsentApplied>> applyConsentChange(Tx& tx, const ConsentCh
 
 /// A reply texted to our number: STOP (unsubscribe the number) or START (resubscribe it).
 struct SmsReplyCommand {
-  std::string phone;       ///< normalized
+  std::string phone;  ///< normalized
   bool stop = true;
-  std::string keyword;     ///< as the customer wrote it (for the event)
-  std::string message_sid; ///< the provider's id of the text: a retried webhook is applied once
+  std::string keyword;      ///< as the customer wrote it (for the event)
+  std::string message_sid;  ///< the provider's id of the text: a retried webhook is applied once
   TimeMs at = 0;
 };
 

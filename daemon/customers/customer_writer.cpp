@@ -1,8 +1,7 @@
 #include "daemon/customers/customer_writer.h"
 
-#include <charconv>
-
 #include <cctype>
+#include <charconv>
 
 namespace journeyd {
 
@@ -12,8 +11,10 @@ CustomerId findCustomerBySpec(const CustomerRepo& customers, const std::string& 
   auto colon = spec.find(':');
   if (colon != std::string::npos) {
     std::string kind = spec.substr(0, colon), value = spec.substr(colon + 1);
-    if (kind == "email") return customers.findByIdentity(IdentityKind::kEmail, normalizeEmail(value));
-    if (kind == "phone") return customers.findByIdentity(IdentityKind::kPhone, normalizePhone(value));
+    if (kind == "email")
+      return customers.findByIdentity(IdentityKind::kEmail, normalizeEmail(value));
+    if (kind == "phone")
+      return customers.findByIdentity(IdentityKind::kPhone, normalizePhone(value));
     if (kind == "anon") return customers.findByIdentity(IdentityKind::kAnonymous, value);
     if (kind == "user") return customers.findByIdentity(IdentityKind::kUser, value);
     if (kind == "id") {
@@ -56,7 +57,8 @@ std::string reportedSuppressionReason(const InboundMessage& m) {
 /// The address a provider's report is about: the first of properties.email_address, .email,
 /// .recipient that is an email address, else the customer's latest email. A named address must be
 /// one of the customer's own: a write key (often shipped in a web page) cannot suppress others'.
-std::string reportedAddress(const CustomerRepo& customers, const InboundMessage& m, CustomerId customer) {
+std::string reportedAddress(const CustomerRepo& customers, const InboundMessage& m,
+                            CustomerId customer) {
   for (const char* key : {"email_address", "email", "recipient"}) {
     std::string address = normalizeEmail(stringAt(m.properties, key));
     if (address.empty()) continue;
@@ -68,7 +70,8 @@ std::string reportedAddress(const CustomerRepo& customers, const InboundMessage&
 }  // namespace
 
 CustomerWriter::CustomerWriter(const OrderSettings& orders)
-    : order_events_(orders.events.begin(), orders.events.end()), revenue_properties_(orders.revenue_properties) {}
+    : order_events_(orders.events.begin(), orders.events.end()),
+      revenue_properties_(orders.revenue_properties) {}
 
 CustomerId CustomerWriter::resolveAlias(CustomerRepo& customers, const InboundMessage& m) const {
   const TimeMs now = m.received_at;
@@ -105,7 +108,8 @@ CustomerId CustomerWriter::resolve(CustomerRepo& customers, const InboundMessage
   }
   if (!target) {
     // A profile known only by email/phone (e.g. from a CSV import) is this person.
-    for (auto [kind, value] : {std::pair{IdentityKind::kEmail, &email}, std::pair{IdentityKind::kPhone, &phone}}) {
+    for (auto [kind, value] :
+         {std::pair{IdentityKind::kEmail, &email}, std::pair{IdentityKind::kPhone, &phone}}) {
       const CustomerId c = customers.findByIdentity(kind, *value);
       if (c && (m.user_id.empty() || !known(c))) {
         target = c;
@@ -119,12 +123,15 @@ CustomerId CustomerWriter::resolve(CustomerRepo& customers, const InboundMessage
     if (!known(by_anon)) {
       customers.merge(by_anon, by_user, now);  // the anonymous visitor turned out to be this user
     } else {
-      customers.attachIdentity(by_user, IdentityKind::kAnonymous, m.anonymous_id, now);  // a shared device
+      customers.attachIdentity(by_user, IdentityKind::kAnonymous, m.anonymous_id,
+                               now);  // a shared device
     }
   }
   if (!by_user) customers.attachIdentity(target, IdentityKind::kUser, m.user_id, now);
-  if (!by_anon || anon_is_other_user) customers.attachIdentity(target, IdentityKind::kAnonymous, m.anonymous_id, now);
-  for (auto [kind, value] : {std::pair{IdentityKind::kEmail, &email}, std::pair{IdentityKind::kPhone, &phone}}) {
+  if (!by_anon || anon_is_other_user)
+    customers.attachIdentity(target, IdentityKind::kAnonymous, m.anonymous_id, now);
+  for (auto [kind, value] :
+       {std::pair{IdentityKind::kEmail, &email}, std::pair{IdentityKind::kPhone, &phone}}) {
     if (value->empty()) continue;
     const CustomerId c = customers.findByIdentity(kind, *value);
     if (c == target) continue;
@@ -165,7 +172,7 @@ Result<AppliedMessage> CustomerWriter::apply(Tx& tx, const InboundMessage& m) co
   }
   applied.customer_id = resolve(customers, m);
 
-  const json& payload = m.type == MessageType::kGroup    ? m.properties
+  const json& payload = m.type == MessageType::kGroup      ? m.properties
                         : m.type == MessageType::kIdentify ? m.traits
                                                            : m.properties;
   NewEvent event;
@@ -185,17 +192,19 @@ Result<AppliedMessage> CustomerWriter::apply(Tx& tx, const InboundMessage& m) co
     if (timezone.empty()) timezone = stringAt(m.traits, "timezone");
     std::string locale = stringAt(m.context, "locale");
     if (locale.empty()) locale = stringAt(m.traits, "locale");
-    customers.patchProfile(applied.customer_id, m.traits.is_object() ? m.traits : json::object(), timezone, locale,
-                           m.received_at);
+    customers.patchProfile(applied.customer_id, m.traits.is_object() ? m.traits : json::object(),
+                           timezone, locale, m.received_at);
   } else if (m.type == MessageType::kTrack && order_events_.count(m.event)) {
     applied.is_order = true;
-    customers.recordOrder(applied.customer_id, orderRevenue(m.properties), m.timestamp, m.received_at);
+    customers.recordOrder(applied.customer_id, orderRevenue(m.properties), m.timestamp,
+                          m.received_at);
   }
   if (m.type == MessageType::kTrack) {
     if (const std::string reason = reportedSuppressionReason(m); !reason.empty()) {
       const std::string address = reportedAddress(customers, m, applied.customer_id);
       // An address already suppressed keeps its first reason; no known address suppresses nothing.
-      if (!address.empty()) tx.suppressions().add({ChannelKind::kEmail, address, reason, m.received_at}, false);
+      if (!address.empty())
+        tx.suppressions().add({ChannelKind::kEmail, address, reason, m.received_at}, false);
     }
   }
   return applied;

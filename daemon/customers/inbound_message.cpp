@@ -1,21 +1,27 @@
 #include "daemon/customers/inbound_message.h"
 
+#include <phonenumbers/phonenumberutil.h>
+
 #include <atomic>
 #include <cctype>
 #include <random>
-
-#include <phonenumbers/phonenumberutil.h>
 
 namespace journeyd {
 
 const char* messageTypeName(MessageType type) {
   switch (type) {
-    case MessageType::kIdentify: return "identify";
-    case MessageType::kTrack: return "track";
-    case MessageType::kPage: return "page";
-    case MessageType::kScreen: return "screen";
-    case MessageType::kAlias: return "alias";
-    case MessageType::kGroup: return "group";
+    case MessageType::kIdentify:
+      return "identify";
+    case MessageType::kTrack:
+      return "track";
+    case MessageType::kPage:
+      return "page";
+    case MessageType::kScreen:
+      return "screen";
+    case MessageType::kAlias:
+      return "alias";
+    case MessageType::kGroup:
+      return "group";
   }
   return "track";
 }
@@ -47,13 +53,15 @@ Result<std::string> idField(const json& body, const char* key, const std::string
 Result<json> objectField(const json& body, const char* key, const std::string& prefix) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return json();
-  if (!it->is_object()) return fail(Error::invalid(std::string(key) + " must be an object", prefix + key));
+  if (!it->is_object())
+    return fail(Error::invalid(std::string(key) + " must be an object", prefix + key));
   return *it;
 }
 
 std::string generatedMessageId() {
   static std::atomic<std::uint64_t> counter{0};
-  static const std::uint64_t seed = std::random_device{}() ^ (std::uint64_t(std::random_device{}()) << 32);
+  static const std::uint64_t seed =
+      std::random_device{}() ^ (std::uint64_t(std::random_device{}()) << 32);
   char buf[48];
   std::snprintf(buf, sizeof buf, "jd-%016llx-%llx", static_cast<unsigned long long>(seed),
                 static_cast<unsigned long long>(counter.fetch_add(1)));
@@ -79,9 +87,9 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
   }
   auto type = typeFromName(type_name);
   if (!type) {
-    return fail(Error::invalid("unknown type '" + type_name +
-                                   "' (expected identify, track, page, screen, alias or group)",
-                               prefix + "type"));
+    return fail(Error::invalid(
+        "unknown type '" + type_name + "' (expected identify, track, page, screen, alias or group)",
+        prefix + "type"));
   }
   m.type = *type;
 
@@ -96,8 +104,10 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
     auto previous = idField(body, "previousId", prefix);
     if (!previous) return fail(previous.error());
     m.previous_id = std::move(*previous);
-    if (m.previous_id.empty()) return fail(Error::invalid("previousId is required for alias", prefix + "previousId"));
-    if (m.user_id.empty()) return fail(Error::invalid("userId is required for alias", prefix + "userId"));
+    if (m.previous_id.empty())
+      return fail(Error::invalid("previousId is required for alias", prefix + "previousId"));
+    if (m.user_id.empty())
+      return fail(Error::invalid("userId is required for alias", prefix + "userId"));
   } else if (m.user_id.empty() && m.anonymous_id.empty()) {
     return fail(Error::invalid("userId or anonymousId is required", prefix + "userId"));
   }
@@ -129,7 +139,8 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
       for (const char* key : {"name", "category"}) {
         auto it = body.find(key);
         if (it == body.end() || it->is_null()) continue;
-        if (!it->is_string()) return fail(Error::invalid(std::string(key) + " must be a string", prefix + key));
+        if (!it->is_string())
+          return fail(Error::invalid(std::string(key) + " must be a string", prefix + key));
         if (m.properties.is_null()) m.properties = json::object();
         m.properties[key] = *it;
       }
@@ -138,12 +149,14 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
     case MessageType::kGroup: {
       auto group_id = idField(body, "groupId", prefix);
       if (!group_id) return fail(group_id.error());
-      if (group_id->empty()) return fail(Error::invalid("groupId is required for group", prefix + "groupId"));
+      if (group_id->empty())
+        return fail(Error::invalid("groupId is required for group", prefix + "groupId"));
       m.event = "Group";
       m.properties = json{{"groupId", *group_id}};
       break;
     }
-    default: break;
+    default:
+      break;
   }
 
   auto message_id = idField(body, "messageId", prefix);
@@ -156,7 +169,8 @@ Result<InboundMessage> parseSegmentMessage(const json& body, std::string_view fo
     if (it == body.end() || it->is_null()) continue;
     // Segment keeps a message whose timestamp it cannot read and stamps it with the time it
     // received it; so do we, and say so in the answer, rather than refuse a whole batch.
-    auto t = it->is_string() ? parseSegmentTimestamp(it->get_ref<const std::string&>()) : std::nullopt;
+    auto t =
+        it->is_string() ? parseSegmentTimestamp(it->get_ref<const std::string&>()) : std::nullopt;
     if (!t) {
       m.warning = std::string(key) + " " + it->dump() +
                   " is not an ISO-8601 date-time; the time the message was received is used";
@@ -176,7 +190,8 @@ std::optional<TimeMs> parseSegmentTimestamp(std::string_view text) {
   size_t pos = 0;
   auto number = [&](size_t min_digits, size_t max_digits, char after, bool optional_after) -> bool {
     const size_t start = pos;
-    while (pos < text.size() && pos - start < max_digits && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    while (pos < text.size() && pos - start < max_digits && text[pos] >= '0' && text[pos] <= '9')
+      ++pos;
     const size_t n = pos - start;
     if (n < min_digits) return false;
     if (n < 2) padded += '0';
@@ -188,7 +203,8 @@ std::optional<TimeMs> parseSegmentTimestamp(std::string_view text) {
     }
     return optional_after;
   };
-  if (!number(4, 4, '-', false) || !number(1, 2, '-', false) || !number(1, 2, 0, true)) return std::nullopt;
+  if (!number(4, 4, '-', false) || !number(1, 2, '-', false) || !number(1, 2, 0, true))
+    return std::nullopt;
   if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't' || text[pos] == ' ')) {
     padded += text[pos++];
     if (!number(1, 2, ':', false) || !number(1, 2, 0, true)) return std::nullopt;
@@ -204,7 +220,8 @@ std::optional<TimeMs> parseSegmentTimestamp(std::string_view text) {
 Result<std::vector<InboundMessage>> parseSegmentBatch(const json& body, TimeMs received_at) {
   if (!body.is_object()) return fail(Error::invalid("the body must be a JSON object", ""));
   auto it = body.find("batch");
-  if (it == body.end() || !it->is_array()) return fail(Error::invalid("batch must be an array", "batch"));
+  if (it == body.end() || !it->is_array())
+    return fail(Error::invalid("batch must be an array", "batch"));
   auto context = objectField(body, "context", "");
   if (!context) return fail(context.error());
   std::vector<InboundMessage> out;
@@ -229,8 +246,8 @@ std::string normalizeEmail(std::string_view email) {
   std::string out(email.substr(b, e - b));
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto at = out.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= out.size() || out.find('@', at + 1) != std::string::npos ||
-      out.find(' ') != std::string::npos) {
+  if (at == std::string::npos || at == 0 || at + 1 >= out.size() ||
+      out.find('@', at + 1) != std::string::npos || out.find(' ') != std::string::npos) {
     return {};
   }
   return out;
@@ -259,13 +276,15 @@ std::string normalizePhone(std::string_view phone) {
   auto* util = i18n::phonenumbers::PhoneNumberUtil::GetInstance();
   i18n::phonenumbers::PhoneNumber number;
   const std::string region = g_phone_region.empty() ? "ZZ" : g_phone_region;
-  if (util->Parse(digits, region, &number) == i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
+  if (util->Parse(digits, region, &number) ==
+          i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
       util->IsPossibleNumber(number)) {
     std::string e164;
     util->Format(number, i18n::phonenumbers::PhoneNumberUtil::E164, &e164);
     return e164;
   }
-  return digits;  // no country known (no + and no default region), or not a number libphonenumber knows
+  return digits;  // no country known (no + and no default region), or not a number libphonenumber
+                  // knows
 }
 
 }  // namespace journeyd

@@ -2,11 +2,10 @@
 /// Customer data as it arrives: one Segment-spec message (identify, track, page, screen, alias,
 /// group), validated. Parsing checks every field a later step relies on, so a message that
 /// parses can always be stored.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/result.h"
 #include "daemon/core/time.h"
@@ -21,13 +20,13 @@ struct InboundMessage {
   MessageType type = MessageType::kTrack;
   std::string user_id;
   std::string anonymous_id;
-  std::string previous_id;  ///< alias: the id being merged away
-  std::string event;        ///< track: event name; page/screen: "Page Viewed"/"Screen Viewed"
+  std::string previous_id;    ///< alias: the id being merged away
+  std::string event;          ///< track: event name; page/screen: "Page Viewed"/"Screen Viewed"
   nlohmann::json traits;      ///< identify/group traits (object or null)
   nlohmann::json properties;  ///< track/page properties (object or null)
   nlohmann::json context;     ///< Segment context (object or null)
-  std::string message_id;   ///< dedup key; generated when the client sent none
-  TimeMs timestamp = 0;     ///< when it happened (client timestamp, else received time)
+  std::string message_id;     ///< dedup key; generated when the client sent none
+  TimeMs timestamp = 0;       ///< when it happened (client timestamp, else received time)
   TimeMs received_at = 0;
   /// A problem that did not cost the message: a timestamp that could not be read (the time
   /// received stands in, as Segment does), with the field it is about.
@@ -44,12 +43,14 @@ std::optional<TimeMs> parseSegmentTimestamp(std::string_view text);
 /// body's own "type" (batch items, NDJSON import). `field_prefix` prefixes error field names
 /// (e.g. "batch[3].").
 Result<InboundMessage> parseSegmentMessage(const nlohmann::json& body, std::string_view type,
-                                           TimeMs received_at, const std::string& field_prefix = {});
+                                           TimeMs received_at,
+                                           const std::string& field_prefix = {});
 
 /// Parses a /v1/batch body: all messages or an error for the first bad one (nothing is stored
 /// from a batch with a bad message; an unreadable timestamp is not bad, see `warning`).
 /// Batch-level `context` is merged under each message's own.
-Result<std::vector<InboundMessage>> parseSegmentBatch(const nlohmann::json& body, TimeMs received_at);
+Result<std::vector<InboundMessage>> parseSegmentBatch(const nlohmann::json& body,
+                                                      TimeMs received_at);
 
 /// Normalized identifiers: emails trimmed and lower-cased; phones in E.164 (`+14155550100`,
 /// by libphonenumber, with the default region for numbers without a country code), or reduced

@@ -1,17 +1,16 @@
 #include "daemon/delivery/channels.h"
 
-#include "connectors/settings.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cmath>
 #include <set>
 
+#include "connectors/settings.h"
+
 namespace journeyd {
 
 namespace {
-
 
 std::optional<std::int64_t> parseCount(std::string_view text) {
   std::int64_t value = 0;

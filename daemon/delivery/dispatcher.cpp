@@ -3,9 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "daemon/delivery/policy.h"
 #include "daemon/delivery/token_bucket.h"
@@ -57,7 +56,8 @@ struct Dispatcher::Lane {
   ChannelStats stats;
 };
 
-Dispatcher::Dispatcher(Store& store, const Channels& channels, const Clock& clock, DispatcherOptions options)
+Dispatcher::Dispatcher(Store& store, const Channels& channels, const Clock& clock,
+                       DispatcherOptions options)
     : store_(store), channels_(channels), clock_(clock), options_(std::move(options)) {}
 
 Dispatcher::~Dispatcher() { stop(); }
@@ -161,7 +161,8 @@ DispatcherMetrics Dispatcher::metrics() const {
     c.retried = s.retried.load(std::memory_order_relaxed);
     c.failed = s.failed.load(std::memory_order_relaxed);
     c.dead = s.dead.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < kSkipKinds; ++i) c.withdrawn[i] = s.withdrawn[i].load(std::memory_order_relaxed);
+    for (size_t i = 0; i < kSkipKinds; ++i)
+      c.withdrawn[i] = s.withdrawn[i].load(std::memory_order_relaxed);
     c.delivery_seconds = s.delivery_seconds.snapshot();
     c.connector_seconds = s.connector_seconds.snapshot();
     return c;
@@ -222,13 +223,14 @@ void Dispatcher::claimOnce(bool from_start) {
     ++in_flight_count_;
     claimed.push_back(id);
     // The claim-time policy decides again for messages to people; webhooks need nothing read.
-    return lane == lanes_.end() || reachesPerson(lane->second->channel.kind) ? ClaimDecision::kTakeForPerson
-                                                                              : ClaimDecision::kTake;
+    return lane == lanes_.end() || reachesPerson(lane->second->channel.kind)
+               ? ClaimDecision::kTakeForPerson
+               : ClaimDecision::kTake;
   };
   const OutboxCursor before = cursor_;
   auto rows = store_.withSnapshot("read due messages", [&](const Snapshot& snap) {
-    return Result<std::vector<ClaimedMessage>>(
-        snap.outbox().due(clock_.now(), cursor_, options_.scan_limit, std::min(room, options_.claim_batch), decide));
+    return Result<std::vector<ClaimedMessage>>(snap.outbox().due(
+        clock_.now(), cursor_, options_.scan_limit, std::min(room, options_.claim_batch), decide));
   });
   if (!rows) {
     spdlog::error("msg=\"reading the outbox failed\" error=\"{}\"", rows.error().message);
@@ -239,12 +241,14 @@ void Dispatcher::claimOnce(bool from_start) {
   for (auto& row : *rows) {
     auto lane = lanes_.find(row.channel);
     if (lane == lanes_.end()) {
-      pushOutcome({failedWithoutAttempt(row.id, "channel not configured", clock_.now()), &unconfigured_});
+      pushOutcome(
+          {failedWithoutAttempt(row.id, "channel not configured", clock_.now()), &unconfigured_});
       continue;
     }
     SkipKind why_kind = SkipKind::kOther;
     if (auto why = recheckPolicy(row, lane->second->channel.kind, &why_kind); !why.empty()) {
-      pushOutcome({withdrawnOutcome(row, std::move(why), clock_.now()), &lane->second->stats, 0, why_kind});
+      pushOutcome(
+          {withdrawnOutcome(row, std::move(why), clock_.now()), &lane->second->stats, 0, why_kind});
       continue;
     }
     std::lock_guard lock(lane->second->mutex);
@@ -283,7 +287,8 @@ void Dispatcher::workerLoop(Lane& lane) {
 
 bool Dispatcher::waitForRecorder() {
   std::unique_lock lock(results_mutex_);
-  recorded_wake_.wait(lock, [&] { return stopping_.load() || unrecorded_ < options_.max_unrecorded; });
+  recorded_wake_.wait(lock,
+                      [&] { return stopping_.load() || unrecorded_ < options_.max_unrecorded; });
   return !stopping_.load();
 }
 
@@ -444,7 +449,8 @@ void Dispatcher::countRecorded(const PendingOutcome& p) {
       ++sent_;
       if (stats) {
         stats->sent.fetch_add(1, std::memory_order_relaxed);
-        stats->delivery_seconds.observe(static_cast<double>(std::max<TimeMs>(0, p.outcome.at - p.due_at)) / 1000.0);
+        stats->delivery_seconds.observe(
+            static_cast<double>(std::max<TimeMs>(0, p.outcome.at - p.due_at)) / 1000.0);
       }
       break;
     case Status::kRetry:
@@ -461,7 +467,9 @@ void Dispatcher::countRecorded(const PendingOutcome& p) {
       break;
     case Status::kWithdrawn:
       ++withdrawn_;
-      if (stats) stats->withdrawn[static_cast<size_t>(p.withdrawn_by)].fetch_add(1, std::memory_order_relaxed);
+      if (stats)
+        stats->withdrawn[static_cast<size_t>(p.withdrawn_by)].fetch_add(1,
+                                                                        std::memory_order_relaxed);
       break;
   }
 }

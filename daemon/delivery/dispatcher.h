@@ -91,7 +91,7 @@ struct DispatcherMetrics {
   std::uint64_t retried = 0;
   std::uint64_t failed = 0;
   std::uint64_t dead = 0;
-  std::uint64_t withdrawn = 0;     ///< taken back at claim (consent withdrawn, suppressed, opted out)
+  std::uint64_t withdrawn = 0;  ///< taken back at claim (consent withdrawn, suppressed, opted out)
   std::uint64_t store_errors = 0;  ///< outcome batches the store refused (retried)
   std::int64_t in_flight = 0;      ///< gauge: rows claimed and not yet recorded
   std::int64_t rate_limited = 0;   ///< gauge: sends waiting for a rate-limit token
@@ -104,7 +104,8 @@ struct DispatcherMetrics {
 class Dispatcher {
  public:
   /// `store`, `channels` and `clock` must outlive the dispatcher.
-  Dispatcher(Store& store, const Channels& channels, const Clock& clock, DispatcherOptions options = {});
+  Dispatcher(Store& store, const Channels& channels, const Clock& clock,
+             DispatcherOptions options = {});
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -180,8 +181,8 @@ class Dispatcher {
   std::mutex results_mutex_;
   std::condition_variable results_wake_;
   std::deque<PendingOutcome> results_;
-  int unrecorded_ = 0;                      // outcomes pushed and not yet committed
-  std::condition_variable recorded_wake_;   // a commit made room under max_unrecorded
+  int unrecorded_ = 0;                     // outcomes pushed and not yet committed
+  std::condition_variable recorded_wake_;  // a commit made room under max_unrecorded
   bool recorder_stopping_ = false;
   std::chrono::steady_clock::time_point give_up_at_;  // set by stop(): last try to record
 
@@ -192,7 +193,8 @@ class Dispatcher {
   std::mutex drain_mutex_;
   std::condition_variable drained_;
 
-  std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, withdrawn_{0}, store_errors_{0};
+  std::atomic<std::uint64_t> sent_{0}, retried_{0}, failed_{0}, dead_{0}, withdrawn_{0},
+      store_errors_{0};
   std::atomic<std::uint64_t> claim_beats_{0};
   std::atomic<std::int64_t> in_flight_count_{0}, rate_limited_{0};
   ChannelStats unconfigured_;  // rows whose channel is not configured (failed without a send)

@@ -41,11 +41,13 @@ Result<OutboundMessage> buildOutboundMessage(const ClaimedMessage& row, ChannelK
   if (!row.step_id.empty()) m.metadata["step"] = row.step_id;
   if (!row.enrollment_key.empty()) m.metadata["key"] = row.enrollment_key;
   m.created_at = row.created_at;
-  if (kind == ChannelKind::kEmail) addUnsubscribeHeaders(stringField(rendered, "unsubscribe_url"), m);
+  if (kind == ChannelKind::kEmail)
+    addUnsubscribeHeaders(stringField(rendered, "unsubscribe_url"), m);
   return m;
 }
 
-std::optional<DeliveryOutcome::Suppress> bounceSuppression(const ClaimedMessage& row, ChannelKind kind,
+std::optional<DeliveryOutcome::Suppress> bounceSuppression(const ClaimedMessage& row,
+                                                           ChannelKind kind,
                                                            const std::string& detail) {
   if (!reachesPerson(kind)) return std::nullopt;
   const bool email = kind == ChannelKind::kEmail;

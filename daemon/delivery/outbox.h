@@ -24,7 +24,8 @@ void addUnsubscribeHeaders(const std::string& unsubscribe_url, OutboundMessage& 
 /// The suppression a hard bounce of `row` adds: the channel kind, the normalized recipient,
 /// reason "hard bounce: <the connector's reason>". nullopt for webhooks and recipients that do
 /// not normalize (nothing the planner could match).
-std::optional<DeliveryOutcome::Suppress> bounceSuppression(const ClaimedMessage& row, ChannelKind kind,
+std::optional<DeliveryOutcome::Suppress> bounceSuppression(const ClaimedMessage& row,
+                                                           ChannelKind kind,
                                                            const std::string& detail);
 
 }  // namespace journeyd

@@ -1,8 +1,8 @@
 #include "daemon/delivery/policy.h"
 
-#include <algorithm>
-
 #include <date/tz.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "daemon/journeys/cron.h"
@@ -56,7 +56,8 @@ std::string suppressedReason(const std::string& why) { return "suppressed: " + w
 /// Why marketing consent forbids the message: the channel's, then the topic's; "" when it allows.
 std::string consentReason(const json& customer, const std::string& kind, const std::string& topic) {
   if (consentWithdrawn(customer, kind, false)) return "no consent for " + kind;
-  if (!topic.empty() && consentWithdrawn(customer, topic, true)) return "no consent for topic " + topic;
+  if (!topic.empty() && consentWithdrawn(customer, topic, true))
+    return "no consent for topic " + topic;
   return {};
 }
 
@@ -71,15 +72,15 @@ struct Rule {
     return channel.empty() ? kind != "webhook" : channel == name || channel == kind;
   }
   [[nodiscard]] std::string describe() const {
-    std::string s = "at most " + std::to_string(max) + " " + (channel.empty() ? "messages" : channel) + " per " +
-                    formatDuration(window);
+    std::string s = "at most " + std::to_string(max) + " " +
+                    (channel.empty() ? "messages" : channel) + " per " + formatDuration(window);
     if (!journey.empty()) s += " from journey " + journey;
     return s;
   }
 };
 
-std::vector<Rule> rulesFor(const PolicySettings& policy, const Journey& journey, const std::string& name,
-                           const std::string& kind) {
+std::vector<Rule> rulesFor(const PolicySettings& policy, const Journey& journey,
+                           const std::string& name, const std::string& kind) {
   std::vector<Rule> rules;
   for (const auto& c : policy.caps) {
     Rule r{c.channel, c.max, c.window_ms, {}};
@@ -118,17 +119,20 @@ const std::string& customerZone(const json& customer, const PolicySettings& poli
 
 bool inHoldout(std::int64_t customer_id, double percent) {
   if (percent <= 0) return false;
-  return static_cast<double>(splitmix64(static_cast<std::uint64_t>(customer_id)) % 10000) < percent * 100.0;
+  return static_cast<double>(splitmix64(static_cast<std::uint64_t>(customer_id)) % 10000) <
+         percent * 100.0;
 }
 
 bool inJourneyControl(const std::string& journey_id, std::int64_t customer_id, int basis_points) {
   if (basis_points <= 0) return false;
   // Seeded by the journey so its control group is independent of the holdout and of other journeys.
   const std::uint64_t seed = fnv1a64(journey_id);
-  return static_cast<int>(splitmix64(seed ^ static_cast<std::uint64_t>(customer_id)) % 10000) < basis_points;
+  return static_cast<int>(splitmix64(seed ^ static_cast<std::uint64_t>(customer_id)) % 10000) <
+         basis_points;
 }
 
-std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int start_minute, int end_minute) {
+std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int start_minute,
+                                    int end_minute) {
   if (start_minute < 0 || end_minute < 0 || start_minute == end_minute) return std::nullopt;
   const date::time_zone* zone = findTimeZone(timezone);
   if (!zone) zone = date::locate_zone("UTC");
@@ -150,17 +154,28 @@ std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int
 
 const char* skipKindName(SkipKind kind) {
   switch (kind) {
-    case SkipKind::kUnsubscribed: return "unsubscribed";
-    case SkipKind::kMissingAddress: return "missing_address";
-    case SkipKind::kInvalidAddress: return "invalid_address";
-    case SkipKind::kSuppressed: return "suppressed";
-    case SkipKind::kConsent: return "consent";
-    case SkipKind::kHoldout: return "holdout";
-    case SkipKind::kControlGroup: return "control_group";
-    case SkipKind::kCapped: return "capped";
-    case SkipKind::kQuietHours: return "quiet_hours";
-    case SkipKind::kJourneyExit: return "journey_exit";
-    case SkipKind::kOther: return "other";
+    case SkipKind::kUnsubscribed:
+      return "unsubscribed";
+    case SkipKind::kMissingAddress:
+      return "missing_address";
+    case SkipKind::kInvalidAddress:
+      return "invalid_address";
+    case SkipKind::kSuppressed:
+      return "suppressed";
+    case SkipKind::kConsent:
+      return "consent";
+    case SkipKind::kHoldout:
+      return "holdout";
+    case SkipKind::kControlGroup:
+      return "control_group";
+    case SkipKind::kCapped:
+      return "capped";
+    case SkipKind::kQuietHours:
+      return "quiet_hours";
+    case SkipKind::kJourneyExit:
+      return "journey_exit";
+    case SkipKind::kOther:
+      return "other";
   }
   return "other";
 }
@@ -168,7 +183,8 @@ const char* skipKindName(SkipKind kind) {
 std::string withdrawAtClaim(const ClaimCheck& c, SkipKind* kind) {
   if (c.kind == "webhook") return {};
   static const json kNobody = json::object();
-  const json traits = json{{"traits", c.customer && c.customer->is_object() ? *c.customer : kNobody}};
+  const json traits =
+      json{{"traits", c.customer && c.customer->is_object() ? *c.customer : kNobody}};
   std::string why;
   SkipKind found = SkipKind::kOther;
   if (optedOut(traits)) {
@@ -212,9 +228,13 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     if (optedOut(customer)) return skip(SkipKind::kUnsubscribed, kUnsubscribed);
     const char* field = m.kind == "email" ? "email" : "phone";
     if (!m.raw_address.empty() && m.recipient.empty()) {
-      return skip(SkipKind::kInvalidAddress, "invalid address: '" + m.raw_address + "' is not a valid " + (m.kind == "email" ? "email address" : "phone number"));
+      return skip(SkipKind::kInvalidAddress,
+                  "invalid address: '" + m.raw_address + "' is not a valid " +
+                      (m.kind == "email" ? "email address" : "phone number"));
     }
-    if (m.recipient.empty()) return skip(SkipKind::kMissingAddress, std::string("missing address: the customer has no ") + field);
+    if (m.recipient.empty())
+      return skip(SkipKind::kMissingAddress,
+                  std::string("missing address: the customer has no ") + field);
     if (!m.suppressed.empty()) return skip(SkipKind::kSuppressed, suppressedReason(m.suppressed));
   }
   // When it may go: the first moment at or after `from` outside quiet hours (marketing to
@@ -228,7 +248,8 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     for (int i = 0; i < 16; ++i) {
       bool moved = false;
       if (quiet) {
-        if (auto end = quietHoursEnd(t, zone_name, policy.quiet_start_minute, policy.quiet_end_minute)) {
+        if (auto end =
+                quietHoursEnd(t, zone_name, policy.quiet_start_minute, policy.quiet_end_minute)) {
           t = *end;
           moved = quiet_moved = true;
         }
@@ -250,14 +271,17 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     if (t > m.now) {
       if (quiet_moved) waits.push_back("quiet hours");
       if (window_moved) waits.push_back("send window " + rules.send_window->text);
-      if (waits.empty()) waits.push_back("held " + formatDuration(policy.arbitration_ms) + " for priority arbitration");
+      if (waits.empty())
+        waits.push_back("held " + formatDuration(policy.arbitration_ms) +
+                        " for priority arbitration");
       for (size_t i = 0; i < waits.size(); ++i) d.reason += (i ? "; " : "") + waits[i];
       d.reason += ": deferred to " + formatIsoTime(t);
     }
     return d;
   };
-  const std::string no_moment =
-      "send window " + (rules.send_window ? rules.send_window->text : std::string()) + " lies inside quiet hours";
+  const std::string no_moment = "send window " +
+                                (rules.send_window ? rules.send_window->text : std::string()) +
+                                " lies inside quiet hours";
 
   if (rules.transactional) {
     // Receipts and resets bypass marketing rules; a send window the step asks for still holds.
@@ -266,15 +290,19 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
   }
 
   if (person) {
-    if (auto why = consentReason(customer, m.kind, rules.topic); !why.empty()) return skip(SkipKind::kConsent, std::move(why));
+    if (auto why = consentReason(customer, m.kind, rules.topic); !why.empty())
+      return skip(SkipKind::kConsent, std::move(why));
   }
   // The holdout and control groups measure what messages to people do; a webhook tells another
   // system (a reward, a CRM update) and goes regardless. The control group is the one recorded
   // on the enrollment at entry when there is one.
-  if (person && inHoldout(m.customer_id, policy.holdout_percent)) return skip(SkipKind::kHoldout, "holdout: in the global holdout group");
+  if (person && inHoldout(m.customer_id, policy.holdout_percent))
+    return skip(SkipKind::kHoldout, "holdout: in the global holdout group");
   const bool control = m.journey_control.value_or(
       inJourneyControl(m.journey->id, m.customer_id, m.journey->control_basis_points));
-  if (person && control) return skip(SkipKind::kControlGroup, "control group: held out of " + m.journey->id + " to measure its lift");
+  if (person && control)
+    return skip(SkipKind::kControlGroup,
+                "control group: held out of " + m.journey->id + " to measure its lift");
 
   // Frequency caps, judged at the moment the message would go: the messages around it (sent, or
   // waiting in the outbox) count. A full cap gives way only to a higher priority, and only where
@@ -298,9 +326,11 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
     for (const auto& rule : cap_rules) {
       std::vector<const RecentMessage*> counted;
       for (const auto& r : recent) {
-        if (r.at <= *t - rule.window || r.at >= *t + rule.window || !rule.covers(r.channel, r.kind)) continue;
+        if (r.at <= *t - rule.window || r.at >= *t + rule.window || !rule.covers(r.channel, r.kind))
+          continue;
         if (!rule.journey.empty() && r.journey_id != rule.journey) continue;
-        const bool gone = std::any_of(d.displaced.begin(), d.displaced.end(), [&](const auto& x) { return x.first == r.id; });
+        const bool gone = std::any_of(d.displaced.begin(), d.displaced.end(),
+                                      [&](const auto& x) { return x.first == r.id; });
         if (!gone) counted.push_back(&r);
       }
       if (static_cast<int>(counted.size()) < rule.max) continue;
@@ -311,16 +341,20 @@ PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest
       }
       const std::string rule_text = "capped: " + rule.describe();
       if (yielding.size() >= excess) {
-        std::sort(yielding.begin(), yielding.end(), [](const RecentMessage* a, const RecentMessage* b) {
-          return a->priority != b->priority ? a->priority < b->priority : a->at > b->at;
-        });
+        std::sort(yielding.begin(), yielding.end(),
+                  [](const RecentMessage* a, const RecentMessage* b) {
+                    return a->priority != b->priority ? a->priority < b->priority : a->at > b->at;
+                  });
         for (size_t i = 0; i < excess; ++i) {
-          d.displaced.emplace_back(yielding[i]->id, rule_text + ", given to higher-priority " + m.journey->id + "/" +
-                                                        m.step->id + " (priority " + std::to_string(m.journey->priority) + ")");
+          d.displaced.emplace_back(yielding[i]->id, rule_text + ", given to higher-priority " +
+                                                        m.journey->id + "/" + m.step->id +
+                                                        " (priority " +
+                                                        std::to_string(m.journey->priority) + ")");
         }
         continue;
       }
-      std::sort(counted.begin(), counted.end(), [](const RecentMessage* a, const RecentMessage* b) { return a->at < b->at; });
+      std::sort(counted.begin(), counted.end(),
+                [](const RecentMessage* a, const RecentMessage* b) { return a->at < b->at; });
       std::string held_by;
       for (size_t i = 0; i < counted.size() && i < 3; ++i) {
         held_by += (i ? ", " : "") + label(*counted[counted.size() - 1 - i]) + " at " +

@@ -5,11 +5,10 @@
 /// message that does not go out as asked. Pure: the journey runner feeds it from the store,
 /// `simulate` from its timeline, so both decide the same way.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "daemon/config/config.h"
 #include "daemon/core/time.h"
@@ -23,13 +22,14 @@ namespace journeyd {
 
 /// Whether a customer is in a journey's control group (`control_group: 10%`): stable per
 /// journey and customer, independent of the global holdout and of other journeys.
-[[nodiscard]] bool inJourneyControl(const std::string& journey_id, std::int64_t customer_id, int basis_points);
+[[nodiscard]] bool inJourneyControl(const std::string& journey_id, std::int64_t customer_id,
+                                    int basis_points);
 
 /// When a message due at `now` falls inside quiet hours [start, end) in `timezone` (an IANA
 /// name; UTC when unknown), the moment quiet hours end; nullopt when it may go out now. The
 /// window may cross midnight (21:00–08:00). Minutes are local minutes of the day.
-[[nodiscard]] std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone, int start_minute,
-                                                  int end_minute);
+[[nodiscard]] std::optional<TimeMs> quietHoursEnd(TimeMs now, const std::string& timezone,
+                                                  int start_minute, int end_minute);
 
 /// A message the customer already has: sent, or waiting in the outbox. Transactional messages
 /// are left out (they never count against caps).
@@ -37,25 +37,26 @@ struct RecentMessage {
   std::int64_t id = 0;
   std::string journey_id;
   std::string step_id;
-  std::string channel;     ///< channel name
-  std::string kind;        ///< email | sms | webhook
-  int priority = 0;        ///< its journey's priority
-  TimeMs at = 0;           ///< when it went out, or is due to go
+  std::string channel;        ///< channel name
+  std::string kind;           ///< email | sms | webhook
+  int priority = 0;           ///< its journey's priority
+  TimeMs at = 0;              ///< when it went out, or is due to go
   bool displaceable = false;  ///< still waiting, never attempted, due later: may give way
 };
 
 /// The message a send step asks for, with what the caller looked up.
 struct MessageRequest {
   std::int64_t customer_id = 0;
-  const nlohmann::json* customer = nullptr;  ///< the customer view (traits at the top level and under traits)
+  const nlohmann::json* customer =
+      nullptr;  ///< the customer view (traits at the top level and under traits)
   const Journey* journey = nullptr;
-  const Step* step = nullptr;                ///< the send step (its rules)
-  std::string channel;                       ///< channel name
-  std::string kind;                          ///< email | sms | webhook
-  std::string recipient;                     ///< normalized address; empty when missing or invalid
-  std::string raw_address;                   ///< what the customer has, when it did not normalize
-  std::string suppressed;                    ///< the suppression list's reason for this address
-  std::optional<bool> journey_control;       ///< the control group recorded at entry; unset: hash it
+  const Step* step = nullptr;           ///< the send step (its rules)
+  std::string channel;                  ///< channel name
+  std::string kind;                     ///< email | sms | webhook
+  std::string recipient;                ///< normalized address; empty when missing or invalid
+  std::string raw_address;              ///< what the customer has, when it did not normalize
+  std::string suppressed;               ///< the suppression list's reason for this address
+  std::optional<bool> journey_control;  ///< the control group recorded at entry; unset: hash it
   TimeMs now = 0;
 };
 
@@ -80,9 +81,9 @@ inline constexpr size_t kSkipKinds = static_cast<size_t>(SkipKind::kOther) + 1;
 
 struct PolicyDecision {
   bool send = true;
-  std::string reason;  ///< why it was skipped, or why it waits (deferred / held)
+  std::string reason;                     ///< why it was skipped, or why it waits (deferred / held)
   SkipKind skip_kind = SkipKind::kOther;  ///< with send == false
-  TimeMs send_at = 0;  ///< when it may go out (>= now)
+  TimeMs send_at = 0;                     ///< when it may go out (>= now)
   /// Lower-priority waiting messages this one takes the place of, with the reason each gets.
   std::vector<std::pair<std::int64_t, std::string>> displaced;
 };
@@ -99,13 +100,13 @@ inline constexpr const char* kWithdrawnPrefix = "withdrawn: ";
 /// A message waiting in the outbox, as the dispatcher claims it: what the rules that cannot
 /// wait need to be decided again on the customer as they are now.
 struct ClaimCheck {
-  std::string kind;                          ///< email | sms | webhook
-  bool transactional = false;                ///< category transactional: marketing consent does not apply
-  std::string topic;                         ///< the subscription topic it was queued for, if any
+  std::string kind;            ///< email | sms | webhook
+  bool transactional = false;  ///< category transactional: marketing consent does not apply
+  std::string topic;           ///< the subscription topic it was queued for, if any
   /// The customer's traits now (object). Null when there is no customer row (erasing a customer
   /// deletes their messages in the same transaction): nothing to decide on, nothing withdrawn.
   const nlohmann::json* customer = nullptr;
-  std::string suppressed;                    ///< the suppression list's reason for the recipient now
+  std::string suppressed;  ///< the suppression list's reason for the recipient now
 };
 
 /// The policy decided again when a queued message is claimed for sending: a global opt-out, the
@@ -119,7 +120,8 @@ struct ClaimCheck {
 [[nodiscard]] DurationMs capLookback(const PolicySettings& policy, const Journey& journey);
 
 /// Decides one message. `recent`: the customer's counted messages since now - capLookback().
-[[nodiscard]] PolicyDecision decideDelivery(const PolicySettings& policy, const MessageRequest& request,
+[[nodiscard]] PolicyDecision decideDelivery(const PolicySettings& policy,
+                                            const MessageRequest& request,
                                             const std::vector<RecentMessage>& recent);
 
 }  // namespace journeyd

@@ -16,9 +16,10 @@ DurationMs retryDelay(int attempts_made, DurationMs retry_after, double random_u
   return std::max(jittered, retry_after);
 }
 
-DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result, int attempts_before,
-                             TimeMs created_at, TimeMs now, const ChannelSettings& settings,
-                             const BackoffPolicy& policy, double random_unit) {
+DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result,
+                              int attempts_before, TimeMs created_at, TimeMs now,
+                              const ChannelSettings& settings, const BackoffPolicy& policy,
+                              double random_unit) {
   DeliveryOutcome out;
   out.message_id = message_id;
   out.attempt_result = attemptOf(result.status);
@@ -68,9 +69,12 @@ DeliveryOutcome failedWithoutAttempt(std::int64_t message_id, std::string reason
 
 DeliveryOutcome::Attempt attemptOf(SendResult::Status status) {
   switch (status) {
-    case SendResult::Status::kSent: return DeliveryOutcome::Attempt::kSent;
-    case SendResult::Status::kRetry: return DeliveryOutcome::Attempt::kRetry;
-    case SendResult::Status::kFailed: return DeliveryOutcome::Attempt::kFailed;
+    case SendResult::Status::kSent:
+      return DeliveryOutcome::Attempt::kSent;
+    case SendResult::Status::kRetry:
+      return DeliveryOutcome::Attempt::kRetry;
+    case SendResult::Status::kFailed:
+      return DeliveryOutcome::Attempt::kFailed;
   }
   return DeliveryOutcome::Attempt::kFailed;
 }

@@ -26,9 +26,10 @@ DurationMs retryDelay(int attempts_made, DurationMs retry_after, double random_u
 
 /// Decides the outcome of `result` for a row that had `attempts_before` attempts and was
 /// created at `created_at`; `now` is when the attempt ended.
-DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result, int attempts_before,
-                             TimeMs created_at, TimeMs now, const ChannelSettings& settings,
-                             const BackoffPolicy& policy, double random_unit);
+DeliveryOutcome decideOutcome(std::int64_t message_id, const SendResult& result,
+                              int attempts_before, TimeMs created_at, TimeMs now,
+                              const ChannelSettings& settings, const BackoffPolicy& policy,
+                              double random_unit);
 
 /// An outcome decided without sending (e.g. "channel not configured").
 DeliveryOutcome failedWithoutAttempt(std::int64_t message_id, std::string reason, TimeMs now);

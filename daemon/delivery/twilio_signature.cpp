@@ -8,7 +8,8 @@
 
 namespace journeyd {
 
-std::string twilioSignature(const std::string& auth_token, const std::string& url, const FormParams& form_params) {
+std::string twilioSignature(const std::string& auth_token, const std::string& url,
+                            const FormParams& form_params) {
   FormParams sorted = form_params;
   std::sort(sorted.begin(), sorted.end());
   std::string data = url;
@@ -23,8 +24,8 @@ std::string twilioSignature(const std::string& auth_token, const std::string& ur
   return std::string(reinterpret_cast<const char*>(base64), static_cast<size_t>(n));
 }
 
-bool verifyTwilioSignature(const std::string& auth_token, const std::string& url, const FormParams& form_params,
-                           const std::string& signature) {
+bool verifyTwilioSignature(const std::string& auth_token, const std::string& url,
+                           const FormParams& form_params, const std::string& signature) {
   const std::string expected = twilioSignature(auth_token, url, form_params);
   return expected.size() == signature.size() &&
          CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;

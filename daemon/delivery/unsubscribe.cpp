@@ -24,15 +24,16 @@ std::string UnsubscribeSigner::sign(const std::string& payload) const {
   return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
-std::string UnsubscribeSigner::token(std::int64_t customer_id, const std::string& channel, const std::string& topic,
-                                     TimeMs now) const {
+std::string UnsubscribeSigner::token(std::int64_t customer_id, const std::string& channel,
+                                     const std::string& topic, TimeMs now) const {
   const std::string scope = topic.empty() ? channel : channel + ":" + topic;
-  const std::string payload = std::to_string(customer_id) + "." + scope + "." + std::to_string(now + ttl_);
+  const std::string payload =
+      std::to_string(customer_id) + "." + scope + "." + std::to_string(now + ttl_);
   return base64UrlEncode(payload) + "." + sign(payload);
 }
 
-std::string UnsubscribeSigner::url(std::int64_t customer_id, const std::string& channel, const std::string& topic,
-                                   TimeMs now) const {
+std::string UnsubscribeSigner::url(std::int64_t customer_id, const std::string& channel,
+                                   const std::string& topic, TimeMs now) const {
   return base_url_ + "/u/" + token(customer_id, channel, topic, now);
 }
 
@@ -43,13 +44,16 @@ Result<UnsubscribeClaim> UnsubscribeSigner::verify(const std::string& token, Tim
   if (!payload) return fail(Error::invalid("this unsubscribe link is malformed"));
   const std::string expected = sign(*payload);
   const std::string given = token.substr(dot + 1);
-  if (expected.size() != given.size() || CRYPTO_memcmp(expected.data(), given.data(), expected.size()) != 0) {
-    return fail(Error::invalid("this unsubscribe link is not valid (it was changed or not issued by us)"));
+  if (expected.size() != given.size() ||
+      CRYPTO_memcmp(expected.data(), given.data(), expected.size()) != 0) {
+    return fail(
+        Error::invalid("this unsubscribe link is not valid (it was changed or not issued by us)"));
   }
   UnsubscribeClaim claim;
   auto first = payload->find('.');
   auto last = payload->rfind('.');
-  if (first == std::string::npos || last == first) return fail(Error::invalid("this unsubscribe link is malformed"));
+  if (first == std::string::npos || last == first)
+    return fail(Error::invalid("this unsubscribe link is malformed"));
   try {
     claim.customer_id = std::stoll(payload->substr(0, first));
     claim.expires_at = std::stoll(payload->substr(last + 1));

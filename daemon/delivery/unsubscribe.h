@@ -1,8 +1,9 @@
 #pragma once
 /// Signed, expiring unsubscribe links (RFC 8058 one-click). A token names the customer, the
-/// channel (and the message's subscription topic, if any) and carries an expiry; an HMAC-SHA256 over them with the server's secret makes it
-/// tamper-evident. Nothing is stored per link, so a link works until it expires, and using it
-/// twice is harmless (the second time the customer is already unsubscribed).
+/// channel (and the message's subscription topic, if any) and carries an expiry; an HMAC-SHA256
+/// over them with the server's secret makes it tamper-evident. Nothing is stored per link, so a
+/// link works until it expires, and using it twice is harmless (the second time the customer is
+/// already unsubscribed).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,7 +16,8 @@ namespace journeyd {
 struct UnsubscribeClaim {
   std::int64_t customer_id = 0;
   std::string channel;
-  std::string topic;  ///< the subscription topic of the message it came with; empty: the whole channel
+  std::string
+      topic;  ///< the subscription topic of the message it came with; empty: the whole channel
   TimeMs expires_at = 0;
 };
 
@@ -25,10 +27,10 @@ class UnsubscribeSigner {
   /// https://news.example.com (links are base_url + "/u/" + token).
   UnsubscribeSigner(std::string secret, std::string base_url, DurationMs ttl);
 
-  [[nodiscard]] std::string token(std::int64_t customer_id, const std::string& channel, const std::string& topic,
-                                  TimeMs now) const;
-  [[nodiscard]] std::string url(std::int64_t customer_id, const std::string& channel, const std::string& topic,
-                                TimeMs now) const;
+  [[nodiscard]] std::string token(std::int64_t customer_id, const std::string& channel,
+                                  const std::string& topic, TimeMs now) const;
+  [[nodiscard]] std::string url(std::int64_t customer_id, const std::string& channel,
+                                const std::string& topic, TimeMs now) const;
   /// The claim of a valid, unexpired token; an InvalidArgument error saying why otherwise.
   [[nodiscard]] Result<UnsubscribeClaim> verify(const std::string& token, TimeMs now) const;
 

@@ -4,9 +4,16 @@ namespace journeyd {
 
 namespace {
 const char* const kStatusNames[] = {"active", "waiting", "completed", "converted", "exited"};
-const char* const kReasonNames[] = {"",          "completed",           "converted",  "exit_when",
-                                    "exit_step", "control_group",       "goal_window_expired",
-                                    "step_limit", "journey_changed",    "step_missing",
+const char* const kReasonNames[] = {"",
+                                    "completed",
+                                    "converted",
+                                    "exit_when",
+                                    "exit_step",
+                                    "control_group",
+                                    "goal_window_expired",
+                                    "step_limit",
+                                    "journey_changed",
+                                    "step_missing",
                                     "missing_data"};
 
 template <typename E, size_t N>
@@ -17,7 +24,9 @@ E fromName(const std::string& name, const char* const (&names)[N], E fallback) {
   return fallback;
 }
 
-nlohmann::json optTime(const std::optional<TimeMs>& t) { return t ? nlohmann::json(*t) : nlohmann::json(nullptr); }
+nlohmann::json optTime(const std::optional<TimeMs>& t) {
+  return t ? nlohmann::json(*t) : nlohmann::json(nullptr);
+}
 std::optional<TimeMs> getTime(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number()) return std::nullopt;
@@ -25,12 +34,14 @@ std::optional<TimeMs> getTime(const nlohmann::json& j, const char* key) {
 }
 }  // namespace
 
-const char* enrollmentStatusName(EnrollmentStatus status) { return kStatusNames[static_cast<int>(status)]; }
+const char* enrollmentStatusName(EnrollmentStatus status) {
+  return kStatusNames[static_cast<int>(status)];
+}
 const char* exitReasonName(ExitReason reason) { return kReasonNames[static_cast<int>(reason)]; }
 
 bool exitWithdrawsPending(ExitReason reason) {
-  return reason == ExitReason::kConverted || reason == ExitReason::kExitWhen || reason == ExitReason::kExitStep ||
-         reason == ExitReason::kGoalWindowExpired;
+  return reason == ExitReason::kConverted || reason == ExitReason::kExitWhen ||
+         reason == ExitReason::kExitStep || reason == ExitReason::kGoalWindowExpired;
 }
 
 nlohmann::json Enrollment::toJson() const {
@@ -58,7 +69,9 @@ nlohmann::json Enrollment::toJson() const {
 
 Enrollment Enrollment::fromJson(const nlohmann::json& j) {
   Enrollment e;
-  auto str = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : ""; };
+  auto str = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+  };
   e.journey_id = str("journey_id");
   e.version = str("version");
   e.customer_id = str("customer_id");
@@ -80,9 +93,11 @@ Enrollment Enrollment::fromJson(const nlohmann::json& j) {
       if (v.is_string()) e.variants[k] = v.get<std::string>();
     }
   }
-  if (j.contains("trigger_event") && j["trigger_event"].is_object()) e.trigger_event = j["trigger_event"];
+  if (j.contains("trigger_event") && j["trigger_event"].is_object())
+    e.trigger_event = j["trigger_event"];
   if (j.contains("data") && j["data"].is_object()) e.data = j["data"];
-  if (j.contains("steps_run") && j["steps_run"].is_number_integer()) e.steps_run = j["steps_run"].get<std::int64_t>();
+  if (j.contains("steps_run") && j["steps_run"].is_number_integer())
+    e.steps_run = j["steps_run"].get<std::int64_t>();
   return e;
 }
 

@@ -9,7 +9,8 @@ namespace {
 const nlohmann::json kEmptyObject = nlohmann::json::object();
 }
 
-bool triggerMatches(const Journey& journey, const TriggerInput& input, const EvalContext& customer) {
+bool triggerMatches(const Journey& journey, const TriggerInput& input,
+                    const EvalContext& customer) {
   const Trigger& t = journey.trigger;
   if (t.kind != input.kind) return false;
   bool named = t.kind == TriggerKind::kEvent || t.kind == TriggerKind::kSegmentEntered ||
@@ -22,11 +23,13 @@ bool triggerMatches(const Journey& journey, const TriggerInput& input, const Eva
   return t.where->truthy(ctx);
 }
 
-EntryDecision decideEntry(const Journey& journey, const TriggerInput& input, const EvalContext& customer,
-                          const std::vector<PastEnrollment>& past, TimeMs now) {
+EntryDecision decideEntry(const Journey& journey, const TriggerInput& input,
+                          const EvalContext& customer, const std::vector<PastEnrollment>& past,
+                          TimeMs now) {
   EntryDecision d;
   if (journey.status != JourneyStatus::kActive) {
-    d.reason = journey.status == JourneyStatus::kPaused ? "journey is paused" : "journey is a draft";
+    d.reason =
+        journey.status == JourneyStatus::kPaused ? "journey is paused" : "journey is a draft";
     return d;
   }
   if (!triggerMatches(journey, input, customer)) {
@@ -53,15 +56,18 @@ EntryDecision decideEntry(const Journey& journey, const TriggerInput& input, con
       return d;
     }
     if (journey.entry.reentry == ReentryRule::kAfter && now < *last + journey.entry.reentry_after) {
-      d.reason = "reentry after " + formatDuration(journey.entry.reentry_after) + ": entered " + formatIsoTime(*last) +
-                 ", again from " + formatIsoTime(*last + journey.entry.reentry_after);
+      d.reason = "reentry after " + formatDuration(journey.entry.reentry_after) + ": entered " +
+                 formatIsoTime(*last) + ", again from " +
+                 formatIsoTime(*last + journey.entry.reentry_after);
       return d;
     }
   }
   if (journey.entry.when) {
     nlohmann::json ev = eventJson(input.event);
-    nlohmann::json journey_json = {{"id", journey.id}, {"name", journey.name}, {"version", journey.version}};
-    const nlohmann::json& data = input.event.properties.is_object() ? input.event.properties : kEmptyObject;
+    nlohmann::json journey_json = {
+        {"id", journey.id}, {"name", journey.name}, {"version", journey.version}};
+    const nlohmann::json& data =
+        input.event.properties.is_object() ? input.event.properties : kEmptyObject;
     JourneyEvalContext ctx(customer, now, &ev, &data, &journey_json);
     std::string explained = journey.entry.when->explain(ctx);
     if (!journey.entry.when->truthy(ctx)) {
@@ -76,15 +82,16 @@ EntryDecision decideEntry(const Journey& journey, const TriggerInput& input, con
   return d;
 }
 
-std::optional<TimeMs> nextScheduledEntry(const Journey& journey, const EvalContext& customer, TimeMs after,
-                                         const nlohmann::json* event) {
+std::optional<TimeMs> nextScheduledEntry(const Journey& journey, const EvalContext& customer,
+                                         TimeMs after, const nlohmann::json* event) {
   const Trigger& t = journey.trigger;
   if (t.kind == TriggerKind::kSchedule) {
     if (!t.schedule) return std::nullopt;
     return t.schedule->nextAfter(after, findTimeZone(t.timezone));
   }
   if (t.kind != TriggerKind::kDateAttribute || !t.date.attribute) return std::nullopt;
-  const nlohmann::json& data = event && event->contains("properties") ? (*event)["properties"] : kEmptyObject;
+  const nlohmann::json& data =
+      event && event->contains("properties") ? (*event)["properties"] : kEmptyObject;
   JourneyEvalContext ctx(customer, after, event, &data, nullptr);
   // Read as UTC on purpose: nextDateOccurrence takes the date's UTC calendar day (a calendar date
   // is that very day) and places it in the customer's zone, else the business's.

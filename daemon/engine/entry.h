@@ -25,17 +25,20 @@ struct PastEnrollment {
 
 struct EntryDecision {
   bool enter = false;
-  std::string key;     ///< the enrollment key (journey key of the event)
-  std::string reason;  ///< why (not): `reentry never: entered 2024-01-02T…`, the entry.when explanation, …
+  std::string key;  ///< the enrollment key (journey key of the event)
+  std::string
+      reason;  ///< why (not): `reentry never: entered 2024-01-02T…`, the entry.when explanation, …
 };
 
 /// Whether the trigger input is this journey's trigger (kind, name and trigger.where).
-[[nodiscard]] bool triggerMatches(const Journey& journey, const TriggerInput& input, const EvalContext& customer);
+[[nodiscard]] bool triggerMatches(const Journey& journey, const TriggerInput& input,
+                                  const EvalContext& customer);
 
 /// The whole entry decision: journey active, trigger matches, key present when the journey has
 /// one, not already in the journey with that key (never twice at the same time), the reentry
 /// rule (per key when the journey has a key), and entry.when.
-[[nodiscard]] EntryDecision decideEntry(const Journey& journey, const TriggerInput& input, const EvalContext& customer,
+[[nodiscard]] EntryDecision decideEntry(const Journey& journey, const TriggerInput& input,
+                                        const EvalContext& customer,
                                         const std::vector<PastEnrollment>& past, TimeMs now);
 
 /// For date_attribute and schedule triggers: the next moment strictly after `after` at which
@@ -44,7 +47,8 @@ struct EntryDecision {
 /// an event), in customer.timeZone() (the customer's zone, else the business's); schedule: the
 /// cron in the trigger's timezone, the same moment for everyone. nullopt for other triggers
 /// and when the date is missing or past.
-[[nodiscard]] std::optional<TimeMs> nextScheduledEntry(const Journey& journey, const EvalContext& customer,
-                                                       TimeMs after, const nlohmann::json* event = nullptr);
+[[nodiscard]] std::optional<TimeMs> nextScheduledEntry(const Journey& journey,
+                                                       const EvalContext& customer, TimeMs after,
+                                                       const nlohmann::json* event = nullptr);
 
 }  // namespace journeyd

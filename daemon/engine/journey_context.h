@@ -24,15 +24,16 @@ class JourneyEvalContext final : public EvalContext {
   [[nodiscard]] TimeMs now() const override { return now_; }
   [[nodiscard]] const date::time_zone* timeZone() const override { return base_.timeZone(); }
   // Event aggregates come from the caller's view, whose now() must equal the input's time.
-  [[nodiscard]] std::int64_t countEvents(std::string_view name, std::optional<DurationMs> window) const override {
+  [[nodiscard]] std::int64_t countEvents(std::string_view name,
+                                         std::optional<DurationMs> window) const override {
     return base_.countEvents(name, window);
   }
   [[nodiscard]] double sumEvents(std::string_view name, std::string_view property,
                                  std::optional<DurationMs> window) const override {
     return base_.sumEvents(name, property, window);
   }
-  [[nodiscard]] std::optional<TimeMs> earliestEventExpiry(std::string_view name,
-                                                          std::optional<DurationMs> window) const override {
+  [[nodiscard]] std::optional<TimeMs> earliestEventExpiry(
+      std::string_view name, std::optional<DurationMs> window) const override {
     return base_.earliestEventExpiry(name, window);
   }
 

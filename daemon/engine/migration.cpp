@@ -4,16 +4,20 @@ namespace journeyd {
 
 const char* migrationActionName(MigrationAction action) {
   switch (action) {
-    case MigrationAction::kMoved: return "moved";
-    case MigrationAction::kKeptOnOld: return "kept_on_old";
-    case MigrationAction::kRestart: return "restart";
-    case MigrationAction::kUnchanged: return "unchanged";
+    case MigrationAction::kMoved:
+      return "moved";
+    case MigrationAction::kKeptOnOld:
+      return "kept_on_old";
+    case MigrationAction::kRestart:
+      return "restart";
+    case MigrationAction::kUnchanged:
+      return "unchanged";
   }
   return "?";
 }
 
-Migration migrateEnrollment(const Journey& old_version, const Journey& new_version, const Enrollment& enrollment,
-                            TimeMs now) {
+Migration migrateEnrollment(const Journey& old_version, const Journey& new_version,
+                            const Enrollment& enrollment, TimeMs now) {
   Migration m;
   m.enrollment = enrollment;
   if (enrollment.finished() || enrollment.version == new_version.version) {
@@ -35,19 +39,22 @@ Migration migrateEnrollment(const Journey& old_version, const Journey& new_versi
       m.enrollment.due_at.reset();
       m.reason = "on_change: restart";
       return m;
-    case OnChange::kMigrate: break;
+    case OnChange::kMigrate:
+      break;
   }
   const Step* old_step = old_version.step(enrollment.step_id);
   const Step* new_step = new_version.step(enrollment.step_id);
   if (!new_step) {
     m.action = MigrationAction::kKeptOnOld;
-    m.reason = "step '" + enrollment.step_id + "' is gone: finishing on version " + enrollment.version;
+    m.reason =
+        "step '" + enrollment.step_id + "' is gone: finishing on version " + enrollment.version;
     return m;
   }
   if (old_step && old_step->kind != new_step->kind) {
     m.action = MigrationAction::kKeptOnOld;
-    m.reason = "step '" + enrollment.step_id + "' changed from " + stepKindName(old_step->kind) + " to " +
-               stepKindName(new_step->kind) + ": finishing on version " + enrollment.version;
+    m.reason = "step '" + enrollment.step_id + "' changed from " + stepKindName(old_step->kind) +
+               " to " + stepKindName(new_step->kind) + ": finishing on version " +
+               enrollment.version;
     return m;
   }
   m.action = MigrationAction::kMoved;

@@ -10,10 +10,10 @@
 namespace journeyd {
 
 enum class MigrationAction {
-  kMoved,        ///< now on the new version, at the step with the same id
-  kKeptOnOld,    ///< stays on the old version until it finishes (pin, or its step is gone)
-  kRestart,      ///< ended (journey_changed): the caller enrolls it again from trigger_event
-  kUnchanged,    ///< finished already, or already on this version
+  kMoved,      ///< now on the new version, at the step with the same id
+  kKeptOnOld,  ///< stays on the old version until it finishes (pin, or its step is gone)
+  kRestart,    ///< ended (journey_changed): the caller enrolls it again from trigger_event
+  kUnchanged,  ///< finished already, or already on this version
 };
 
 struct Migration {

@@ -12,7 +12,8 @@ std::string TraceLine::format() const {
 }
 
 nlohmann::json eventJson(const EventArrived& event) {
-  return {{"name", event.name}, {"properties", event.properties}, {"time", formatIsoTime(event.time)}};
+  return {
+      {"name", event.name}, {"properties", event.properties}, {"time", formatIsoTime(event.time)}};
 }
 
 std::string eventKey(const Journey& journey, const EventArrived& event) {
@@ -21,8 +22,10 @@ std::string eventKey(const Journey& journey, const EventArrived& event) {
   JsonEvalContext ctx(roots, event.time);
   Value v = journey.key->evaluate(ctx);
   switch (v.kind()) {
-    case Value::Kind::kString: return std::string(v.asString());
-    case Value::Kind::kNull: return "";
+    case Value::Kind::kString:
+      return std::string(v.asString());
+    case Value::Kind::kNull:
+      return "";
     default: {
       auto j = v.toJson();
       return j.is_string() ? j.get<std::string>() : j.dump();
@@ -30,7 +33,8 @@ std::string eventKey(const Journey& journey, const EventArrived& event) {
   }
 }
 
-int splitBucket(const std::string& customer_id, const std::string& journey_id, const std::string& step_id) {
+int splitBucket(const std::string& customer_id, const std::string& journey_id,
+                const std::string& step_id) {
   std::uint64_t h = fnv1a64(customer_id + '\x1f' + journey_id + '\x1f' + step_id);
   // FNV's low bits are weak for short similar ids: finish with the splitmix64 mixer.
   h ^= h >> 30;
@@ -56,11 +60,13 @@ class Machine {
   Enrollment& e() { return t_.enrollment; }
 
   JourneyEvalContext context(const nlohmann::json* event = nullptr) const {
-    return JourneyEvalContext(customer_, now_, event ? event : &t_.enrollment.trigger_event, &t_.enrollment.data,
-                              &journey_json_);
+    return JourneyEvalContext(customer_, now_, event ? event : &t_.enrollment.trigger_event,
+                              &t_.enrollment.data, &journey_json_);
   }
 
-  void trace(const std::string& step_id, std::string text) { t_.trace.push_back({now_, step_id, std::move(text)}); }
+  void trace(const std::string& step_id, std::string text) {
+    t_.trace.push_back({now_, step_id, std::move(text)});
+  }
 
   Effect& effect(EffectKind kind, const std::string& step_id) {
     Effect fx;
@@ -83,9 +89,11 @@ class Machine {
     Effect& fx = effect(EffectKind::kExit, e().step_id);
     fx.reason = reason;
     fx.detail = detail;
-    trace(e().step_id, std::string("exit: ") + exitReasonName(reason) + (why.empty() ? "" : " — " + why));
+    trace(e().step_id,
+          std::string("exit: ") + exitReasonName(reason) + (why.empty() ? "" : " — " + why));
     // A completed journey still counts a conversion until the goal window closes.
-    if (status == EnrollmentStatus::kCompleted && j_.goal.present && e().goal_deadline && !e().converted_at) {
+    if (status == EnrollmentStatus::kCompleted && j_.goal.present && e().goal_deadline &&
+        !e().converted_at) {
       e().wake_at = e().goal_deadline;
       effect(EffectKind::kWakeAt, e().step_id).time = *e().goal_deadline;
     }
@@ -95,7 +103,8 @@ class Machine {
   std::string goalReached(const Input& input) {
     if (!j_.goal.present || e().converted_at) return "";
     if (e().goal_deadline && now_ > *e().goal_deadline) return "";
-    if (input.kind == InputKind::kEvent && !j_.goal.event.empty() && input.event.name == j_.goal.event) {
+    if (input.kind == InputKind::kEvent && !j_.goal.event.empty() &&
+        input.event.name == j_.goal.event) {
       if (j_.key && eventKey(j_, input.event) != e().key) return "";
       nlohmann::json ev = eventJson(input.event);
       if (j_.goal.where) {
@@ -133,12 +142,15 @@ class Machine {
     if (j_.exit_when) {
       auto ctx = context();
       if (j_.exit_when->truthy(ctx)) {
-        finish(EnrollmentStatus::kExited, ExitReason::kExitWhen, "", "exit_when " + j_.exit_when->explain(ctx));
+        finish(EnrollmentStatus::kExited, ExitReason::kExitWhen, "",
+               "exit_when " + j_.exit_when->explain(ctx));
         return true;
       }
     }
-    if (j_.goal.exit_on_expiry && e().goal_deadline && now_ >= *e().goal_deadline && !e().converted_at) {
-      finish(EnrollmentStatus::kExited, ExitReason::kGoalWindowExpired, "", "no conversion within the goal window");
+    if (j_.goal.exit_on_expiry && e().goal_deadline && now_ >= *e().goal_deadline &&
+        !e().converted_at) {
+      finish(EnrollmentStatus::kExited, ExitReason::kGoalWindowExpired, "",
+             "no conversion within the goal window");
       return true;
     }
     return false;
@@ -178,8 +190,9 @@ class Machine {
         return;
       }
       if (guard >= kMaxStepsPerAdvance) {
-        finish(EnrollmentStatus::kExited, ExitReason::kStepLimit, "", "more than " +
-               std::to_string(kMaxStepsPerAdvance) + " steps without a wait (a goto loop?)");
+        finish(EnrollmentStatus::kExited, ExitReason::kStepLimit, "",
+               "more than " + std::to_string(kMaxStepsPerAdvance) +
+                   " steps without a wait (a goto loop?)");
         return;
       }
       const Step& s = j_.steps[static_cast<size_t>(index)];
@@ -206,10 +219,12 @@ class Machine {
         return s.next;
       }
       case StepKind::kWait:
-        trace(s.id, "wait " + formatDuration(s.duration) + " until " + formatIsoTime(now_ + s.duration));
+        trace(s.id,
+              "wait " + formatDuration(s.duration) + " until " + formatIsoTime(now_ + s.duration));
         enterWait(now_ + s.duration);
         return kStop;
-      case StepKind::kWaitUntil: return waitUntil(s);
+      case StepKind::kWaitUntil:
+        return waitUntil(s);
       case StepKind::kWaitFor: {
         TimeMs until = now_ + s.timeout;
         e().wait_event = s.name;
@@ -218,8 +233,8 @@ class Machine {
         fx.name = s.name;
         fx.key = e().key;
         fx.time = until;
-        trace(s.id, "wait for '" + s.name + "'" + (e().key.empty() ? "" : " with key " + e().key) + " until " +
-                        formatIsoTime(until));
+        trace(s.id, "wait for '" + s.name + "'" + (e().key.empty() ? "" : " with key " + e().key) +
+                        " until " + formatIsoTime(until));
         enterWait(until);  // invalidates fx: it appends to the effects vector
         return kStop;
       }
@@ -241,17 +256,20 @@ class Machine {
         trace(s.id, "if → no branch, continue (" + why + ")");
         return s.next;
       }
-      case StepKind::kSplit: return split(s);
+      case StepKind::kSplit:
+        return split(s);
       case StepKind::kUpdate: {
         Effect& fx = effect(EffectKind::kUpdateCustomer, s.id);
         fx.set = s.set;
         fx.unset = s.unset;
         fx.add_tags = s.add_tags;
         fx.remove_tags = s.remove_tags;
-        trace(s.id, "update customer" + (s.set.empty() ? "" : " set " + s.set.dump()) +
-                        (s.unset.empty() ? "" : " unset " + nlohmann::json(s.unset).dump()) +
-                        (s.add_tags.empty() ? "" : " add_tags " + nlohmann::json(s.add_tags).dump()) +
-                        (s.remove_tags.empty() ? "" : " remove_tags " + nlohmann::json(s.remove_tags).dump()));
+        trace(s.id,
+              "update customer" + (s.set.empty() ? "" : " set " + s.set.dump()) +
+                  (s.unset.empty() ? "" : " unset " + nlohmann::json(s.unset).dump()) +
+                  (s.add_tags.empty() ? "" : " add_tags " + nlohmann::json(s.add_tags).dump()) +
+                  (s.remove_tags.empty() ? ""
+                                         : " remove_tags " + nlohmann::json(s.remove_tags).dump()));
         return s.next;
       }
       case StepKind::kEmit: {
@@ -272,7 +290,8 @@ class Machine {
   }
 
   int waitUntil(const Step& s) {
-    // The customer's zone, else the business's: a calendar date is a day there, `time` a local time.
+    // The customer's zone, else the business's: a calendar date is a day there, `time` a local
+    // time.
     const auto* zone = customer_.timeZone();
     TimeMs target = now_;
     std::string what;
@@ -286,7 +305,8 @@ class Machine {
       }
       target = *date + s.until.offset;
       if (s.until.minute_of_day) target = atLocalTimeOfDay(target, *s.until.minute_of_day, zone);
-      if (s.until.weekday_mask != 0x7f) target = nextLocalMoment(target, s.until.minute_of_day, s.until.weekday_mask, zone);
+      if (s.until.weekday_mask != 0x7f)
+        target = nextLocalMoment(target, s.until.minute_of_day, s.until.weekday_mask, zone);
       what = s.until.date->source();
     } else {
       target = nextLocalMoment(now_, s.until.minute_of_day, s.until.weekday_mask, zone);
@@ -318,7 +338,8 @@ class Machine {
     e().variants[s.id] = chosen->name;
     trace(s.id, "split → " + chosen->name + " (bucket " + std::to_string(bucket) + " of 10000)");
     if (chosen->control) {
-      finish(EnrollmentStatus::kExited, ExitReason::kControlGroup, chosen->name, "held out as control");
+      finish(EnrollmentStatus::kExited, ExitReason::kControlGroup, chosen->name,
+             "held out as control");
       return kStop;
     }
     return chosen->target;
@@ -333,8 +354,8 @@ class Machine {
 
 }  // namespace
 
-Transition startEnrollment(const Journey& journey, const std::string& customer_id, const EventArrived& trigger,
-                           const EvalContext& customer, TimeMs now) {
+Transition startEnrollment(const Journey& journey, const std::string& customer_id,
+                           const EventArrived& trigger, const EvalContext& customer, TimeMs now) {
   Enrollment e;
   e.journey_id = journey.id;
   e.version = journey.version;
@@ -345,7 +366,8 @@ Transition startEnrollment(const Journey& journey, const std::string& customer_i
   if (trigger.properties.is_object()) e.data = trigger.properties;
   if (journey.goal.present && journey.goal.within > 0) e.goal_deadline = now + journey.goal.within;
   Machine m(journey, std::move(e), customer, now);
-  m.trace("", "enter '" + journey.id + "' on " + trigger.name + (m.e().key.empty() ? "" : " (key " + m.e().key + ")"));
+  m.trace("", "enter '" + journey.id + "' on " + trigger.name +
+                  (m.e().key.empty() ? "" : " (key " + m.e().key + ")"));
   Input input;
   input.kind = InputKind::kCustomerChanged;
   input.now = now;
@@ -353,8 +375,8 @@ Transition startEnrollment(const Journey& journey, const std::string& customer_i
   return m.take();
 }
 
-Transition advance(const Journey& journey, const Enrollment& enrollment, const EvalContext& customer,
-                   const Input& input) {
+Transition advance(const Journey& journey, const Enrollment& enrollment,
+                   const EvalContext& customer, const Input& input) {
   TimeMs now = input.now;
   Machine m(journey, enrollment, customer, now);
   Enrollment& e = m.e();
@@ -373,7 +395,8 @@ Transition advance(const Journey& journey, const Enrollment& enrollment, const E
 
   const Step* step = journey.step(e.step_id);
   if (!step) {
-    m.finish(EnrollmentStatus::kExited, ExitReason::kStepMissing, e.step_id, "step '" + e.step_id + "' is not in this version");
+    m.finish(EnrollmentStatus::kExited, ExitReason::kStepMissing, e.step_id,
+             "step '" + e.step_id + "' is not in this version");
     return m.take();
   }
   bool due = e.due_at && now >= *e.due_at;
@@ -396,7 +419,8 @@ Transition advance(const Journey& journey, const Enrollment& enrollment, const E
       return m.take();
     }
     if (due) {
-      m.trace(step->id, "timeout: no '" + e.wait_event + "' by " + formatIsoTime(*e.due_at) + " → on_timeout");
+      m.trace(step->id, "timeout: no '" + e.wait_event + "' by " + formatIsoTime(*e.due_at) +
+                            " → on_timeout");
       m.run(step->on_timeout);
       return m.take();
     }

@@ -2,10 +2,9 @@
 /// The pure step machine: (journey, enrollment, customer view, now, what happened) → (new
 /// enrollment, effects, trace). No I/O, no clock: everything arrives as arguments, so the daemon,
 /// `simulate` and the tests run the very same code.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/engine/enrollment.h"
 #include "daemon/expr/eval_context.h"
@@ -33,13 +32,22 @@ struct Input {
   EventArrived event;  ///< for kEvent
 };
 
-enum class EffectKind { kSend, kUpdateCustomer, kEmitEvent, kWakeAt, kWaitForEvent, kConverted, kExit };
+enum class EffectKind {
+  kSend,
+  kUpdateCustomer,
+  kEmitEvent,
+  kWakeAt,
+  kWaitForEvent,
+  kConverted,
+  kExit
+};
 
 /// Something the caller must do (in the same transaction as storing the new enrollment).
 struct Effect {
   EffectKind kind = EffectKind::kExit;
   std::string step_id;
-  std::int64_t sequence = 0;  ///< Enrollment::steps_run of the step: with the enrollment, an idempotency key
+  std::int64_t sequence =
+      0;  ///< Enrollment::steps_run of the step: with the enrollment, an idempotency key
   // kSend
   std::string channel;
   std::string template_name;
@@ -61,8 +69,9 @@ struct Effect {
 struct TraceLine {
   TimeMs time = 0;
   std::string step_id;
-  std::string text;  ///< what happened and why, e.g. `if → then: customer.orders_count (0) == 0 → true`
-  int effect = -1;   ///< the index in Transition::effects of the send this line announces, else -1
+  std::string
+      text;  ///< what happened and why, e.g. `if → then: customer.orders_count (0) == 0 → true`
+  int effect = -1;  ///< the index in Transition::effects of the send this line announces, else -1
 
   [[nodiscard]] std::string format() const;
 };
@@ -78,7 +87,8 @@ inline constexpr int kMaxStepsPerAdvance = 1000;
 
 /// Enrolls a customer (entry already decided, see entry.h) and runs the first steps until a wait.
 [[nodiscard]] Transition startEnrollment(const Journey& journey, const std::string& customer_id,
-                                         const EventArrived& trigger, const EvalContext& customer, TimeMs now);
+                                         const EventArrived& trigger, const EvalContext& customer,
+                                         TimeMs now);
 
 /// Moves an enrollment on after an input. `journey` must be the version the enrollment runs on
 /// (Enrollment::version; see migration.h for moving it to another), and the customer view's
@@ -86,8 +96,8 @@ inline constexpr int kMaxStepsPerAdvance = 1000;
 /// the middle of a wait. An input that changes nothing returns the enrollment as it was and no
 /// effects. Updates made by this call's own UpdateCustomer effects are not yet visible to its
 /// later conditions: the caller applies them and may send kCustomerChanged.
-[[nodiscard]] Transition advance(const Journey& journey, const Enrollment& enrollment, const EvalContext& customer,
-                                 const Input& input);
+[[nodiscard]] Transition advance(const Journey& journey, const Enrollment& enrollment,
+                                 const EvalContext& customer, const Input& input);
 
 /// The journey key of an event (the value of the journey's `key` over `event`), "" without a key
 /// or when the event lacks it.

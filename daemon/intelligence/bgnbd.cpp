@@ -184,10 +184,9 @@ double bgNbdConditionalExpectedPurchases(const BgNbdParams& params, double t,
 
 double bgNbdProbabilityAlive(const BgNbdParams& params, const BtydSummary& customer) {
   if (customer.x <= 0.0) return 1.0;
-  const double log_odds_dead =
-      std::log(params.a) - std::log(params.b + customer.x - 1.0) +
-      (params.r + customer.x) *
-          (std::log(params.alpha + customer.T) - std::log(params.alpha + customer.t_x));
+  const double log_odds_dead = std::log(params.a) - std::log(params.b + customer.x - 1.0) +
+                               (params.r + customer.x) * (std::log(params.alpha + customer.T) -
+                                                          std::log(params.alpha + customer.t_x));
   // 1 / (1 + e^u), computed without overflow for large u.
   if (log_odds_dead > 0.0) {
     const double e = std::exp(-log_odds_dead);
@@ -210,8 +209,7 @@ double bgNbdProbabilityOfPurchases(const BgNbdParams& params, double t, int n) {
   const double lb_ab = log_beta(a, b);
   // NB(r, α) probability of j events in (0, t]: Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j.
   auto log_nb = [&](int j) {
-    return std::lgamma(r + j) - std::lgamma(r) - std::lgamma(j + 1.0) + r * log_stay +
-           j * log_rate;
+    return std::lgamma(r + j) - std::lgamma(r) - std::lgamma(j + 1.0) + r * log_stay + j * log_rate;
   };
   double probability = std::exp(log_beta(a, b + n) - lb_ab + log_nb(n));
   if (n > 0) {

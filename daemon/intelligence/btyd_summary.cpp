@@ -17,8 +17,9 @@ std::int64_t customerDay(TimeMs at, DurationMs day_offset_ms) {
 
 Result<void> addOrder(PurchaseTally& tally, const Order& order, DurationMs day_offset_ms) {
   if (!std::isfinite(order.amount) || order.amount < 0.0) {
-    return fail(Error::invalid("order amount must be a finite number >= 0, got " +
-                               std::to_string(order.amount), "amount"));
+    return fail(Error::invalid(
+        "order amount must be a finite number >= 0, got " + std::to_string(order.amount),
+        "amount"));
   }
   const std::int64_t day = customerDay(order.at, day_offset_ms);
   if (tally.days == 0) {
@@ -30,8 +31,10 @@ Result<void> addOrder(PurchaseTally& tally, const Order& order, DurationMs day_o
     return ok();
   }
   if (day < tally.last_day) {
-    return fail(Error::invalid("order falls before the customer's latest purchase day; rebuild "
-                               "the tally from all orders", "at"));
+    return fail(
+        Error::invalid("order falls before the customer's latest purchase day; rebuild "
+                       "the tally from all orders",
+                       "at"));
   }
   if (day == tally.last_day) {
     if (tally.days == 1) {

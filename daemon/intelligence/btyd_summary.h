@@ -40,14 +40,14 @@ struct BtydSummary {
 /// Running purchase facts of one customer, updated in O(1) per order arriving in time order.
 /// Days are customer days (see file comment) counted from the Unix epoch.
 struct PurchaseTally {
-  std::int64_t first_day = 0;      ///< day of the first purchase; meaningless when days == 0
-  std::int64_t last_day = 0;       ///< day of the latest purchase
-  std::int64_t days = 0;           ///< distinct purchase days (x + 1); 0 = no order yet
-  std::int64_t orders = 0;         ///< orders counted (before day merging)
-  double first_day_amount = 0.0;   ///< merged amount of the first purchase day
-  double repeat_amount = 0.0;      ///< merged amount of all later purchase days
-  TimeMs first_order_at = 0;       ///< instant of the first order
-  TimeMs last_order_at = 0;        ///< instant of the latest order
+  std::int64_t first_day = 0;     ///< day of the first purchase; meaningless when days == 0
+  std::int64_t last_day = 0;      ///< day of the latest purchase
+  std::int64_t days = 0;          ///< distinct purchase days (x + 1); 0 = no order yet
+  std::int64_t orders = 0;        ///< orders counted (before day merging)
+  double first_day_amount = 0.0;  ///< merged amount of the first purchase day
+  double repeat_amount = 0.0;     ///< merged amount of all later purchase days
+  TimeMs first_order_at = 0;      ///< instant of the first order
+  TimeMs last_order_at = 0;       ///< instant of the latest order
 
   [[nodiscard]] double totalAmount() const { return first_day_amount + repeat_amount; }
 };

@@ -39,8 +39,7 @@ CustomerValue evaluateCustomerValue(const PurchaseTally& tally, TimeMs as_of,
   value.expected_spend =
       gammaGammaExpectedSpend(models.gamma_gamma, value.summary.x, value.summary.monetary);
   value.clv = customerLifetimeValue(models.bgnbd, models.gamma_gamma, value.summary, models.clv);
-  value.seed_ltv =
-      seedLtv(tally.totalAmount(), tally.first_order_at, as_of, models.seed_ltv);
+  value.seed_ltv = seedLtv(tally.totalAmount(), tally.first_order_at, as_of, models.seed_ltv);
   return value;
 }
 

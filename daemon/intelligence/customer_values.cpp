@@ -43,8 +43,8 @@ Result<std::array<T, N>> cuts(const json& object, const char* key) {
   const std::string field = std::string("rfm.") + key;
   auto it = object.find(key);
   if (it == object.end() || !it->is_array() || it->size() != N) {
-    return fail(Error::invalid(field + " must be an array of " + std::to_string(N) + " numbers",
-                               field));
+    return fail(
+        Error::invalid(field + " must be an array of " + std::to_string(N) + " numbers", field));
   }
   std::array<T, N> out{};
   for (std::size_t i = 0; i < N; ++i) {
@@ -119,8 +119,8 @@ Result<StoredModels> StoredModels::fromJson(const json& j) {
       return fail(Error::invalid("gamma_gamma must be an object", "gamma_gamma"));
     }
     GammaGammaParams p;
-    for (auto [key, slot] : {std::pair{"p", &p.p}, std::pair{"q", &p.q},
-                             std::pair{"gamma", &p.gamma}}) {
+    for (auto [key, slot] :
+         {std::pair{"p", &p.p}, std::pair{"q", &p.q}, std::pair{"gamma", &p.gamma}}) {
       auto v = positive(*it, "gamma_gamma", key);
       if (!v) return fail(v.error());
       *slot = *v;
@@ -164,10 +164,9 @@ BtydSummary summarizeFacts(const CustomerOrderFacts& facts, TimeMs now, double t
   tally.days = std::min<std::int64_t>(facts.purchase_days, tally.last_day - tally.first_day + 1);
   if (tally.days == 1 && tally.last_day != tally.first_day) tally.days = 2;
   tally.orders = facts.orders_count;
-  const double mean_per_day =
-      std::isfinite(facts.total_spent) && facts.total_spent > 0.0
-          ? facts.total_spent / static_cast<double>(tally.days)
-          : 0.0;
+  const double mean_per_day = std::isfinite(facts.total_spent) && facts.total_spent > 0.0
+                                  ? facts.total_spent / static_cast<double>(tally.days)
+                                  : 0.0;
   tally.first_day_amount = mean_per_day;
   tally.repeat_amount = mean_per_day * static_cast<double>(tally.days - 1);
   tally.first_order_at = *facts.first_order_at;
@@ -198,24 +197,24 @@ json customerValues(const CustomerOrderFacts& facts, const StoredModels& models,
     p_alive = bgNbdProbabilityAlive(*models.bgnbd, summary);
     values["p_alive"] = roundTo(*p_alive, 1e4);
     values["churn_risk"] = roundTo(1.0 - *p_alive, 1e4);
-    values["expected_orders_90d"] = roundTo(
-        bgNbdConditionalExpectedPurchases(*models.bgnbd, options.expected_orders_days / unit,
-                                          summary),
-        1e4);
+    values["expected_orders_90d"] =
+        roundTo(bgNbdConditionalExpectedPurchases(*models.bgnbd,
+                                                  options.expected_orders_days / unit, summary),
+                1e4);
     if (models.gamma_gamma) {
       const ClvOptions clv{.horizon_days = options.clv_horizon_days,
                            .step_days = options.clv_step_days,
                            .discount_rate_per_step = options.clv_discount_per_step,
                            .time_unit_days = unit};
-      values["clv_12m"] = roundTo(
-          customerLifetimeValue(*models.bgnbd, *models.gamma_gamma, summary, clv), 100.0);
+      values["clv_12m"] =
+          roundTo(customerLifetimeValue(*models.bgnbd, *models.gamma_gamma, summary, clv), 100.0);
     }
   }
 
   values["ltv"] =
-      ordered ? roundTo(seedLtv(facts.total_spent, *facts.first_order_at, now, options.seed_ltv),
-                        100.0)
-              : 0.0;
+      ordered
+          ? roundTo(seedLtv(facts.total_spent, *facts.first_order_at, now, options.seed_ltv), 100.0)
+          : 0.0;
 
   const LifecycleFacts lifecycle{.signed_up_at = facts.signed_up_at,
                                  .first_order_at = ordered ? facts.first_order_at : std::nullopt,

@@ -37,9 +37,8 @@
 /// purchase day over all of them, total_spent / purchase_days. The fit itself (model_fit.cpp)
 /// uses the exact repeat-day mean.
 #include <cstdint>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "daemon/core/result.h"
 #include "daemon/core/time.h"
@@ -104,8 +103,7 @@ struct CustomerValueOptions {
 /// The BTYD summary (x, t_x, T in the models' time unit, m̄ = total / purchase days) of the
 /// facts at `now`. All zeros for a customer without an order or without first/last order time.
 [[nodiscard]] BtydSummary summarizeFacts(const CustomerOrderFacts& facts, TimeMs now,
-                                         double time_unit_days = 1.0,
-                                         DurationMs day_offset_ms = 0);
+                                         double time_unit_days = 1.0, DurationMs day_offset_ms = 0);
 
 /// The customer's value figures at `now` (see the file comment for each field):
 /// {"rfm": {"r", "f", "m", "segment"}?, "p_alive"?, "churn_risk"?, "expected_orders_90d"?,

@@ -18,8 +18,8 @@ bool usable(const BtydSummary& s) {
 double gammaGammaLogLikelihood(const GammaGammaParams& params, double x, double mean_spend) {
   const double px = params.p * x;
   return std::lgamma(px + params.q) - std::lgamma(px) - std::lgamma(params.q) +
-         params.q * std::log(params.gamma) + (px - 1.0) * std::log(mean_spend) +
-         px * std::log(x) - (px + params.q) * std::log(params.gamma + x * mean_spend);
+         params.q * std::log(params.gamma) + (px - 1.0) * std::log(mean_spend) + px * std::log(x) -
+         (px + params.q) * std::log(params.gamma + x * mean_spend);
 }
 
 double gammaGammaLogLikelihood(const GammaGammaParams& params,
@@ -58,8 +58,7 @@ Result<GammaGammaFit> fitGammaGamma(std::span<const BtydSummary> customers,
     while (i < rows.size()) {
       const double x = rows[i].x;
       const double px = p * x;
-      const double x_term =
-          per_customer + std::lgamma(px + q) - std::lgamma(px) + px * std::log(x);
+      const double x_term = per_customer + std::lgamma(px + q) - std::lgamma(px) + px * std::log(x);
       double run_total = 0.0;
       std::size_t run = 0;
       for (; i < rows.size() && rows[i].x == x; ++i, ++run) {

@@ -6,11 +6,16 @@ namespace journeyd {
 
 std::string_view lifecycleStageName(LifecycleStage stage) {
   switch (stage) {
-    case LifecycleStage::kNew: return "new";
-    case LifecycleStage::kActive: return "active";
-    case LifecycleStage::kAtRisk: return "at_risk";
-    case LifecycleStage::kLapsed: return "lapsed";
-    case LifecycleStage::kChurned: return "churned";
+    case LifecycleStage::kNew:
+      return "new";
+    case LifecycleStage::kActive:
+      return "active";
+    case LifecycleStage::kAtRisk:
+      return "at_risk";
+    case LifecycleStage::kLapsed:
+      return "lapsed";
+    case LifecycleStage::kChurned:
+      return "churned";
   }
   return "unknown";
 }

@@ -15,8 +15,7 @@ double annualSpend(double total_spent, TimeMs first_order_at, TimeMs as_of,
 
 double seedLtv(double total_spent, TimeMs first_order_at, TimeMs as_of,
                const SeedLtvOptions& options) {
-  return annualSpend(total_spent, first_order_at, as_of, options) *
-         options.expected_lifetime_years;
+  return annualSpend(total_spent, first_order_at, as_of, options) * options.expected_lifetime_years;
 }
 
 }  // namespace journeyd

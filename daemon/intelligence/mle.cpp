@@ -3,9 +3,8 @@
 #include <cmath>
 #include <exception>
 #include <limits>
-#include <string>
-
 #include <nlopt.hpp>
+#include <string>
 
 namespace journeyd {
 namespace {
@@ -32,8 +31,8 @@ double logSpaceObjective(const std::vector<double>& log_params, std::vector<doub
 }  // namespace
 
 Result<MinimizeOutcome> minimizePositive(
-    const std::function<double(std::span<const double>)>& objective,
-    std::span<const double> start, const FitOptions& options) {
+    const std::function<double(std::span<const double>)>& objective, std::span<const double> start,
+    const FitOptions& options) {
   std::vector<double> x;
   for (double value : start) {
     if (!(value > 0.0) || !std::isfinite(value)) {

@@ -33,7 +33,7 @@ struct MinimizeOutcome {
 /// points; they are treated as very large. Fails when the start is invalid, when no finite
 /// value was ever seen, or when NLopt reports an error.
 [[nodiscard]] Result<MinimizeOutcome> minimizePositive(
-    const std::function<double(std::span<const double>)>& objective,
-    std::span<const double> start, const FitOptions& options);
+    const std::function<double(std::span<const double>)>& objective, std::span<const double> start,
+    const FitOptions& options);
 
 }  // namespace journeyd

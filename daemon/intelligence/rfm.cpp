@@ -107,8 +107,7 @@ Result<void> validateRfmSegmentMap(const RfmSegmentMap& map) {
 std::string_view rfmSegment(const RfmSegmentMap& map, const RfmScore& score) {
   const int fm = score.fm();
   for (const RfmSegmentRule& rule : map.rules) {
-    if (score.r >= rule.r_min && score.r <= rule.r_max && fm >= rule.fm_min &&
-        fm <= rule.fm_max) {
+    if (score.r >= rule.r_min && score.r <= rule.r_max && fm >= rule.fm_min && fm <= rule.fm_max) {
       return rule.name;
     }
   }

@@ -1,12 +1,12 @@
 #include "daemon/journeys/cron.h"
 
+#include <date/date.h>
+#include <date/tz.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <vector>
-
-#include <date/date.h>
-#include <date/tz.h>
 
 namespace journeyd {
 
@@ -35,7 +35,8 @@ const char* const kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                    "jul", "aug", "sep", "oct", "nov", "dec"};
 const char* const kDayNames[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
-std::optional<int> parseValue(std::string_view s, const char* const* names, int name_count, int name_base) {
+std::optional<int> parseValue(std::string_view s, const char* const* names, int name_count,
+                              int name_base) {
   if (s.empty()) return std::nullopt;
   if (std::isdigit(static_cast<unsigned char>(s[0]))) {
     int v = 0;
@@ -59,7 +60,8 @@ bool parseField(std::string_view field, int lo, int hi, const char* const* names
   size_t start = 0;
   while (start <= field.size()) {
     size_t comma = field.find(',', start);
-    std::string_view part = field.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view part = field.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     int step = 1;
     if (auto slash = part.find('/'); slash != std::string_view::npos) {
       auto s = parseValue(part.substr(slash + 1), nullptr, 0, 0);
@@ -116,7 +118,8 @@ std::optional<CronSchedule> CronSchedule::parse(std::string_view text, std::stri
   c.source_ = std::string(text);
   std::vector<bool> bits;
   bool any = false;
-  static const char* const kFieldNames[] = {"minute", "hour", "day-of-month", "month", "day-of-week"};
+  static const char* const kFieldNames[] = {"minute", "hour", "day-of-month", "month",
+                                            "day-of-week"};
   const int lo[] = {0, 0, 1, 1, 0};
   const int hi[] = {59, 23, 31, 12, 7};
   for (int f = 0; f < 5; ++f) {
@@ -129,10 +132,19 @@ std::optional<CronSchedule> CronSchedule::parse(std::string_view text, std::stri
       return std::nullopt;
     }
     switch (f) {
-      case 0: copyBits(bits, c.minutes_); break;
-      case 1: copyBits(bits, c.hours_); break;
-      case 2: copyBits(bits, c.days_); c.days_any_ = any; break;
-      case 3: copyBits(bits, c.months_); break;
+      case 0:
+        copyBits(bits, c.minutes_);
+        break;
+      case 1:
+        copyBits(bits, c.hours_);
+        break;
+      case 2:
+        copyBits(bits, c.days_);
+        c.days_any_ = any;
+        break;
+      case 3:
+        copyBits(bits, c.months_);
+        break;
       case 4:
         if (bits.size() > 7 && bits[7]) bits[0] = true;  // 7 is Sunday too
         copyBits(bits, c.weekdays_);
@@ -193,7 +205,8 @@ TimeMs atLocalTimeOfDay(TimeMs t, int minute_of_day, const date::time_zone* zone
 }
 
 std::optional<TimeMs> nextDateOccurrence(TimeMs date_value, bool yearly, DurationMs offset,
-                                         int minute_of_day, TimeMs after, const date::time_zone* zone) {
+                                         int minute_of_day, TimeMs after,
+                                         const date::time_zone* zone) {
   auto base_day = date::floor<date::days>(date::sys_time<milliseconds>(milliseconds(date_value)));
   date::year_month_day base{base_day};
   auto offset_days = date::days(offset / kDayMs);
@@ -229,7 +242,8 @@ std::optional<std::uint8_t> parseDaySet(std::string_view text) {
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     auto dash = part.find('-');
     auto first = parseValue(part.substr(0, dash), kDayNames, 7, 0);
-    auto last = dash == std::string_view::npos ? first : parseValue(part.substr(dash + 1), kDayNames, 7, 0);
+    auto last =
+        dash == std::string_view::npos ? first : parseValue(part.substr(dash + 1), kDayNames, 7, 0);
     if (!first || !last || *first > 6 || *last > 6) return std::nullopt;
     for (int d = *first;; d = (d + 1) % 7) {
       mask |= static_cast<std::uint8_t>(1u << d);
@@ -246,7 +260,8 @@ std::optional<SendWindow> parseSendWindow(std::string_view text, std::string& er
   w.text = std::string(text);
   std::string s(text);
   // An en dash (U+2013) is what people type between times; treat it as '-'.
-  for (auto pos = s.find("\u2013"); pos != std::string::npos; pos = s.find("\u2013")) s.replace(pos, 3, "-");
+  for (auto pos = s.find("\u2013"); pos != std::string::npos; pos = s.find("\u2013"))
+    s.replace(pos, 3, "-");
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string_view rest(s);
   while (!rest.empty() && rest.back() == ' ') rest.remove_suffix(1);
@@ -257,13 +272,15 @@ std::optional<SendWindow> parseSendWindow(std::string_view text, std::string& er
     while (!days.empty() && days.back() == ' ') days.remove_suffix(1);
     auto mask = parseDaySet(days);
     if (!mask) {
-      error = "bad days '" + std::string(days) + "' in send window (use weekdays, weekends, daily, mon-fri or sat,sun)";
+      error = "bad days '" + std::string(days) +
+              "' in send window (use weekdays, weekends, daily, mon-fri or sat,sun)";
       return std::nullopt;
     }
     w.weekday_mask = *mask;
   }
   auto dash = range.find('-');
-  auto start = dash == std::string_view::npos ? std::nullopt : parseTimeOfDay(range.substr(0, dash));
+  auto start =
+      dash == std::string_view::npos ? std::nullopt : parseTimeOfDay(range.substr(0, dash));
   auto end = dash == std::string_view::npos ? std::nullopt : parseTimeOfDay(range.substr(dash + 1));
   if (!start || (!end && range.substr(dash + 1) != "24:00")) {
     error = "bad send window '" + std::string(text) + "' (use e.g. \"weekdays 10:00-18:00\")";
@@ -282,7 +299,9 @@ TimeMs nextInSendWindow(TimeMs t, const SendWindow& w, const date::time_zone* zo
   const auto local = toLocal(t, zone);
   auto day = date::floor<date::days>(local);
   const int minute = static_cast<int>(duration_cast<minutes>(local - day).count());
-  auto allowed = [&](date::local_days d) { return (w.weekday_mask >> date::weekday(d).c_encoding()) & 1u; };
+  auto allowed = [&](date::local_days d) {
+    return (w.weekday_mask >> date::weekday(d).c_encoding()) & 1u;
+  };
   if (w.start_minute < w.end_minute) {
     if (allowed(day) && minute >= w.start_minute && minute < w.end_minute) return t;
   } else {
@@ -301,7 +320,8 @@ TimeMs nextInSendWindow(TimeMs t, const SendWindow& w, const date::time_zone* zo
 
 std::optional<int> parseTimeOfDay(std::string_view text) {
   auto colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 2 || text.size() - colon != 3) return std::nullopt;
+  if (colon == std::string_view::npos || colon == 0 || colon > 2 || text.size() - colon != 3)
+    return std::nullopt;
   auto h = parseValue(text.substr(0, colon), nullptr, 0, 0);
   auto m = parseValue(text.substr(colon + 1), nullptr, 0, 0);
   if (!h || !m || *h > 23 || *m > 59) return std::nullopt;

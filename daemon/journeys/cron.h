@@ -31,9 +31,9 @@ class CronSchedule {
   std::string source_;
   std::bitset<60> minutes_;
   std::bitset<24> hours_;
-  std::bitset<32> days_;    ///< 1..31
-  std::bitset<13> months_;  ///< 1..12
-  std::bitset<7> weekdays_; ///< 0 = Sunday
+  std::bitset<32> days_;     ///< 1..31
+  std::bitset<13> months_;   ///< 1..12
+  std::bitset<7> weekdays_;  ///< 0 = Sunday
   bool days_any_ = true;
   bool weekdays_any_ = true;
 };
@@ -53,9 +53,9 @@ class CronSchedule {
 /// The next date-trigger moment strictly after `after`: the date (its UTC calendar day, as
 /// birthdays are stored), every year on that month/day when `yearly` (29 Feb → 28 Feb in other
 /// years), shifted by `offset` whole days, at local `minute_of_day`. nullopt when it is past.
-[[nodiscard]] std::optional<TimeMs> nextDateOccurrence(TimeMs date_value, bool yearly, DurationMs offset,
-                                                       int minute_of_day, TimeMs after,
-                                                       const date::time_zone* zone);
+[[nodiscard]] std::optional<TimeMs> nextDateOccurrence(TimeMs date_value, bool yearly,
+                                                       DurationMs offset, int minute_of_day,
+                                                       TimeMs after, const date::time_zone* zone);
 
 /// A window of local time in which messages may go out: days of the week and a time of day
 /// range ("weekdays 10:00-18:00"). An end before the start runs past midnight into the next day.
@@ -72,7 +72,8 @@ struct SendWindow {
 [[nodiscard]] std::optional<SendWindow> parseSendWindow(std::string_view text, std::string& error);
 
 /// The earliest instant >= `t` inside the window, in the zone (UTC when null).
-[[nodiscard]] TimeMs nextInSendWindow(TimeMs t, const SendWindow& window, const date::time_zone* zone);
+[[nodiscard]] TimeMs nextInSendWindow(TimeMs t, const SendWindow& window,
+                                      const date::time_zone* zone);
 
 /// "HH:MM" → minutes after midnight; nullopt when malformed.
 [[nodiscard]] std::optional<int> parseTimeOfDay(std::string_view text);

@@ -6,38 +6,58 @@ namespace journeyd {
 
 const char* triggerKindName(TriggerKind kind) {
   switch (kind) {
-    case TriggerKind::kEvent: return "event";
-    case TriggerKind::kSegmentEntered: return "segment_entered";
-    case TriggerKind::kSegmentExited: return "segment_exited";
-    case TriggerKind::kAttributeChanged: return "attribute_changed";
-    case TriggerKind::kDateAttribute: return "date_attribute";
-    case TriggerKind::kSchedule: return "schedule";
-    case TriggerKind::kApi: return "api";
+    case TriggerKind::kEvent:
+      return "event";
+    case TriggerKind::kSegmentEntered:
+      return "segment_entered";
+    case TriggerKind::kSegmentExited:
+      return "segment_exited";
+    case TriggerKind::kAttributeChanged:
+      return "attribute_changed";
+    case TriggerKind::kDateAttribute:
+      return "date_attribute";
+    case TriggerKind::kSchedule:
+      return "schedule";
+    case TriggerKind::kApi:
+      return "api";
   }
   return "?";
 }
 
 const char* stepKindName(StepKind kind) {
   switch (kind) {
-    case StepKind::kSend: return "send";
-    case StepKind::kWait: return "wait";
-    case StepKind::kWaitUntil: return "wait_until";
-    case StepKind::kWaitFor: return "wait_for";
-    case StepKind::kIf: return "if";
-    case StepKind::kSplit: return "split";
-    case StepKind::kUpdate: return "update";
-    case StepKind::kEmit: return "emit";
-    case StepKind::kExit: return "exit";
-    case StepKind::kGoto: return "goto";
+    case StepKind::kSend:
+      return "send";
+    case StepKind::kWait:
+      return "wait";
+    case StepKind::kWaitUntil:
+      return "wait_until";
+    case StepKind::kWaitFor:
+      return "wait_for";
+    case StepKind::kIf:
+      return "if";
+    case StepKind::kSplit:
+      return "split";
+    case StepKind::kUpdate:
+      return "update";
+    case StepKind::kEmit:
+      return "emit";
+    case StepKind::kExit:
+      return "exit";
+    case StepKind::kGoto:
+      return "goto";
   }
   return "?";
 }
 
 const char* onChangeName(OnChange on_change) {
   switch (on_change) {
-    case OnChange::kMigrate: return "migrate";
-    case OnChange::kPin: return "pin";
-    case OnChange::kRestart: return "restart";
+    case OnChange::kMigrate:
+      return "migrate";
+    case OnChange::kPin:
+      return "pin";
+    case OnChange::kRestart:
+      return "restart";
   }
   return "?";
 }

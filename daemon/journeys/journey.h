@@ -4,13 +4,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/time.h"
@@ -22,10 +21,29 @@ namespace journeyd {
 using ExprPtr = std::shared_ptr<const Expression>;
 
 enum class JourneyStatus { kActive, kPaused, kDraft };
-enum class TriggerKind { kEvent, kSegmentEntered, kSegmentExited, kAttributeChanged, kDateAttribute, kSchedule, kApi };
+enum class TriggerKind {
+  kEvent,
+  kSegmentEntered,
+  kSegmentExited,
+  kAttributeChanged,
+  kDateAttribute,
+  kSchedule,
+  kApi
+};
 enum class ReentryRule { kNever, kAlways, kAfter };
 enum class OnChange { kMigrate, kPin, kRestart };
-enum class StepKind { kSend, kWait, kWaitUntil, kWaitFor, kIf, kSplit, kUpdate, kEmit, kExit, kGoto };
+enum class StepKind {
+  kSend,
+  kWait,
+  kWaitUntil,
+  kWaitFor,
+  kIf,
+  kSplit,
+  kUpdate,
+  kEmit,
+  kExit,
+  kGoto
+};
 
 [[nodiscard]] const char* triggerKindName(TriggerKind kind);
 [[nodiscard]] const char* stepKindName(StepKind kind);
@@ -34,17 +52,17 @@ enum class StepKind { kSend, kWait, kWaitUntil, kWaitFor, kIf, kSplit, kUpdate, 
 /// `trigger.date_attribute`: a date in the customer's (or the event's) data, shifted by an offset,
 /// at a local time of day; yearly for birthdays and anniversaries.
 struct DateAttributeTrigger {
-  ExprPtr attribute;             ///< evaluates to the date (ISO-8601 text or epoch ms)
-  DurationMs offset = 0;         ///< e.g. -3d: three days before the date
-  int minute_of_day = 9 * 60;    ///< `at`, local time in the customer's timezone
-  bool yearly = true;            ///< repeat every year on the date's month and day
+  ExprPtr attribute;           ///< evaluates to the date (ISO-8601 text or epoch ms)
+  DurationMs offset = 0;       ///< e.g. -3d: three days before the date
+  int minute_of_day = 9 * 60;  ///< `at`, local time in the customer's timezone
+  bool yearly = true;          ///< repeat every year on the date's month and day
 };
 
 /// What starts a journey for a customer.
 struct Trigger {
   TriggerKind kind = TriggerKind::kApi;
-  std::string name;      ///< event name, segment name or attribute path, by kind
-  ExprPtr where;         ///< optional extra condition on the triggering event
+  std::string name;  ///< event name, segment name or attribute path, by kind
+  ExprPtr where;     ///< optional extra condition on the triggering event
   DateAttributeTrigger date;
   std::shared_ptr<const CronSchedule> schedule;
   std::string timezone = "UTC";  ///< for schedule triggers
@@ -59,17 +77,17 @@ struct Entry {
 
 struct Goal {
   bool present = false;
-  std::string event;       ///< goal reached when this event arrives (with the enrollment's key)
-  ExprPtr where;           ///< optional condition on that event
-  ExprPtr when;            ///< or when this condition on the customer becomes true
-  DurationMs within = 0;   ///< window from entry; 0 = no limit
+  std::string event;      ///< goal reached when this event arrives (with the enrollment's key)
+  ExprPtr where;          ///< optional condition on that event
+  ExprPtr when;           ///< or when this condition on the customer becomes true
+  DurationMs within = 0;  ///< window from entry; 0 = no limit
   bool exit_on_expiry = false;  ///< end the journey (goal_window_expired) when the window closes
 };
 
 /// One branch of an `if` step; `when` is null for `else`.
 struct Branch {
   ExprPtr when;
-  int target = -1;  ///< index of the first step of the branch (or the step after the if)
+  int target = -1;    ///< index of the first step of the branch (or the step after the if)
   std::string label;  ///< "then", "elif 1", "else"
 };
 
@@ -96,13 +114,15 @@ enum class PendingOnExit { kCancel, kSend };
 
 /// How a journey's messages meet the delivery policy; a send step may override each field.
 struct MessageRules {
-  bool transactional = false;  ///< receipts, password resets: no marketing consent, caps, quiet hours or holdout
-  std::string topic;           ///< subscription topic (consent.topics.<topic>), e.g. newsletter
+  bool transactional =
+      false;  ///< receipts, password resets: no marketing consent, caps, quiet hours or holdout
+  std::string topic;  ///< subscription topic (consent.topics.<topic>), e.g. newsletter
   std::optional<SendWindow> send_window;
   WhenCapped when_capped = WhenCapped::kSkip;
 };
 
-/// A frequency cap on one journey's own messages: at most `max` on `channel` (empty: any) per window.
+/// A frequency cap on one journey's own messages: at most `max` on `channel` (empty: any) per
+/// window.
 struct JourneyCap {
   std::string channel;
   int max = 0;
@@ -151,17 +171,18 @@ struct Journey {
   std::string name;
   std::string description;
   JourneyStatus status = JourneyStatus::kActive;
-  int priority = 0;       ///< when a frequency cap allows only some messages, higher wins
-  MessageRules rules;     ///< defaults for the send steps
+  int priority = 0;    ///< when a frequency cap allows only some messages, higher wins
+  MessageRules rules;  ///< defaults for the send steps
   std::vector<JourneyCap> caps;
-  int control_basis_points = 0;  ///< `control_group: 10%`: share of entrants held out of every message
+  int control_basis_points =
+      0;  ///< `control_group: 10%`: share of entrants held out of every message
   Trigger trigger;
   Entry entry;
   Goal goal;
   ExprPtr exit_when;
   OnChange on_change = OnChange::kMigrate;
   PendingOnExit pending_on_exit = PendingOnExit::kCancel;
-  ExprPtr key;  ///< over `event`: one enrollment per key value; null = one per customer
+  ExprPtr key;              ///< over `event`: one enrollment per key value; null = one per customer
   std::vector<Step> steps;  ///< steps[0] is the first step (when there is any)
   std::string file;
   SourcePos pos;  ///< of the `journey:` id
@@ -201,7 +222,8 @@ struct JourneyCatalog {
 };
 
 /// 64-bit FNV-1a: content hashes of journey files, split buckets. Stable across builds.
-[[nodiscard]] std::uint64_t fnv1a64(std::string_view text, std::uint64_t seed = 0xcbf29ce484222325ULL);
+[[nodiscard]] std::uint64_t fnv1a64(std::string_view text,
+                                    std::uint64_t seed = 0xcbf29ce484222325ULL);
 [[nodiscard]] std::string hex64(std::uint64_t value);
 
 /// The expression roots journey conditions may use.

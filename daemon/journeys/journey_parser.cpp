@@ -10,12 +10,14 @@ namespace journeyd {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"journey", "name", "description", "status", "priority", "trigger",
-                                           "entry", "goal", "exit_when", "on_change", "key", "steps",
-                                           "category", "topic", "send_window", "when_capped", "caps",
-                                           "control_group", "pending_on_exit"};
-const std::vector<std::string> kTriggerKinds = {"event", "segment_entered", "segment_exited", "attribute_changed",
-                                                "date_attribute", "schedule", "api"};
+const std::vector<std::string> kTopKeys = {
+    "journey",     "name",  "description",   "status",         "priority",
+    "trigger",     "entry", "goal",          "exit_when",      "on_change",
+    "key",         "steps", "category",      "topic",          "send_window",
+    "when_capped", "caps",  "control_group", "pending_on_exit"};
+const std::vector<std::string> kTriggerKinds = {
+    "event", "segment_entered", "segment_exited", "attribute_changed", "date_attribute", "schedule",
+    "api"};
 
 const CompileOptions& keyOptions() {
   static const CompileOptions kOptions{{"event"}};
@@ -23,17 +25,19 @@ const CompileOptions& keyOptions() {
 }
 
 /// One of `choices`, or an error listing them.
-std::optional<size_t> oneOf(YamlReader& r, const YAML::Node& node, const std::vector<std::string>& choices,
-                            const char* what) {
+std::optional<size_t> oneOf(YamlReader& r, const YAML::Node& node,
+                            const std::vector<std::string>& choices, const char* what) {
   auto text = r.string(node, what);
   if (!text) return std::nullopt;
   auto it = std::find(choices.begin(), choices.end(), *text);
   if (it != choices.end()) return static_cast<size_t>(it - choices.begin());
   std::string message = "unknown " + std::string(what) + " '" + *text + "' (use ";
-  for (size_t i = 0; i < choices.size(); ++i) message += (i ? i + 1 == choices.size() ? " or " : ", " : "") + choices[i];
+  for (size_t i = 0; i < choices.size(); ++i)
+    message += (i ? i + 1 == choices.size() ? " or " : ", " : "") + choices[i];
   message += ")";
   std::string hint = closestMatch(*text, choices);
-  if (!hint.empty()) message = "unknown " + std::string(what) + " '" + *text + "' (did you mean '" + hint + "'?)";
+  if (!hint.empty())
+    message = "unknown " + std::string(what) + " '" + *text + "' (did you mean '" + hint + "'?)";
   r.error(node, message);
   return std::nullopt;
 }
@@ -49,17 +53,20 @@ void parseTrigger(const YAML::Node& node, YamlReader& r, Journey& j) {
     if (node[k]) found.push_back(k);
   }
   if (found.empty()) {
-    r.error(node, "trigger needs one of event, segment_entered, segment_exited, attribute_changed, "
-                  "date_attribute, schedule, api");
+    r.error(node,
+            "trigger needs one of event, segment_entered, segment_exited, attribute_changed, "
+            "date_attribute, schedule, api");
     return;
   }
   if (found.size() > 1) {
-    r.error(node[found[1]], "a journey has one trigger: '" + found[0] + "' and '" + found[1] + "' both given");
+    r.error(node[found[1]],
+            "a journey has one trigger: '" + found[0] + "' and '" + found[1] + "' both given");
   }
   const std::string kind = found[0];
   const YAML::Node v = node[kind];
   j.trigger.pos = r.pos(v);
-  if (kind == "event" || kind == "segment_entered" || kind == "segment_exited" || kind == "attribute_changed") {
+  if (kind == "event" || kind == "segment_entered" || kind == "segment_exited" ||
+      kind == "attribute_changed") {
     j.trigger.kind = kind == "event"             ? TriggerKind::kEvent
                      : kind == "segment_entered" ? TriggerKind::kSegmentEntered
                      : kind == "segment_exited"  ? TriggerKind::kSegmentExited
@@ -158,9 +165,11 @@ void parseGoal(const YAML::Node& node, YamlReader& r, Journey& j) {
   if (node["where"]) j.goal.where = r.expression(node["where"], journeyExpressionOptions());
   if (node["when"]) j.goal.when = r.expression(node["when"], journeyExpressionOptions());
   if (!node["event"] && !node["when"]) r.error(node, "goal needs 'event:' or 'when:'");
-  if (node["where"] && !node["event"]) r.error(node["where"], "'where' filters the goal event: add 'event:'");
+  if (node["where"] && !node["event"])
+    r.error(node["where"], "'where' filters the goal event: add 'event:'");
   if (node["within"]) j.goal.within = r.duration(node["within"]).value_or(0);
-  if (node["exit_on_expiry"]) j.goal.exit_on_expiry = r.boolean(node["exit_on_expiry"], "exit_on_expiry").value_or(false);
+  if (node["exit_on_expiry"])
+    j.goal.exit_on_expiry = r.boolean(node["exit_on_expiry"], "exit_on_expiry").value_or(false);
 }
 
 /// `caps: [{max: 1, per: 30d}, {channel: sms, max: 2, per: 7d}]`: this journey's own messages.
@@ -179,10 +188,12 @@ void parseCaps(const YAML::Node& node, YamlReader& r, Journey& j) {
       continue;
     }
     auto max = r.number(item["max"], "max");
-    if (max && (*max < 1 || *max != static_cast<int>(*max))) r.error(item["max"], "max must be a whole number of at least 1");
+    if (max && (*max < 1 || *max != static_cast<int>(*max)))
+      r.error(item["max"], "max must be a whole number of at least 1");
     cap.max = static_cast<int>(max.value_or(1));
     cap.window = r.duration(item["per"]).value_or(0);
-    if (cap.window <= 0 && item["per"].IsScalar()) r.error(item["per"], "per must be a positive duration like 7d");
+    if (cap.window <= 0 && item["per"].IsScalar())
+      r.error(item["per"], "per must be a positive duration like 7d");
     j.caps.push_back(cap);
   }
 }
@@ -211,7 +222,8 @@ bool validId(const std::string& id) {
 
 void parseMessageRules(const YAML::Node& node, YamlReader& r, MessageRules& rules) {
   if (const YAML::Node c = node["category"]) {
-    if (auto s = oneOf(r, c, {"marketing", "transactional"}, "category")) rules.transactional = *s == 1;
+    if (auto s = oneOf(r, c, {"marketing", "transactional"}, "category"))
+      rules.transactional = *s == 1;
   }
   if (const YAML::Node t = node["topic"]) {
     if (auto topic = r.string(t, "topic")) {
@@ -231,28 +243,34 @@ void parseMessageRules(const YAML::Node& node, YamlReader& r, MessageRules& rule
     }
   }
   if (const YAML::Node c = node["when_capped"]) {
-    if (auto s = oneOf(r, c, {"skip", "defer"}, "when_capped")) rules.when_capped = static_cast<WhenCapped>(*s);
+    if (auto s = oneOf(r, c, {"skip", "defer"}, "when_capped"))
+      rules.when_capped = static_cast<WhenCapped>(*s);
   }
 }
 
-JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const JourneyCatalog& known) {
+JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r,
+                                const JourneyCatalog& known) {
   auto j = std::make_shared<Journey>();
   j->file = r.file();
   j->pos = r.pos(root["journey"]);
   size_t errors_before = r.diagnostics().items().size();
   r.checkKeys(root, kTopKeys, "a journey");
   if (auto id = r.string(root["journey"], "journey")) {
-    if (!validId(*id)) r.error(root["journey"], "journey id '" + *id + "' may use only letters, digits, '-', '_' and '.'");
+    if (!validId(*id))
+      r.error(root["journey"],
+              "journey id '" + *id + "' may use only letters, digits, '-', '_' and '.'");
     j->id = *id;
   }
   if (root["name"]) j->name = r.string(root["name"], "name").value_or("");
-  if (root["description"]) j->description = r.string(root["description"], "description").value_or("");
+  if (root["description"])
+    j->description = r.string(root["description"], "description").value_or("");
   if (root["status"]) {
     if (auto s = oneOf(r, root["status"], {"active", "paused", "draft"}, "status")) {
       j->status = static_cast<JourneyStatus>(*s);
     }
   }
-  if (root["priority"]) j->priority = static_cast<int>(r.number(root["priority"], "priority").value_or(0));
+  if (root["priority"])
+    j->priority = static_cast<int>(r.number(root["priority"], "priority").value_or(0));
   parseMessageRules(root, r, j->rules);
   if (root["caps"]) parseCaps(root["caps"], r, *j);
   if (root["control_group"]) parseControlGroup(root["control_group"], r, *j);
@@ -279,7 +297,8 @@ JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const Jou
     j->key = r.expression(root["key"], keyOptions());
   }
   if (j->key && j->trigger.kind != TriggerKind::kEvent && j->trigger.kind != TriggerKind::kApi) {
-    r.error(root["key"] ? root["key"] : root["trigger"]["key"], "key comes from the triggering event: use it with an event trigger");
+    r.error(root["key"] ? root["key"] : root["trigger"]["key"],
+            "key comes from the triggering event: use it with an event trigger");
   }
   if (!root["steps"]) {
     r.error(root["journey"], "journey '" + j->id + "' has no steps");
@@ -288,7 +307,8 @@ JourneyPtr parseJourneyDocument(const YAML::Node& root, YamlReader& r, const Jou
   }
   bool failed = false;
   const auto& items = r.diagnostics().items();
-  for (size_t i = errors_before; i < items.size(); ++i) failed = failed || items[i].severity == Severity::kError;
+  for (size_t i = errors_before; i < items.size(); ++i)
+    failed = failed || items[i].severity == Severity::kError;
   if (failed) return nullptr;
   return j;
 }

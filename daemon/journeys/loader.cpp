@@ -25,7 +25,8 @@ void parseNamedMap(const YAML::Node& map, YamlReader& r, const char* section, co
     const YAML::Node body = it->second;
     if (!r.expectMap(body, std::string(section) + " '" + def.name + "'")) continue;
     r.checkKeys(body, {"description", value_key}, std::string(section) + " '" + def.name + "'");
-    if (body["description"]) def.description = r.string(body["description"], "description").value_or("");
+    if (body["description"])
+      def.description = r.string(body["description"], "description").value_or("");
     if (!body[value_key]) {
       r.error(it->first, std::string(section) + " '" + def.name + "' needs '" + value_key + ":'");
       continue;
@@ -51,15 +52,16 @@ std::string readFile(const fs::path& path, bool& ok) {
 
 }  // namespace
 
-JourneyDefinitions loadDefinitionsText(std::string_view text, const std::string& file, const JourneyCatalog& known,
-                                       Diagnostics& diagnostics) {
+JourneyDefinitions loadDefinitionsText(std::string_view text, const std::string& file,
+                                       const JourneyCatalog& known, Diagnostics& diagnostics) {
   JourneyDefinitions out;
   YamlReader r(file, text, diagnostics);
   // yaml-cpp throws on bad syntax and on misuse; nothing of it escapes this function.
   try {
     YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsMap() || root.size() == 0) {
-      diagnostics.error({file, 1, 1}, "expected a journey (journey: ID) or a segments file (segments:, scores:)");
+      diagnostics.error({file, 1, 1},
+                        "expected a journey (journey: ID) or a segments file (segments:, scores:)");
       return out;
     }
     const YAML::Node& croot = root;
@@ -77,7 +79,8 @@ JourneyDefinitions loadDefinitionsText(std::string_view text, const std::string&
     } else {
       std::string first = croot.begin() != croot.end() ? croot.begin()->first.Scalar() : "";
       std::string hint = closestMatch(first, {"journey", "segments", "scores"});
-      std::string message = "expected a journey (journey: ID) or a segments file (segments:, scores:)";
+      std::string message =
+          "expected a journey (journey: ID) or a segments file (segments:, scores:)";
       if (!hint.empty()) message = "unknown key '" + first + "' (did you mean '" + hint + "'?)";
       r.error(croot.begin()->first, message);
     }
@@ -87,19 +90,20 @@ JourneyDefinitions loadDefinitionsText(std::string_view text, const std::string&
   return out;
 }
 
-JourneyPtr loadJourneyText(std::string_view text, const std::string& file, const JourneyCatalog& known,
-                           Diagnostics& diagnostics) {
+JourneyPtr loadJourneyText(std::string_view text, const std::string& file,
+                           const JourneyCatalog& known, Diagnostics& diagnostics) {
   auto defs = loadDefinitionsText(text, file, known, diagnostics);
   return defs.journeys.empty() ? nullptr : defs.journeys.front();
 }
 
-JourneyDefinitions loadDefinitions(const std::string& path, const JourneyCatalog& known, Diagnostics& diagnostics) {
+JourneyDefinitions loadDefinitions(const std::string& path, const JourneyCatalog& known,
+                                   Diagnostics& diagnostics) {
   JourneyDefinitions all;
   std::vector<fs::path> files;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(path, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       auto ext = it->path().extension().string();
       if (it->is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path());
     }
@@ -125,8 +129,8 @@ JourneyDefinitions loadDefinitions(const std::string& path, const JourneyCatalog
   auto duplicate = [&](const std::string& what, const std::string& name, const SourcePos& pos) {
     auto [it, inserted] = seen.emplace(what + "\x1f" + name, pos);
     if (!inserted) {
-      diagnostics.error(pos, "duplicate " + what + " '" + name + "' (also in " + it->second.file + ":" +
-                                 std::to_string(it->second.line) + ")");
+      diagnostics.error(pos, "duplicate " + what + " '" + name + "' (also in " + it->second.file +
+                                 ":" + std::to_string(it->second.line) + ")");
     }
     return !inserted;
   };
@@ -142,7 +146,8 @@ JourneyDefinitions loadDefinitions(const std::string& path, const JourneyCatalog
     bool segment_trigger = j->trigger.kind == TriggerKind::kSegmentEntered ||
                            j->trigger.kind == TriggerKind::kSegmentExited;
     if (segment_trigger && !segment_names.empty() &&
-        std::find(segment_names.begin(), segment_names.end(), j->trigger.name) == segment_names.end()) {
+        std::find(segment_names.begin(), segment_names.end(), j->trigger.name) ==
+            segment_names.end()) {
       std::string message = "unknown segment '" + j->trigger.name + "'";
       std::string hint = closestMatch(j->trigger.name, segment_names);
       if (!hint.empty()) message += " (did you mean '" + hint + "'?)";
@@ -155,15 +160,17 @@ JourneyDefinitions loadDefinitions(const std::string& path, const JourneyCatalog
   return all;
 }
 
-std::vector<JourneyPtr> loadJourneys(const std::string& path, const JourneyCatalog& known, Diagnostics& diagnostics) {
+std::vector<JourneyPtr> loadJourneys(const std::string& path, const JourneyCatalog& known,
+                                     Diagnostics& diagnostics) {
   return loadDefinitions(path, known, diagnostics).journeys;
 }
 
 std::vector<std::string> describeStepIds(const Journey& journey) {
   std::vector<std::string> lines;
   for (const auto& s : journey.steps) {
-    std::string line = s.pos.file + ":" + std::to_string(s.pos.line) + ":" + std::to_string(s.pos.column) +
-                       ": note: step " + s.id + " (" + stepKindName(s.kind) + ")";
+    std::string line = s.pos.file + ":" + std::to_string(s.pos.line) + ":" +
+                       std::to_string(s.pos.column) + ": note: step " + s.id + " (" +
+                       stepKindName(s.kind) + ")";
     if (!s.id_given) line += ", derived from its position: add 'id:' to keep it stable";
     lines.push_back(std::move(line));
   }

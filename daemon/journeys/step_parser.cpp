@@ -11,8 +11,8 @@ namespace journeyd {
 
 namespace {
 
-const std::vector<std::string> kStepKinds = {"send", "wait", "wait_until", "wait_for", "if",
-                                             "split", "update", "emit", "exit", "goto"};
+const std::vector<std::string> kStepKinds = {"send",  "wait",   "wait_until", "wait_for", "if",
+                                             "split", "update", "emit",       "exit",     "goto"};
 
 struct PendingGoto {
   int step;
@@ -75,11 +75,14 @@ class StepParser {
     std::vector<std::string> found;
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string& key = it->first.Scalar();
-      if (std::find(kStepKinds.begin(), kStepKinds.end(), key) != kStepKinds.end()) found.push_back(key);
+      if (std::find(kStepKinds.begin(), kStepKinds.end(), key) != kStepKinds.end())
+        found.push_back(key);
     }
     if (found.empty()) {
       std::string first = node.begin() != node.end() ? node.begin()->first.Scalar() : "";
-      std::string message = "a step needs one of send, wait, wait_until, wait_for, if, split, update, emit, exit, goto";
+      std::string message =
+          "a step needs one of send, wait, wait_until, wait_for, if, split, update, emit, exit, "
+          "goto";
       std::string hint = closestMatch(first, kStepKinds);
       if (!hint.empty()) message = "unknown step '" + first + "' (did you mean '" + hint + "'?)";
       r_.error(node.begin() != node.end() ? node.begin()->first : node, message);
@@ -118,8 +121,10 @@ class StepParser {
     auto set = [&](auto fn) { fn(j_.steps[static_cast<size_t>(index)]); };
 
     if (kind == "send") {
-      r_.checkKeys(node, {"send", "id", "channel", "template", "data", "category", "topic", "send_window",
-                          "when_capped"}, "a send step");
+      r_.checkKeys(node,
+                   {"send", "id", "channel", "template", "data", "category", "topic", "send_window",
+                    "when_capped"},
+                   "a send step");
       if (!head.IsScalar()) r_.error(head, "send needs a step id, e.g. 'send: welcome'");
       set([&](Step& x) { x.kind = StepKind::kSend; });
       if (!node["channel"]) {
@@ -135,7 +140,8 @@ class StepParser {
         set([&](Step& x) { x.template_name = *t; });
       }
       if (node["data"]) {
-        if (r_.expectMap(node["data"], "data")) set([&](Step& x) { x.data = r_.toJson(node["data"]); });
+        if (r_.expectMap(node["data"], "data"))
+          set([&](Step& x) { x.data = r_.toJson(node["data"]); });
       }
       MessageRules rules = j_.rules;
       parseMessageRules(node, r_, rules);
@@ -153,7 +159,8 @@ class StepParser {
       WaitUntilSpec spec = parseWaitUntil(head);
       set([&](Step& x) { x.until = spec; });
     } else if (kind == "wait_for") {
-      r_.checkKeys(node, {"wait_for", "id", "where", "timeout", "on_event", "on_timeout"}, "a wait_for step");
+      r_.checkKeys(node, {"wait_for", "id", "where", "timeout", "on_event", "on_timeout"},
+                   "a wait_for step");
       set([&](Step& x) { x.kind = StepKind::kWaitFor; });
       if (auto name = r_.string(head, "wait_for")) set([&](Step& x) { x.name = *name; });
       if (node["where"]) {
@@ -166,20 +173,25 @@ class StepParser {
         if (*d <= 0) r_.error(node["timeout"], "timeout must be positive");
         set([&](Step& x) { x.timeout = *d; });
       }
-      children.push_back(node["on_event"] ? parseList(node["on_event"], child_prefix + "on_event/") : std::vector<int>{});
-      children.push_back(node["on_timeout"] ? parseList(node["on_timeout"], child_prefix + "on_timeout/") : std::vector<int>{});
+      children.push_back(node["on_event"] ? parseList(node["on_event"], child_prefix + "on_event/")
+                                          : std::vector<int>{});
+      children.push_back(node["on_timeout"]
+                             ? parseList(node["on_timeout"], child_prefix + "on_timeout/")
+                             : std::vector<int>{});
     } else if (kind == "if") {
       r_.checkKeys(node, {"if", "id", "then", "elif", "else_if", "else"}, "an if step");
       set([&](Step& x) { x.kind = StepKind::kIf; });
       std::vector<Branch> branches;
       branches.push_back({r_.expression(head, journeyExpressionOptions()), -1, "then"});
       if (!node["then"]) r_.error(head, "if needs 'then:' with the steps to take");
-      children.push_back(node["then"] ? parseList(node["then"], child_prefix + "then/") : std::vector<int>{});
+      children.push_back(node["then"] ? parseList(node["then"], child_prefix + "then/")
+                                      : std::vector<int>{});
       for (const char* key : {"elif", "else_if"}) {
         const YAML::Node elifs = node[key];
         if (!elifs) continue;
         if (!elifs.IsSequence()) {
-          r_.error(elifs, std::string(key) + " must be a list of '- when: CONDITION' + 'then:' items");
+          r_.error(elifs,
+                   std::string(key) + " must be a list of '- when: CONDITION' + 'then:' items");
           continue;
         }
         for (const auto& e : elifs) {
@@ -192,9 +204,10 @@ class StepParser {
           }
           std::string label = "elif " + std::to_string(branches.size());
           branches.push_back({r_.expression(cond, journeyExpressionOptions()), -1, label});
-          children.push_back(e["then"] ? parseList(e["then"], child_prefix + "elif-" +
-                                                                  std::to_string(branches.size() - 1) + "/")
-                                       : std::vector<int>{});
+          children.push_back(
+              e["then"] ? parseList(e["then"], child_prefix + "elif-" +
+                                                   std::to_string(branches.size() - 1) + "/")
+                        : std::vector<int>{});
         }
       }
       if (node["else"]) {
@@ -225,11 +238,14 @@ class StepParser {
             if (*p <= 0 || *p > 100) r_.error(body["percent"], "percent must be between 0 and 100");
             v.basis_points = static_cast<int>(std::lround(*p * 100));
           }
-          if (body["control"]) v.control = r_.boolean(body["control"], "control").value_or(v.control);
-          if (v.control && body["steps"]) r_.error(body["steps"], "the control group receives nothing: it has no steps");
+          if (body["control"])
+            v.control = r_.boolean(body["control"], "control").value_or(v.control);
+          if (v.control && body["steps"])
+            r_.error(body["steps"], "the control group receives nothing: it has no steps");
           total += v.basis_points;
           variants.push_back(v);
-          children.push_back(body["steps"] ? parseList(body["steps"], child_prefix + v.name + "/") : std::vector<int>{});
+          children.push_back(body["steps"] ? parseList(body["steps"], child_prefix + v.name + "/")
+                                           : std::vector<int>{});
         }
         if (!variants.empty() && total != 10000) {
           r_.error(vs, "split percentages add up to " + formatPercent(total) + ", not 100");
@@ -241,10 +257,13 @@ class StepParser {
       set([&](Step& x) { x.kind = StepKind::kUpdate; });
       if (r_.expectMap(head, "update")) {
         r_.checkKeys(head, {"set", "unset", "add_tags", "remove_tags"}, "update");
-        if (head["set"] && r_.expectMap(head["set"], "set")) set([&](Step& x) { x.set = r_.toJson(head["set"]); });
+        if (head["set"] && r_.expectMap(head["set"], "set"))
+          set([&](Step& x) { x.set = r_.toJson(head["set"]); });
         if (head["unset"]) set([&](Step& x) { x.unset = r_.stringList(head["unset"], "unset"); });
-        if (head["add_tags"]) set([&](Step& x) { x.add_tags = r_.stringList(head["add_tags"], "add_tags"); });
-        if (head["remove_tags"]) set([&](Step& x) { x.remove_tags = r_.stringList(head["remove_tags"], "remove_tags"); });
+        if (head["add_tags"])
+          set([&](Step& x) { x.add_tags = r_.stringList(head["add_tags"], "add_tags"); });
+        if (head["remove_tags"])
+          set([&](Step& x) { x.remove_tags = r_.stringList(head["remove_tags"], "remove_tags"); });
       }
     } else if (kind == "emit") {
       r_.checkKeys(node, {"emit", "id", "properties"}, "an emit step");
@@ -276,7 +295,8 @@ class StepParser {
     if (node["time"]) {
       if (auto text = r_.string(node["time"], "time")) {
         spec.minute_of_day = parseTimeOfDay(*text);
-        if (!spec.minute_of_day) r_.error(node["time"], "bad time of day '" + *text + "' (use HH:MM, e.g. 10:00)");
+        if (!spec.minute_of_day)
+          r_.error(node["time"], "bad time of day '" + *text + "' (use HH:MM, e.g. 10:00)");
       }
     }
     if (node["days"]) spec.weekday_mask = parseDays(node["days"]);
@@ -292,7 +312,8 @@ class StepParser {
   }
 
   std::uint8_t parseDays(const YAML::Node& node) {
-    static const std::vector<std::string> kNames = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    static const std::vector<std::string> kNames = {"sun", "mon", "tue", "wed",
+                                                    "thu", "fri", "sat"};
     if (node.IsScalar() && node.Scalar() == "weekdays") return 0x3e;
     if (node.IsScalar() && node.Scalar() == "weekends") return 0x41;
     if (node.IsScalar() && node.Scalar() == "any") return 0x7f;
@@ -305,7 +326,8 @@ class StepParser {
       std::string name = d.IsScalar() ? d.Scalar().substr(0, 3) : "";
       auto it = std::find(kNames.begin(), kNames.end(), name);
       if (it == kNames.end()) {
-        r_.error(d, "unknown day '" + (d.IsScalar() ? d.Scalar() : std::string()) + "' (use mon, tue, …, sun)");
+        r_.error(d, "unknown day '" + (d.IsScalar() ? d.Scalar() : std::string()) +
+                        "' (use mon, tue, …, sun)");
         continue;
       }
       mask |= static_cast<std::uint8_t>(1u << (it - kNames.begin()));
@@ -313,8 +335,8 @@ class StepParser {
     return mask ? mask : 0x7f;
   }
 
-  void checkName(const YAML::Node& node, const std::string& name, const std::vector<std::string>& known,
-                 const char* what) {
+  void checkName(const YAML::Node& node, const std::string& name,
+                 const std::vector<std::string>& known, const char* what) {
     if (known.empty() || std::find(known.begin(), known.end(), name) != known.end()) return;
     std::string message = std::string("unknown ") + what + " '" + name + "'";
     std::string hint = closestMatch(name, known);
@@ -326,7 +348,8 @@ class StepParser {
     auto [it, inserted] = j_.index_by_id.emplace(id, index);
     if (!inserted) {
       const Step& first = j_.steps[static_cast<size_t>(it->second)];
-      r_.error(node, "duplicate step id '" + id + "' (first used at line " + std::to_string(first.pos.line) + ")");
+      r_.error(node, "duplicate step id '" + id + "' (first used at line " +
+                         std::to_string(first.pos.line) + ")");
     }
   }
 
@@ -338,7 +361,9 @@ class StepParser {
       auto& kids = children_[index];
       for (const auto& child : kids) link(child, next);
       Step& s = j_.steps[static_cast<size_t>(index)];
-      auto first = [&](size_t k) { return k < kids.size() && !kids[k].empty() ? kids[k][0] : next; };
+      auto first = [&](size_t k) {
+        return k < kids.size() && !kids[k].empty() ? kids[k][0] : next;
+      };
       if (s.kind == StepKind::kWaitFor) {
         s.on_event = first(0);
         s.on_timeout = first(1);
@@ -350,7 +375,9 @@ class StepParser {
 
   static std::string formatPercent(int basis_points) {
     std::string s = std::to_string(basis_points / 100);
-    if (basis_points % 100) s += "." + std::to_string(basis_points % 100 / 10) + (basis_points % 10 ? std::to_string(basis_points % 10) : "");
+    if (basis_points % 100)
+      s += "." + std::to_string(basis_points % 100 / 10) +
+           (basis_points % 10 ? std::to_string(basis_points % 10) : "");
     return s;
   }
 
@@ -363,7 +390,8 @@ class StepParser {
 
 }  // namespace
 
-void parseSteps(const YAML::Node& steps, YamlReader& reader, const JourneyCatalog& known, Journey& journey) {
+void parseSteps(const YAML::Node& steps, YamlReader& reader, const JourneyCatalog& known,
+                Journey& journey) {
   StepParser(reader, known, journey).run(steps);
 }
 

@@ -10,11 +10,16 @@ namespace {
 const char* nodeTypeName(const YAML::Node& node) {
   if (!node) return "nothing";
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "nothing";
+    default:
+      return "nothing";
   }
 }
 
@@ -143,7 +148,8 @@ nlohmann::json YamlReader::toJson(const YAML::Node& node) const {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       auto out = nlohmann::json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) out[it->first.Scalar()] = toJson(it->second);
+      for (auto it = node.begin(); it != node.end(); ++it)
+        out[it->first.Scalar()] = toJson(it->second);
       return out;
     }
     case YAML::NodeType::Sequence: {
@@ -164,7 +170,8 @@ nlohmann::json YamlReader::toJson(const YAML::Node& node) const {
       if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) return d;
       return s;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 

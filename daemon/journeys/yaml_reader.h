@@ -2,13 +2,13 @@
 /// Reads typed values out of a parsed YAML document while collecting every problem as a
 /// `FILE:LINE:COL` diagnostic pointing at the offending node. Used by the journey and segment
 /// loaders; never throws.
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/time.h"
@@ -24,13 +24,16 @@ class YamlReader {
 
   [[nodiscard]] SourcePos pos(const YAML::Node& node) const;
   void error(const YAML::Node& node, std::string message);
-  void error(const SourcePos& pos, std::string message) { diagnostics_.error(pos, std::move(message)); }
+  void error(const SourcePos& pos, std::string message) {
+    diagnostics_.error(pos, std::move(message));
+  }
   void warning(const YAML::Node& node, std::string message);
 
   /// False (and an error) when the node is not a map.
   bool expectMap(const YAML::Node& node, std::string_view what);
   /// An error with a did-you-mean hint for each key of `map` not in `allowed`.
-  void checkKeys(const YAML::Node& map, const std::vector<std::string>& allowed, std::string_view where);
+  void checkKeys(const YAML::Node& map, const std::vector<std::string>& allowed,
+                 std::string_view where);
 
   [[nodiscard]] std::optional<std::string> string(const YAML::Node& node, std::string_view what);
   [[nodiscard]] std::optional<DurationMs> duration(const YAML::Node& node);
@@ -61,6 +64,7 @@ class YamlReader {
 void parseMessageRules(const YAML::Node& node, YamlReader& reader, MessageRules& rules);
 
 /// Parses the `steps:` list into journey.steps (flattened and linked).
-void parseSteps(const YAML::Node& steps, YamlReader& reader, const JourneyCatalog& known, Journey& journey);
+void parseSteps(const YAML::Node& steps, YamlReader& reader, const JourneyCatalog& known,
+                Journey& journey);
 
 }  // namespace journeyd

@@ -34,7 +34,8 @@ class Writer {
   void operator()(const MessageInsert& m) {
     NewMessage message = m.message;
     message.enrollment_id = idOf(m.enrollment);
-    message.idempotency_key = messageKey(message.journey_id, message.enrollment_id, message.step_id, m.sequence);
+    message.idempotency_key =
+        messageKey(message.journey_id, message.enrollment_id, message.step_id, m.sequence);
     tx_.outbox().insert(message);
   }
 
@@ -56,12 +57,15 @@ class Writer {
     }
   }
 
-  void operator()(const CustomerUpdate& u) { tx_.customers().applyUpdate(plan_.customer_id, u.update, plan_.now); }
+  void operator()(const CustomerUpdate& u) {
+    tx_.customers().applyUpdate(plan_.customer_id, u.update, plan_.now);
+  }
 
   void operator()(const EventEmit& e) {
     NewEvent event;
     event.customer_id = plan_.customer_id;
-    event.message_id = "journey:" + std::to_string(idOf(e.enrollment)) + ":" + e.step_id + ":" + std::to_string(e.sequence);
+    event.message_id = "journey:" + std::to_string(idOf(e.enrollment)) + ":" + e.step_id + ":" +
+                       std::to_string(e.sequence);
     event.type = "track";
     event.name = e.name;
     event.ts = plan_.now;
@@ -70,7 +74,9 @@ class Writer {
     tx_.customers().insertEvent(event);
   }
 
-  void operator()(const SegmentChange& c) { tx_.segments().change(plan_.customer_id, c.segment, c.entered, plan_.now); }
+  void operator()(const SegmentChange& c) {
+    tx_.segments().change(plan_.customer_id, c.segment, c.entered, plan_.now);
+  }
 
   void operator()(const SegmentRecheck& r) { tx_.segments().setRecheck(plan_.customer_id, r.at); }
 
@@ -86,16 +92,21 @@ class Writer {
     const std::int64_t enrollment = idOf(l.enrollment);
     std::vector<JourneyLogLine> lines;
     lines.reserve(l.lines.size());
-    for (const auto& line : l.lines) lines.push_back({plan_.customer_id, l.journey_id, enrollment, line.at, line.step_id, line.text});
+    for (const auto& line : l.lines)
+      lines.push_back(
+          {plan_.customer_id, l.journey_id, enrollment, line.at, line.step_id, line.text});
     tx_.journeyLog().append(lines, l.encoded);
   }
 
  private:
-  void log(const std::string& journey_id, std::int64_t enrollment_id, const std::string& step_id, std::string text) {
-    tx_.journeyLog().append({plan_.customer_id, journey_id, enrollment_id, plan_.now, step_id, std::move(text)});
+  void log(const std::string& journey_id, std::int64_t enrollment_id, const std::string& step_id,
+           std::string text) {
+    tx_.journeyLog().append(
+        {plan_.customer_id, journey_id, enrollment_id, plan_.now, step_id, std::move(text)});
   }
   [[nodiscard]] std::int64_t idOf(EnrollmentSlot slot) const {
-    return slot >= 0 && static_cast<size_t>(slot) < ids_.size() ? ids_[static_cast<size_t>(slot)] : 0;
+    return slot >= 0 && static_cast<size_t>(slot) < ids_.size() ? ids_[static_cast<size_t>(slot)]
+                                                                : 0;
   }
 
   Tx& tx_;

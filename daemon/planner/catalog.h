@@ -3,8 +3,8 @@
 /// still needed by customers pinned to them), templates and channel kinds. Immutable; a reload
 /// builds a new one and swaps the pointer.
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,8 +15,8 @@
 namespace journeyd {
 
 struct RuntimeCatalog {
-  std::vector<JourneyPtr> journeys;                         ///< current versions
-  std::unordered_map<std::string, JourneyPtr> current;      ///< by journey id
+  std::vector<JourneyPtr> journeys;                                    ///< current versions
+  std::unordered_map<std::string, JourneyPtr> current;                 ///< by journey id
   std::map<std::pair<std::string, std::string>, JourneyPtr> versions;  ///< (id, version) → journey
   std::shared_ptr<const TemplateSet> templates;
   std::map<std::string, Channel> channels;  ///< configured channel name → kind
@@ -35,7 +35,9 @@ struct RuntimeCatalog {
       if (j->trigger.kind == TriggerKind::kAttributeChanged) attribute_triggers = true;
     }
     for (const auto& s : segments) {
-      if (s.when) segment_events.insert(s.when->references().events.begin(), s.when->references().events.end());
+      if (s.when)
+        segment_events.insert(s.when->references().events.begin(),
+                              s.when->references().events.end());
     }
   }
 

@@ -9,10 +9,14 @@ namespace journeyd {
 
 using json = nlohmann::json;
 
-const date::time_zone* CustomerView::timeZone() const { return customerTimeZone(customer_, business_zone_); }
+const date::time_zone* CustomerView::timeZone() const {
+  return customerTimeZone(customer_, business_zone_);
+}
 
-json customerJson(const CustomerRecord& r, const CustomerRepo& customers, const StoredModels* models, TimeMs now,
-                  const std::vector<ScoreDefinition>* scores, const date::time_zone* business_zone) {
+json customerJson(const CustomerRecord& r, const CustomerRepo& customers,
+                  const StoredModels* models, TimeMs now,
+                  const std::vector<ScoreDefinition>* scores,
+                  const date::time_zone* business_zone) {
   json c = r.traits;  // traits first, so system fields below win on a name clash
   c["traits"] = r.traits;
   c["tags"] = r.tags;
@@ -57,7 +61,8 @@ TimeMs CustomerView::windowStart(std::optional<DurationMs> window) const {
   return window ? now_ - *window : std::numeric_limits<TimeMs>::min();
 }
 
-std::int64_t CustomerView::countEvents(std::string_view name, std::optional<DurationMs> window) const {
+std::int64_t CustomerView::countEvents(std::string_view name,
+                                       std::optional<DurationMs> window) const {
   return customers_.countEvents(id_, name, windowStart(window), now_);
 }
 

@@ -3,7 +3,6 @@
 /// record, and the event aggregates (count/sum within a window) read from the same snapshot.
 /// Lives for one plan on the thread that holds the snapshot.
 #include <cstdint>
-
 #include <nlohmann/json.hpp>
 
 #include "daemon/expr/eval_context.h"
@@ -21,8 +20,9 @@ namespace journeyd {
 /// with `scores` each custom score (segments.yaml `scores:`) is evaluated into `scores.NAME`,
 /// its event aggregates read from `customers`, its calendar dates in the customer's zone else
 /// `business_zone` (policy.timezone; nullptr = UTC).
-nlohmann::json customerJson(const CustomerRecord& record, const CustomerRepo& customers, const StoredModels* models,
-                            TimeMs now, const std::vector<ScoreDefinition>* scores,
+nlohmann::json customerJson(const CustomerRecord& record, const CustomerRepo& customers,
+                            const StoredModels* models, TimeMs now,
+                            const std::vector<ScoreDefinition>* scores,
                             const date::time_zone* business_zone = nullptr);
 
 class CustomerView final : public EvalContext {
@@ -31,7 +31,11 @@ class CustomerView final : public EvalContext {
   /// without one of their own.
   CustomerView(const CustomerRepo& customers, CustomerId id, nlohmann::json customer, TimeMs now,
                const date::time_zone* business_zone = nullptr)
-      : customers_(customers), id_(id), customer_(std::move(customer)), now_(now), business_zone_(business_zone) {}
+      : customers_(customers),
+        id_(id),
+        customer_(std::move(customer)),
+        now_(now),
+        business_zone_(business_zone) {}
 
   [[nodiscard]] const nlohmann::json* root(std::string_view name) const override {
     return name == "customer" ? &customer_ : nullptr;
@@ -40,11 +44,12 @@ class CustomerView final : public EvalContext {
   /// customerTimeZone(customer(), business zone): read from the JSON on each call, so a journey's
   /// `update` of the timezone is seen at once.
   [[nodiscard]] const date::time_zone* timeZone() const override;
-  [[nodiscard]] std::int64_t countEvents(std::string_view name, std::optional<DurationMs> window) const override;
+  [[nodiscard]] std::int64_t countEvents(std::string_view name,
+                                         std::optional<DurationMs> window) const override;
   [[nodiscard]] double sumEvents(std::string_view name, std::string_view property,
                                  std::optional<DurationMs> window) const override;
-  [[nodiscard]] std::optional<TimeMs> earliestEventExpiry(std::string_view name,
-                                                          std::optional<DurationMs> window) const override;
+  [[nodiscard]] std::optional<TimeMs> earliestEventExpiry(
+      std::string_view name, std::optional<DurationMs> window) const override;
 
   void setNow(TimeMs now) { now_ = now; }
   [[nodiscard]] nlohmann::json& customer() { return customer_; }

@@ -92,8 +92,9 @@ struct LogLines {
   std::string encoded;  ///< the lines as the store keeps them, made by the planner (off the writer)
 };
 
-using PlanOp = std::variant<EnrollmentWrite, MessageInsert, MessageDisplace, MessagesWithdraw, CustomerUpdate,
-                            EventEmit, SegmentChange, SegmentRecheck, ScheduleEntry, LogLines>;
+using PlanOp =
+    std::variant<EnrollmentWrite, MessageInsert, MessageDisplace, MessagesWithdraw, CustomerUpdate,
+                 EventEmit, SegmentChange, SegmentRecheck, ScheduleEntry, LogLines>;
 
 /// A journey's entry, conversion or end (with its reason), for the per-journey metrics.
 struct JourneyEvent {
@@ -111,9 +112,9 @@ struct SkippedMessage {
 
 /// What happened, for the metrics (added once the plan is committed).
 struct PlanCounters {
-  std::int64_t entered = 0, advanced = 0, messages_queued = 0, messages_skipped = 0, converted = 0, exited = 0,
-               completed = 0, segment_entries = 0, segment_exits = 0;
-  std::vector<JourneyEvent> journeys;  ///< one per entry, conversion and end
+  std::int64_t entered = 0, advanced = 0, messages_queued = 0, messages_skipped = 0, converted = 0,
+               exited = 0, completed = 0, segment_entries = 0, segment_exits = 0;
+  std::vector<JourneyEvent> journeys;   ///< one per entry, conversion and end
   std::vector<SkippedMessage> skipped;  ///< one per message the policy (or a displacement) skipped
   PlanCounters& operator+=(const PlanCounters& o);
 };
@@ -126,11 +127,13 @@ struct CustomerPlan {
   std::optional<std::int64_t> revision;
   TimeMs now = 0;
   std::vector<PlanOp> ops;
-  std::vector<std::int64_t> inbox_done;          ///< work items handled (removed with the plan)
-  std::vector<std::int64_t> enrollments_gone;    ///< enrollments of an erased customer (removed)
+  std::vector<std::int64_t> inbox_done;        ///< work items handled (removed with the plan)
+  std::vector<std::int64_t> enrollments_gone;  ///< enrollments of an erased customer (removed)
   PlanCounters counters;
 
-  [[nodiscard]] bool empty() const { return ops.empty() && inbox_done.empty() && enrollments_gone.empty(); }
+  [[nodiscard]] bool empty() const {
+    return ops.empty() && inbox_done.empty() && enrollments_gone.empty();
+  }
 };
 
 }  // namespace journeyd

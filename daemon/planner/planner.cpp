@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "daemon/core/time_zone.h"
 #include "daemon/customers/inbound_message.h"
 #include "daemon/delivery/policy.h"
 #include "daemon/engine/migration.h"
-#include "daemon/core/time_zone.h"
 #include "daemon/journeys/loader.h"
 #include "daemon/planner/customer_view.h"
 
@@ -29,17 +29,19 @@ PlanCounters& PlanCounters::operator+=(const PlanCounters& o) {
   return *this;
 }
 
-std::string messageKey(const std::string& journey_id, std::int64_t enrollment_id, const std::string& step_id,
-                       std::int64_t sequence) {
+std::string messageKey(const std::string& journey_id, std::int64_t enrollment_id,
+                       const std::string& step_id, std::int64_t sequence) {
   auto safe = [](const std::string& text) {
     std::string out = text;
     for (char& c : out) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
       if (!ok) c = '_';
     }
     return out;
   };
-  return std::to_string(enrollment_id) + "-" + std::to_string(sequence) + "-" + safe(journey_id) + "-" + safe(step_id);
+  return std::to_string(enrollment_id) + "-" + std::to_string(sequence) + "-" + safe(journey_id) +
+         "-" + safe(step_id);
 }
 
 JourneyPtr JourneyVersions::find(const Snapshot& snapshot, const RuntimeCatalog& catalog,
@@ -74,7 +76,8 @@ const Step& defaultSendStep() {
 
 /// Applies an update step to the customer JSON the plan keeps (traits under `traits`, tags).
 void applyCustomerUpdate(json& customer, const Effect& update) {
-  if (!customer.contains("traits") || !customer["traits"].is_object()) customer["traits"] = json::object();
+  if (!customer.contains("traits") || !customer["traits"].is_object())
+    customer["traits"] = json::object();
   for (auto& [k, v] : update.set.items()) customer["traits"][k] = v;
   for (const auto& k : update.unset) customer["traits"].erase(k);
   if (!customer.contains("tags") || !customer["tags"].is_array()) customer["tags"] = json::array();
@@ -82,7 +85,8 @@ void applyCustomerUpdate(json& customer, const Effect& update) {
   for (const auto& tag : update.add_tags) {
     if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
   }
-  for (const auto& tag : update.remove_tags) tags.erase(std::remove(tags.begin(), tags.end(), tag), tags.end());
+  for (const auto& tag : update.remove_tags)
+    tags.erase(std::remove(tags.begin(), tags.end(), tag), tags.end());
 }
 
 std::string stringField(const json& object, const char* key) {
@@ -122,7 +126,8 @@ struct Planner::State {
     const date::time_zone* business_zone = findTimeZone(p.context_.policy.timezone);
     view = std::make_unique<CustomerView>(
         p.snapshot_.customers(), record.id,
-        customerJson(record, p.snapshot_.customers(), p.context_.models.get(), p.now_, &cat.scores, business_zone),
+        customerJson(record, p.snapshot_.customers(), p.context_.models.get(), p.now_, &cat.scores,
+                     business_zone),
         p.now_, business_zone);
   }
 
@@ -156,7 +161,9 @@ struct Planner::State {
 
   std::vector<PastEnrollment>& pastOf(const std::string& journey_id) {
     auto it = history.find(journey_id);
-    if (it == history.end()) it = history.emplace(journey_id, p.snapshot_.enrollments().history(record.id, journey_id)).first;
+    if (it == history.end())
+      it = history.emplace(journey_id, p.snapshot_.enrollments().history(record.id, journey_id))
+               .first;
     return it->second;
   }
 
@@ -166,14 +173,16 @@ struct Planner::State {
 
   // ---- the journey log ----
 
-  void log(const std::string& journey_id, EnrollmentSlot slot, TimeMs at, const std::string& step, std::string text) {
+  void log(const std::string& journey_id, EnrollmentSlot slot, TimeMs at, const std::string& step,
+           std::string text) {
     plan().ops.push_back(LogLines{journey_id, slot, {{at, step, std::move(text)}}});
   }
 
   // ---- recording a transition ----
 
   /// Records a transition of enrollments[index] (new or stored) with its effects and log lines.
-  void record_(size_t index, const Journey& journey, const Transition& t, std::vector<LogLines::Line> lead = {}) {
+  void record_(size_t index, const Journey& journey, const Transition& t,
+               std::vector<LogLines::Line> lead = {}) {
     Tracked& tracked = enrollments[index];
     const Enrollment before = tracked.enrollment;
     tracked.enrollment = t.enrollment;
@@ -196,7 +205,8 @@ struct Planner::State {
     // earlier transitions: deferred by quiet hours, a send window or a cap).
     if (e.finished() && !before.finished() && exitWithdrawsPending(e.exit_reason) &&
         journey.pending_on_exit == PendingOnExit::kCancel) {
-      plan().ops.push_back(MessagesWithdraw{slot, std::string(kWithdrawnPrefix) + "the customer left the journey (" +
+      plan().ops.push_back(MessagesWithdraw{slot, std::string(kWithdrawnPrefix) +
+                                                      "the customer left the journey (" +
                                                       exitReasonName(e.exit_reason) + ")"});
     }
 
@@ -204,31 +214,39 @@ struct Planner::State {
     for (size_t i = 0; i < t.effects.size(); ++i) {
       const Effect& effect = t.effects[i];
       switch (effect.kind) {
-        case EffectKind::kSend: outcomes[i] = queueSend(slot, journey, effect, e); break;
-        case EffectKind::kUpdateCustomer: updateCustomer(effect); break;
+        case EffectKind::kSend:
+          outcomes[i] = queueSend(slot, journey, effect, e);
+          break;
+        case EffectKind::kUpdateCustomer:
+          updateCustomer(effect);
+          break;
         case EffectKind::kEmitEvent:
-          plan().ops.push_back(EventEmit{slot, effect.step_id, effect.sequence, effect.name, effect.data});
+          plan().ops.push_back(
+              EventEmit{slot, effect.step_id, effect.sequence, effect.name, effect.data});
           break;
         case EffectKind::kConverted:
           ++plan().counters.converted;
           plan().counters.journeys.push_back({e.journey_id, JourneyEvent::What::kConverted});
           break;
         case EffectKind::kExit:
-          plan().counters.journeys.push_back({e.journey_id, JourneyEvent::What::kExited, effect.reason});
+          plan().counters.journeys.push_back(
+              {e.journey_id, JourneyEvent::What::kExited, effect.reason});
           if (effect.reason == ExitReason::kCompleted) {
             ++plan().counters.completed;
           } else {
             ++plan().counters.exited;
           }
           break;
-        default: break;
+        default:
+          break;
       }
     }
     // The journey log: each step's trace line, each send followed by the policy's decision on it.
     LogLines lines{e.journey_id, slot, std::move(lead)};
     for (const auto& line : t.trace) {
       lines.lines.push_back({line.time, line.step_id, line.text});
-      if (line.effect >= 0 && static_cast<size_t>(line.effect) < outcomes.size() && !outcomes[line.effect].empty()) {
+      if (line.effect >= 0 && static_cast<size_t>(line.effect) < outcomes.size() &&
+          !outcomes[line.effect].empty()) {
         lines.lines.push_back({line.time, line.step_id, outcomes[line.effect]});
         outcomes[line.effect].clear();
       }
@@ -240,7 +258,8 @@ struct Planner::State {
       if (lines.lines.size() > 1) {
         std::vector<JourneyLogLine> rows;
         rows.reserve(lines.lines.size());
-        for (const auto& l : lines.lines) rows.push_back({record.id, lines.journey_id, 0, l.at, l.step_id, l.text});
+        for (const auto& l : lines.lines)
+          rows.push_back({record.id, lines.journey_id, 0, l.at, l.step_id, l.text});
         lines.encoded = encodeLogLines(rows);
       }
       plan().ops.push_back(std::move(lines));
@@ -253,12 +272,14 @@ struct Planner::State {
     // The top-level copies of traits follow the traits (they are how conditions read them).
     for (auto& [k, v] : effect.set.items()) customer[k] = v;
     for (const auto& k : effect.unset) customer.erase(k);
-    plan().ops.push_back(CustomerUpdate{TraitUpdate{effect.set, effect.unset, effect.add_tags, effect.remove_tags}});
+    plan().ops.push_back(
+        CustomerUpdate{TraitUpdate{effect.set, effect.unset, effect.add_tags, effect.remove_tags}});
   }
 
   // ---- messages ----
 
-  /// The customer's marketing messages sent or waiting (the snapshot's and the plan's own), for caps.
+  /// The customer's marketing messages sent or waiting (the snapshot's and the plan's own), for
+  /// caps.
   std::vector<RecentMessage>& recentMessages() {
     if (!recent) {
       recent.emplace();
@@ -274,7 +295,8 @@ struct Planner::State {
         r.priority = journey ? journey->priority : 0;
         r.at = m.at;
         // Only a message the dispatcher cannot have picked up yet may give way.
-        r.displaceable = m.status == MessageStatus::kPending && m.attempts == 0 && m.at > now() + kClaimMarginMs;
+        r.displaceable =
+            m.status == MessageStatus::kPending && m.attempts == 0 && m.at > now() + kClaimMarginMs;
         recent->push_back(std::move(r));
       }
     }
@@ -301,20 +323,23 @@ struct Planner::State {
         ++plan().counters.messages_skipped;
         plan().counters.skipped.push_back({m->message.channel, SkipKind::kCapped});
         log(m->message.journey_id, m->enrollment, now(), m->message.step_id,
-            "message " + m->message.channel + " " + m->message.template_name + " → skipped: " + reason);
+            "message " + m->message.channel + " " + m->message.template_name +
+                " → skipped: " + reason);
       }
     } else {
       plan().ops.push_back(MessageDisplace{message_id, reason});
     }
     if (recent) {
-      recent->erase(std::remove_if(recent->begin(), recent->end(), [&](const RecentMessage& r) { return r.id == message_id; }),
+      recent->erase(std::remove_if(recent->begin(), recent->end(),
+                                   [&](const RecentMessage& r) { return r.id == message_id; }),
                     recent->end());
     }
   }
 
   /// Decides, renders and queues (or records as skipped) one message; the journey-log line
   /// saying what became of it.
-  std::string queueSend(EnrollmentSlot slot, const Journey& journey, const Effect& effect, const Enrollment& enrollment) {
+  std::string queueSend(EnrollmentSlot slot, const Journey& journey, const Effect& effect,
+                        const Enrollment& enrollment) {
     const json& customer = view->customer();
     const Step* step = journey.step(effect.step_id);
     if (!step || step->kind != StepKind::kSend) step = &defaultSendStep();
@@ -336,7 +361,8 @@ struct Planner::State {
     m.status = MessageStatus::kPending;
 
     auto channel = cat.channels.find(effect.channel);
-    const MessageTemplate* tmpl = cat.templates ? cat.templates->find(effect.template_name) : nullptr;
+    const MessageTemplate* tmpl =
+        cat.templates ? cat.templates->find(effect.template_name) : nullptr;
     if (channel == cat.channels.end()) {
       m.status = MessageStatus::kFailed;
       m.reason = "unknown channel '" + effect.channel + "' (not configured)";
@@ -345,8 +371,9 @@ struct Planner::State {
       m.reason = "unknown template '" + effect.template_name + "'";
     } else if (tmpl && tmpl->channel() != channel->second) {
       m.status = MessageStatus::kFailed;
-      m.reason = "template '" + effect.template_name + "' is for " + channelKindName(tmpl->channel()) +
-                 " but channel '" + effect.channel + "' sends " + channelKindName(channel->second);
+      m.reason = "template '" + effect.template_name + "' is for " +
+                 channelKindName(tmpl->channel()) + " but channel '" + effect.channel + "' sends " +
+                 channelKindName(channel->second);
     } else {
       const ChannelKind kind = channel->second;
       MessageRequest request;
@@ -357,7 +384,8 @@ struct Planner::State {
       request.channel = effect.channel;
       request.kind = channelKindName(kind);
       request.now = now();
-      if (auto group = enrollment.variants.find("control_group"); group != enrollment.variants.end()) {
+      if (auto group = enrollment.variants.find("control_group");
+          group != enrollment.variants.end()) {
         request.journey_control = group->second == "control";
       }
       if (reachesPerson(kind)) {
@@ -368,10 +396,12 @@ struct Planner::State {
                                                     : normalizePhone(request.raw_address);
           request.recipient = m.recipient;
         }
-        if (!m.recipient.empty()) request.suppressed = p.snapshot_.suppressions().reason(kind, m.recipient).value_or("");
+        if (!m.recipient.empty())
+          request.suppressed = p.snapshot_.suppressions().reason(kind, m.recipient).value_or("");
         if (m.recipient.empty()) m.recipient = request.raw_address;
       }
-      const DurationMs lookback = step->rules.transactional ? 0 : capLookback(p.context_.policy, journey);
+      const DurationMs lookback =
+          step->rules.transactional ? 0 : capLookback(p.context_.policy, journey);
       static const std::vector<RecentMessage> kNone;
       const auto& counted = lookback > 0 ? recentMessages() : kNone;
       PolicyDecision decision = decideDelivery(p.context_.policy, request, counted);
@@ -384,31 +414,39 @@ struct Planner::State {
         for (const auto& [id, why] : decision.displaced) displace(id, why);
         json data = enrollment.data.is_object() ? enrollment.data : json::object();
         for (auto& [k, v] : effect.data.items()) data[k] = v;
-        json context = {{"customer", customer},
-                        {"event", enrollment.trigger_event},
-                        {"journey", {{"id", journey.id}, {"name", journey.name}, {"step", effect.step_id}}},
-                        {"data", std::move(data)}};
-        if (!enrollment.key.empty()) context["journey"]["key"] = enrollment.key;  // the cart or order id
+        json context = {
+            {"customer", customer},
+            {"event", enrollment.trigger_event},
+            {"journey", {{"id", journey.id}, {"name", journey.name}, {"step", effect.step_id}}},
+            {"data", std::move(data)}};
+        if (!enrollment.key.empty())
+          context["journey"]["key"] = enrollment.key;  // the cart or order id
         RenderOptions options;
         options.now = now();
         std::string unsubscribe_url;
         // Marketing email and SMS carry an unsubscribe link (for the topic, when the step has one).
         if (p.context_.unsubscribe && reachesPerson(kind) && !step->rules.transactional) {
-          unsubscribe_url = p.context_.unsubscribe->url(record.id, channelKindName(kind), step->rules.topic, now());
+          unsubscribe_url = p.context_.unsubscribe->url(record.id, channelKindName(kind),
+                                                        step->rules.topic, now());
           context["unsubscribe_url"] = unsubscribe_url;
           options.unsubscribe_url = unsubscribe_url;
         }
         options.timezone = timeZoneName(view->timeZone());  // the zone the journey's waits use
         const std::string locale = stringField(customer, "locale");
-        auto r = tmpl ? tmpl->render(context, locale, options) : Result<RenderedMessage>(RenderedMessage{});
+        auto r = tmpl ? tmpl->render(context, locale, options)
+                      : Result<RenderedMessage>(RenderedMessage{});
         if (!r) {
           m.status = MessageStatus::kFailed;
           m.reason = "render error: " + r.error().message;
           m.next_attempt_at.reset();
         } else {
-          json rendered = {{"locale", r->locale}, {"subject", r->subject}, {"html", r->html},
-                           {"text", r->text},     {"body", r->body}};
-          if (r->sms) rendered["sms"] = {{"encoding", r->sms->encoding}, {"segments", r->sms->segments}};
+          json rendered = {{"locale", r->locale},
+                           {"subject", r->subject},
+                           {"html", r->html},
+                           {"text", r->text},
+                           {"body", r->body}};
+          if (r->sms)
+            rendered["sms"] = {{"encoding", r->sms->encoding}, {"segments", r->sms->segments}};
           if (!unsubscribe_url.empty()) rendered["unsubscribe_url"] = unsubscribe_url;
           m.rendered = rendered.dump();
         }
@@ -436,7 +474,8 @@ struct Planner::State {
     const std::string outcome = m.status == MessageStatus::kPending
                                     ? (m.reason.empty() ? "queued" : "queued, " + m.reason)
                                     : status + ": " + m.reason;
-    const std::string line = "message " + effect.channel + " " + effect.template_name + " → " + outcome;
+    const std::string line =
+        "message " + effect.channel + " " + effect.template_name + " → " + outcome;
     plan().ops.push_back(std::move(insert));
     return line;
   }
@@ -450,16 +489,21 @@ struct Planner::State {
     const EntryDecision decision = decideEntry(journey, trigger, *view, past, now());
     if (!decision.enter) {
       // Why a customer the trigger matched did not enter is part of their story (`explain`).
-      if (triggerMatches(journey, trigger, *view)) log(journey.id, kNoEnrollment, now(), "", "did not enter: " + decision.reason);
+      if (triggerMatches(journey, trigger, *view))
+        log(journey.id, kNoEnrollment, now(), "", "did not enter: " + decision.reason);
       return {false, decision.reason, kNoEnrollment};
     }
     std::vector<LogLines::Line> lead = {{now(), "", "entry check: " + decision.reason}};
-    Transition transition = startEnrollment(journey, view->customer()["id"].get<std::string>(), trigger.event, *view, now());
+    Transition transition = startEnrollment(journey, view->customer()["id"].get<std::string>(),
+                                            trigger.event, *view, now());
     if (journey.control_basis_points > 0) {
       // Recorded on the enrollment so the report can compare the groups (lift).
       const bool control = inJourneyControl(journey.id, record.id, journey.control_basis_points);
       transition.enrollment.variants["control_group"] = control ? "control" : "treatment";
-      if (control) transition.trace.push_back({now(), "", "in the journey's control group: travels the journey, receives no messages"});
+      if (control)
+        transition.trace.push_back(
+            {now(), "",
+             "in the journey's control group: travels the journey, receives no messages"});
     }
     ++plan().counters.entered;
     plan().counters.journeys.push_back({journey.id, JourneyEvent::What::kEntered});
@@ -516,7 +560,8 @@ struct Planner::State {
     for (const auto& segment : cat.segments) {
       if (!segment.when) continue;
       const bool in = segment.when->truthy(*view);
-      if (auto next = segment.when->nextChange(*view); next && (!recheck || *next < *recheck)) recheck = next;
+      if (auto next = segment.when->nextChange(*view); next && (!recheck || *next < *recheck))
+        recheck = next;
       if (in != (member.count(segment.name) > 0)) changes.emplace_back(segment.name, in);
     }
     if (recheck != record.segments_recheck_at) {
@@ -572,7 +617,9 @@ struct Planner::State {
       input.kind = InputKind::kCustomerChanged;
     } else {
       input.kind = InputKind::kEvent;
-      const json properties = w.contains("properties") && w["properties"].is_object() ? w["properties"] : json::object();
+      const json properties = w.contains("properties") && w["properties"].is_object()
+                                  ? w["properties"]
+                                  : json::object();
       input.event = {event, properties, w.value("timestamp", now())};
     }
     // Customers already in journeys first: a conversion or an awaited event moves them on.
@@ -583,13 +630,16 @@ struct Planner::State {
     if (changes_profile || counted) evaluateSegments();
     if (identify) {
       planDateEntries(now());
-      const json& traits = w.contains("traits") && w["traits"].is_object() ? w["traits"] : json::object();
-      const json& previous = w.contains("previous") && w["previous"].is_object() ? w["previous"] : json::object();
+      const json& traits =
+          w.contains("traits") && w["traits"].is_object() ? w["traits"] : json::object();
+      const json& previous =
+          w.contains("previous") && w["previous"].is_object() ? w["previous"] : json::object();
       if (cat.attribute_triggers) {
         // attribute_changed: a trait this identify set to a value different from before. The
         // trigger names the attribute as customer.traits.X, customer.X or X.
         for (const auto& journey : cat.journeys) {
-          if (journey->trigger.kind != TriggerKind::kAttributeChanged || paused(journey->id)) continue;
+          if (journey->trigger.kind != TriggerKind::kAttributeChanged || paused(journey->id))
+            continue;
           std::string key = journey->trigger.name;
           for (const char* prefix : {"customer.", "traits."}) {
             if (key.rfind(prefix, 0) == 0) key = key.substr(std::strlen(prefix));
@@ -598,13 +648,15 @@ struct Planner::State {
           if (it == traits.end()) continue;
           const json old_value = previous.value(key, json());
           if (old_value == *it) continue;
-          tryEnter(*journey, TriggerInput{TriggerKind::kAttributeChanged,
-                                          {journey->trigger.name, json{{"old", old_value}, {"new", *it}},
-                                           w.value("timestamp", now())}});
+          tryEnter(*journey,
+                   TriggerInput{TriggerKind::kAttributeChanged,
+                                {journey->trigger.name, json{{"old", old_value}, {"new", *it}},
+                                 w.value("timestamp", now())}});
         }
       }
     }
-    if (input.kind == InputKind::kEvent && triggers) enterAll(TriggerKind::kEvent, event, TriggerInput{TriggerKind::kEvent, input.event});
+    if (input.kind == InputKind::kEvent && triggers)
+      enterAll(TriggerKind::kEvent, event, TriggerInput{TriggerKind::kEvent, input.event});
   }
 
   void handleBroadcast(const WorkItem& item) {
@@ -612,7 +664,8 @@ struct Planner::State {
     auto journey = cat.find(journey_id);
     if (!journey || journey->trigger.kind != TriggerKind::kSchedule || paused(journey_id)) return;
     tryEnter(*journey, TriggerInput{TriggerKind::kSchedule,
-                                    {journey->trigger.name, json::object(), item.payload.value("due_at", now())}});
+                                    {journey->trigger.name, json::object(),
+                                     item.payload.value("due_at", now())}});
   }
 
   void handleWake(const StoredEnrollment& stored) {
@@ -629,10 +682,12 @@ struct Planner::State {
   void handleDateEntry(const ScheduledEntry& entry) {
     auto journey = cat.find(entry.journey_id);
     if (!journey || journey->trigger.kind != TriggerKind::kDateAttribute) {
-      plan().ops.push_back(ScheduleEntry{entry.journey_id, std::nullopt});  // gone, or no longer date-triggered
+      plan().ops.push_back(
+          ScheduleEntry{entry.journey_id, std::nullopt});  // gone, or no longer date-triggered
       return;
     }
-    tryEnter(*journey, TriggerInput{TriggerKind::kDateAttribute, {journey->trigger.name, json::object(), entry.due_at}});
+    tryEnter(*journey, TriggerInput{TriggerKind::kDateAttribute,
+                                    {journey->trigger.name, json::object(), entry.due_at}});
     planDateEntries(std::max(now(), entry.due_at + 1));
   }
 
@@ -649,13 +704,15 @@ struct Planner::State {
       m.action = MigrationAction::kKeptOnOld;
       m.enrollment = e;
     }
-    out.migrations.push_back({current->id, current->version, e.step_id, migrationActionName(m.action)});
+    out.migrations.push_back(
+        {current->id, current->version, e.step_id, migrationActionName(m.action)});
     if (m.action != MigrationAction::kMoved && m.action != MigrationAction::kRestart) return;
     record_(index, *current, Transition{m.enrollment, {}, {}});
     if (m.action == MigrationAction::kRestart) {
       const json& trig = e.trigger_event;
       tryEnter(*current, TriggerInput{current->trigger.kind,
-                                      {trig.value("name", ""), trig.value("properties", json::object()), now()}});
+                                      {trig.value("name", ""),
+                                       trig.value("properties", json::object()), now()}});
     }
   }
 };
@@ -663,7 +720,8 @@ struct Planner::State {
 Planner::Planner(const PlannerContext& context, const Snapshot& snapshot, TimeMs now)
     : context_(context), snapshot_(snapshot), now_(now), paused_(snapshot.journeyState().paused()) {
   if (context_.catalog) {
-    for (const auto& j : context_.catalog->journeys) cap_lookback_ = std::max(cap_lookback_, capLookback(context_.policy, *j));
+    for (const auto& j : context_.catalog->journeys)
+      cap_lookback_ = std::max(cap_lookback_, capLookback(context_.policy, *j));
   }
 }
 
@@ -678,7 +736,8 @@ PlannedCustomer Planner::plan(const CustomerWork& work) {
     gone.plan.now = now_;
     for (const auto& item : work.inbox) gone.plan.inbox_done.push_back(item.id);
     for (const auto& w : work.wakes) gone.plan.enrollments_gone.push_back(w.id);
-    for (const auto& d : work.date_entries) gone.plan.ops.push_back(ScheduleEntry{d.journey_id, std::nullopt});
+    for (const auto& d : work.date_entries)
+      gone.plan.ops.push_back(ScheduleEntry{d.journey_id, std::nullopt});
     if (work.api) gone.api = ApiOutcome{false, "no such customer", kNoEnrollment};
     return gone;
   }
@@ -706,7 +765,8 @@ PlannedCustomer Planner::plan(const CustomerWork& work) {
     if (!journey) {
       s.out.api = ApiOutcome{false, "no journey " + work.api->journey_id, kNoEnrollment};
     } else {
-      s.out.api = s.tryEnter(*journey, TriggerInput{TriggerKind::kApi, {journey->id, work.api->data, now_}});
+      s.out.api = s.tryEnter(*journey,
+                             TriggerInput{TriggerKind::kApi, {journey->id, work.api->data, now_}});
     }
   }
   for (const auto& m : work.migrations) s.handleMigration(m);

@@ -32,8 +32,8 @@ namespace journeyd {
 class JourneyVersions {
  public:
   /// The version from the catalog, else compiled from the store; null when neither has it.
-  JourneyPtr find(const Snapshot& snapshot, const RuntimeCatalog& catalog, const std::string& journey_id,
-                  const std::string& version);
+  JourneyPtr find(const Snapshot& snapshot, const RuntimeCatalog& catalog,
+                  const std::string& journey_id, const std::string& version);
 
  private:
   std::mutex mutex_;
@@ -46,7 +46,8 @@ struct PlannerContext {
   CatalogPtr catalog;
   std::shared_ptr<const StoredModels> models;
   PolicySettings policy;
-  std::shared_ptr<const UnsubscribeSigner> unsubscribe;  ///< null: messages carry no unsubscribe link
+  std::shared_ptr<const UnsubscribeSigner>
+      unsubscribe;  ///< null: messages carry no unsubscribe link
   std::shared_ptr<JourneyVersions> versions = std::make_shared<JourneyVersions>();
   /// simulate and forecast without the templates: a message whose template is not loaded is
   /// decided and queued unrendered instead of failing.
@@ -68,12 +69,14 @@ struct CustomerWork {
   bool segments_due = false;
   std::vector<ScheduledEntry> date_entries;
   std::optional<ApiEntry> api;
-  std::vector<StoredEnrollment> migrations;  ///< enrollments on an older version of a current journey
-  bool plan_dates = false;  ///< (re)plan the customer's next date-attribute entries (start-up, reload)
+  std::vector<StoredEnrollment>
+      migrations;  ///< enrollments on an older version of a current journey
+  bool plan_dates =
+      false;  ///< (re)plan the customer's next date-attribute entries (start-up, reload)
 
   [[nodiscard]] bool empty() const {
-    return inbox.empty() && wakes.empty() && !segments_due && date_entries.empty() && !api && migrations.empty() &&
-           !plan_dates;
+    return inbox.empty() && wakes.empty() && !segments_due && date_entries.empty() && !api &&
+           migrations.empty() && !plan_dates;
   }
 };
 

@@ -172,7 +172,8 @@ std::vector<Segment> splitTemplate(std::string_view src, std::vector<LiquidLexEr
   return segs;
 }
 
-bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<LiquidToken>& out, LiquidLexError& error) {
+bool lexMarkup(std::string_view m, std::uint32_t base, std::vector<LiquidToken>& out,
+               LiquidLexError& error) {
   out.clear();
   std::size_t i = 0;
   auto push = [&](LiquidToken::Kind k, std::size_t start, std::size_t len) {

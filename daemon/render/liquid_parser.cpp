@@ -253,7 +253,8 @@ class Parser {
         // The loop's name, for offset: continue: the variable and the collection as written.
         const std::string_view args = s.tag_args;
         const auto in = args.find(" in ");
-        std::string_view rest = in == std::string_view::npos ? std::string_view() : args.substr(in + 4);
+        std::string_view rest =
+            in == std::string_view::npos ? std::string_view() : args.substr(in + 4);
         rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
         node.name = node.var + "-" + std::string(rest.substr(0, rest.find_first_of(" \t")));
       }

@@ -182,7 +182,8 @@ class Renderer {
       for (std::size_t i = 0; i < n; ++i) args[i] = eval(call.args[i]);
       std::vector<std::pair<std::string, LiquidValue>> named;
       for (const auto& [k, e] : call.named) named.emplace_back(k, eval(e));
-      FilterContext ctx{v, std::span<const LiquidValue>(args.data(), n), named, options_, cache_, {}};
+      FilterContext ctx{v, std::span<const LiquidValue>(args.data(), n), named, options_, cache_,
+                        {}};
       if (!call.def->fn(ctx))
         return fail(call.offset, std::string(call.def->name) + ": " + ctx.error);
     }
@@ -446,7 +447,8 @@ class Renderer {
   std::string* out_;
   bool escape_html_, escape_json_;
   Interrupt interrupt_ = Interrupt::kNone;
-  std::map<std::string, std::int64_t> loop_offsets_;  ///< where each named loop stopped (offset: continue)
+  std::map<std::string, std::int64_t>
+      loop_offsets_;  ///< where each named loop stopped (offset: continue)
   std::vector<Scope> scopes_;
   std::vector<LoopState> loops_;
   std::vector<Assigned> assigns_;

@@ -23,7 +23,9 @@ namespace journeyd {
 /// A template is for one channel kind (the daemon's one type, see core/channel_kind.h).
 using Channel = ChannelKind;
 [[nodiscard]] inline const char* channelName(Channel channel) { return channelKindName(channel); }
-[[nodiscard]] inline std::optional<Channel> parseChannel(std::string_view name) { return parseChannelKind(name); }
+[[nodiscard]] inline std::optional<Channel> parseChannel(std::string_view name) {
+  return parseChannelKind(name);
+}
 
 /// The rendered parts of one message; only the channel's parts are filled.
 struct RenderedMessage {

@@ -1,10 +1,10 @@
 #include "daemon/scheduler/catalog_loader.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "daemon/journeys/loader.h"
 
@@ -24,7 +24,8 @@ std::map<std::string, Channel> channelKinds(const Config& config) {
       if (type == "smtp") kind = Channel::kEmail;
       if (type == "sms_http") kind = Channel::kSms;
       if (type == "webhook") kind = Channel::kWebhook;
-      if (type == "log") kind = parseChannel(settings["kind"] ? settings["kind"].as<std::string>() : "email");
+      if (type == "log")
+        kind = parseChannel(settings["kind"] ? settings["kind"].as<std::string>() : "email");
       if (kind) kinds[name] = *kind;
     }
   } catch (const YAML::Exception&) {

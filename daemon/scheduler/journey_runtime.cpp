@@ -1,9 +1,9 @@
 #include "daemon/scheduler/journey_runtime.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/planner/customer_view.h"
 
@@ -57,19 +57,23 @@ void JourneyRuntime::count(const PlanCounters& c, const std::vector<SkippedMessa
   metrics_.add(c, taken_back);
 }
 
-void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied, const InboundMessage& m) const {
+void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied,
+                               const InboundMessage& m) const {
   if (applied.duplicate || m.type == MessageType::kAlias || m.type == MessageType::kGroup) return;
   auto ctx = context();
   if (!ctx || !ctx->catalog) return;
   const RuntimeCatalog& cat = *ctx->catalog;
   const bool identify = m.type == MessageType::kIdentify;
   const bool changes_profile = identify || applied.is_order;
-  const bool tracked = m.type == MessageType::kTrack || m.type == MessageType::kPage || m.type == MessageType::kScreen;
+  const bool tracked = m.type == MessageType::kTrack || m.type == MessageType::kPage ||
+                       m.type == MessageType::kScreen;
   // Most events (page views, product views) concern no journey: two cheap checks, then one
   // indexed look at the customer's listening enrollments.
-  const bool relevant = (tracked && cat.trigger_events.count(m.event)) ||
-                        (!cat.segments.empty() && (changes_profile || cat.segment_events.count(m.event))) ||
-                        (changes_profile && !cat.journeys.empty()) || tx.enrollments().anyListening(applied.customer_id);
+  const bool relevant =
+      (tracked && cat.trigger_events.count(m.event)) ||
+      (!cat.segments.empty() && (changes_profile || cat.segment_events.count(m.event))) ||
+      (changes_profile && !cat.journeys.empty()) ||
+      tx.enrollments().anyListening(applied.customer_id);
   if (!relevant) return;
   json work = {{"type", messageTypeName(m.type)}, {"timestamp", m.timestamp}};
   if (!m.event.empty()) work["event"] = m.event;
@@ -81,7 +85,8 @@ void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied, const Inbo
     json previous = json::object();
     if (applied.previous_traits.is_object()) {
       for (const auto& [key, _] : m.traits.items()) {
-        if (auto it = applied.previous_traits.find(key); it != applied.previous_traits.end()) previous[key] = *it;
+        if (auto it = applied.previous_traits.find(key); it != applied.previous_traits.end())
+          previous[key] = *it;
       }
     }
     work["previous"] = std::move(previous);
@@ -92,8 +97,9 @@ void JourneyRuntime::queueWork(Tx& tx, const AppliedMessage& applied, const Inbo
 void JourneyRuntime::start() {
   // Twice the cores: while one planner's batch commits, another plans (the writer commits the
   // batches that meet in its queue in one transaction).
-  const int n = options_.planners > 0 ? options_.planners
-                                      : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  const int n = options_.planners > 0
+                    ? options_.planners
+                    : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   beats_ = std::make_unique<std::atomic<std::uint64_t>[]>(static_cast<size_t>(n));
   beat_count_ = n;
   for (int i = 0; i < n; ++i) threads_.emplace_back([this, i, n] { loop(Partition{i, n}); });
@@ -138,17 +144,21 @@ void JourneyRuntime::loop(Partition part) {
     // While the store cannot write (a full disk), plans would only be thrown away: wait, and plan
     // again once the writer's probe finds it writing (the work stays in the inbox).
     const bool paused = !store_.writeProblem().empty();
-    auto done = paused ? Result<std::pair<std::uint64_t, bool>>(std::pair<std::uint64_t, bool>{0, false})
-                       : runBatch(part, &next);
+    auto done =
+        paused ? Result<std::pair<std::uint64_t, bool>>(std::pair<std::uint64_t, bool>{0, false})
+               : runBatch(part, &next);
     if (!done) {
-      spdlog::error("msg=\"planner batch failed\" partition={} error=\"{}\"", part.index, done.error().message);
+      spdlog::error("msg=\"planner batch failed\" partition={} error=\"{}\"", part.index,
+                    done.error().message);
     } else if (done->first > 0 || done->second) {
       continue;  // work was found: look again at once (the next look finds the next due moment)
     }
     DurationMs sleep_ms = options_.max_sleep_ms;
-    if (done && next) sleep_ms = std::clamp<DurationMs>(*next - clock_.now(), 0, options_.max_sleep_ms);
+    if (done && next)
+      sleep_ms = std::clamp<DurationMs>(*next - clock_.now(), 0, options_.max_sleep_ms);
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::milliseconds(sleep_ms), [&] { return stopping_ || notifications_ != seen; });
+    wake_.wait_for(lock, std::chrono::milliseconds(sleep_ms),
+                   [&] { return stopping_ || notifications_ != seen; });
   }
 }
 
@@ -161,7 +171,8 @@ struct JourneyRuntime::Batch {
   bool prune = false;
 };
 
-Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, std::optional<TimeMs>* next) {
+Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part,
+                                                                std::optional<TimeMs>* next) {
   auto ctx = context();
   if (!ctx || !ctx->catalog) return std::make_pair(std::uint64_t{0}, false);
   const TimeMs now = clock_.now();
@@ -177,7 +188,8 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
     auto rechecks = snap.segments().dueRechecks(now, part, limit);
     auto scheduled = snap.schedules().due(now, part, limit);
     more = static_cast<int>(inbox.size()) == limit || static_cast<int>(wakes.size()) == limit ||
-           static_cast<int>(rechecks.size()) == limit || static_cast<int>(scheduled.size()) == limit;
+           static_cast<int>(rechecks.size()) == limit ||
+           static_cast<int>(scheduled.size()) == limit;
     for (auto& item : inbox) work[item.customer_id].inbox.push_back(std::move(item));
     for (auto& wake : wakes) work[wake.customer_id].wakes.push_back(std::move(wake));
     for (auto id : rechecks) work[id].segments_due = true;
@@ -231,7 +243,8 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
     return ok();
   });
   if (!planned) return fail(planned.error());
-  if (batch.plans.empty() && batch.fan_out.empty() && batch.broadcasts_done.empty() && !batch.prune) {
+  if (batch.plans.empty() && batch.fan_out.empty() && batch.broadcasts_done.empty() &&
+      !batch.prune) {
     return std::make_pair(handled, more);
   }
 
@@ -239,21 +252,22 @@ Result<std::pair<std::uint64_t, bool>> JourneyRuntime::runBatch(Partition part, 
   const TimeMs prune_before = now - options_.journey_log_retention_ms;
   auto written = store_.write(
       [&](Tx& tx) -> Result<void> {
-    for (size_t i = 0; i < batch.plans.size(); ++i) applied[i] = applyPlan(tx, batch.plans[i].plan);
-    for (const auto& [entry, ids] : batch.fan_out) {
-      const json work = {{"journey", entry.journey_id}, {"due_at", entry.due_at}};
-      for (auto id : ids) tx.inbox().push(id, WorkKind::kBroadcast, work, now);
-      if (!ids.empty()) tx.schedules().put({entry.journey_id, 0, entry.due_at, ids.back()});
-    }
-    for (const auto& done : batch.broadcasts_done) {
-      if (done.due_at > 0) {
-        tx.schedules().put({done.journey_id, 0, done.due_at, 0});
-      } else {
-        tx.schedules().remove(done.journey_id, 0);
-      }
-    }
-    if (batch.prune) tx.journeyLog().prune(prune_before, kPruneSlice);
-    return ok();
+        for (size_t i = 0; i < batch.plans.size(); ++i)
+          applied[i] = applyPlan(tx, batch.plans[i].plan);
+        for (const auto& [entry, ids] : batch.fan_out) {
+          const json work = {{"journey", entry.journey_id}, {"due_at", entry.due_at}};
+          for (auto id : ids) tx.inbox().push(id, WorkKind::kBroadcast, work, now);
+          if (!ids.empty()) tx.schedules().put({entry.journey_id, 0, entry.due_at, ids.back()});
+        }
+        for (const auto& done : batch.broadcasts_done) {
+          if (done.due_at > 0) {
+            tx.schedules().put({done.journey_id, 0, done.due_at, 0});
+          } else {
+            tx.schedules().remove(done.journey_id, 0);
+          }
+        }
+        if (batch.prune) tx.journeyLog().prune(prune_before, kPruneSlice);
+        return ok();
       },
       Store::Priority::kBackground);
   if (!written) return fail(written.error());
@@ -301,10 +315,12 @@ Result<std::pair<PlannedCustomer, AppliedPlan>> JourneyRuntime::runNow(const Cus
     }
     ++metrics_.conflicts;
   }
-  return fail(Error::unavailable("the customer kept changing while their plan was made; try again"));
+  return fail(
+      Error::unavailable("the customer kept changing while their plan was made; try again"));
 }
 
-Result<std::int64_t> JourneyRuntime::enroll(const std::string& journey_id, CustomerId customer, const json& data) {
+Result<std::int64_t> JourneyRuntime::enroll(const std::string& journey_id, CustomerId customer,
+                                            const json& data) {
   auto ctx = context();
   auto journey = ctx && ctx->catalog ? ctx->catalog->find(journey_id) : nullptr;
   if (!journey) return fail(Error::notFound("no journey " + journey_id));
@@ -314,9 +330,10 @@ Result<std::int64_t> JourneyRuntime::enroll(const std::string& journey_id, Custo
                           triggerKindName(journey->trigger.kind) + ")",
                       "journey"});
   }
-  auto paused = store_.withSnapshot("read journey state", [&](const Snapshot& snap) -> Result<bool> {
-    return snap.journeyState().paused().count(journey_id) > 0;
-  });
+  auto paused =
+      store_.withSnapshot("read journey state", [&](const Snapshot& snap) -> Result<bool> {
+        return snap.journeyState().paused().count(journey_id) > 0;
+      });
   if (!paused) return fail(paused.error());
   if (*paused) return fail(Error{ErrorCode::kConflict, "journey " + journey_id + " is paused", {}});
   CustomerWork work;
@@ -330,7 +347,9 @@ Result<std::int64_t> JourneyRuntime::enroll(const std::string& journey_id, Custo
     return fail(Error{ErrorCode::kConflict, "not enrolled: " + outcome.reason, {}});
   }
   const auto& ids = done->second.enrollment_ids;
-  return outcome.slot >= 0 && static_cast<size_t>(outcome.slot) < ids.size() ? ids[static_cast<size_t>(outcome.slot)] : 0;
+  return outcome.slot >= 0 && static_cast<size_t>(outcome.slot) < ids.size()
+             ? ids[static_cast<size_t>(outcome.slot)]
+             : 0;
 }
 
 Result<void> JourneyRuntime::publish(const std::map<std::string, std::string>& sources) {
@@ -340,7 +359,8 @@ Result<void> JourneyRuntime::publish(const std::map<std::string, std::string>& s
   auto recorded = store_.write([&](Tx& tx) -> Result<void> {
     for (const auto& j : ctx->catalog->journeys) {
       auto it = sources.find(j->file);
-      if (it != sources.end()) tx.journeyState().recordVersion(j->id, j->version, j->file, it->second, now);
+      if (it != sources.end())
+        tx.journeyState().recordVersion(j->id, j->version, j->file, it->second, now);
     }
     return ok();
   });
@@ -353,7 +373,8 @@ Result<void> JourneyRuntime::migrateInFlight() {
   auto ctx = context();
   for (const auto& journey : ctx->catalog->journeys) {
     auto rows = store_.withSnapshot("read enrollments to migrate", [&](const Snapshot& snap) {
-      return Result<std::vector<StoredEnrollment>>(snap.enrollments().onOtherVersion(journey->id, journey->version));
+      return Result<std::vector<StoredEnrollment>>(
+          snap.enrollments().onOtherVersion(journey->id, journey->version));
     });
     if (!rows) return fail(rows.error());
     if (rows->empty()) continue;
@@ -366,8 +387,11 @@ Result<void> JourneyRuntime::migrateInFlight() {
       for (const auto& note : done->first.migrations) ++tally[{note.step_id, note.action}];
     }
     for (const auto& [key, customers] : tally) {
-      spdlog::info("msg=\"journey changed\" journey={} version={} on_change={} step={} customers={} action={}",
-                   journey->id, journey->version, onChangeName(journey->on_change), key.first, customers, key.second);
+      spdlog::info(
+          "msg=\"journey changed\" journey={} version={} on_change={} step={} customers={} "
+          "action={}",
+          journey->id, journey->version, onChangeName(journey->on_change), key.first, customers,
+          key.second);
     }
   }
   return ok();
@@ -384,7 +408,8 @@ Result<void> JourneyRuntime::planSchedules() {
     for (const auto& journey : ctx->catalog->journeys) {
       if (journey->trigger.kind == TriggerKind::kDateAttribute) any_date = true;
       if (journey->trigger.kind != TriggerKind::kSchedule) continue;
-      if (auto next = nextScheduledEntry(*journey, nobody, now)) tx.schedules().putIfAbsent({journey->id, 0, *next, 0});
+      if (auto next = nextScheduledEntry(*journey, nobody, now))
+        tx.schedules().putIfAbsent({journey->id, 0, *next, 0});
     }
     return ok();
   });
@@ -408,7 +433,8 @@ Result<void> JourneyRuntime::planSchedules() {
     if (!made) return fail(made.error());
     if (plans.empty()) return ok();
     auto written = store_.write([&](Tx& tx) -> Result<void> {
-      for (const auto& p : plans) applyPlan(tx, p.plan);  // a refused one was replanned by its planner
+      for (const auto& p : plans)
+        applyPlan(tx, p.plan);  // a refused one was replanned by its planner
       return ok();
     });
     if (!written) return written;
@@ -429,14 +455,16 @@ Result<std::uint64_t> JourneyRuntime::runUntilIdle() {
 }
 
 Result<std::optional<TimeMs>> JourneyRuntime::nextDue() {
-  return store_.withSnapshot("next due", [&](const Snapshot& snap) -> Result<std::optional<TimeMs>> {
-    std::optional<TimeMs> soonest = snap.enrollments().nextWake(Partition{});
-    for (auto t : {snap.segments().nextRecheck(), snap.schedules().nextDue()}) {
-      if (t && (!soonest || *t < *soonest)) soonest = t;
-    }
-    if (snap.inbox().backlog() > 0) soonest = std::min(soonest.value_or(clock_.now()), clock_.now());
-    return soonest;
-  });
+  return store_.withSnapshot(
+      "next due", [&](const Snapshot& snap) -> Result<std::optional<TimeMs>> {
+        std::optional<TimeMs> soonest = snap.enrollments().nextWake(Partition{});
+        for (auto t : {snap.segments().nextRecheck(), snap.schedules().nextDue()}) {
+          if (t && (!soonest || *t < *soonest)) soonest = t;
+        }
+        if (snap.inbox().backlog() > 0)
+          soonest = std::min(soonest.value_or(clock_.now()), clock_.now());
+        return soonest;
+      });
 }
 
 }  // namespace journeyd

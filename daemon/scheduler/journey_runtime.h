@@ -70,7 +70,8 @@ class JourneyRuntime {
 
   /// Enrolls a customer through the API trigger; the new enrollment's row id. NotFound (no
   /// such journey or customer) or Conflict (not an API journey, paused, the entry rules said no).
-  Result<std::int64_t> enroll(const std::string& journey_id, CustomerId customer, const nlohmann::json& data);
+  Result<std::int64_t> enroll(const std::string& journey_id, CustomerId customer,
+                              const nlohmann::json& data);
 
   /// After (re)loading the catalog: records each journey version's source, moves customers in
   /// flight as each journey's on_change says (logging per journey and step), and plans the

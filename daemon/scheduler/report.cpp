@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/time.h"
 
@@ -23,20 +22,23 @@ std::string formatSegmentReport(const json& r) {
     const json& c = r["changes"].contains(name) ? r["changes"][name] : json::object();
     char line[256];
     std::snprintf(line, sizeof line, "  %-20s %8lld   +%lld / -%lld\n", name.c_str(),
-                  static_cast<long long>(r["sizes"].value(name, 0)), static_cast<long long>(c.value("entered", 0)),
+                  static_cast<long long>(r["sizes"].value(name, 0)),
+                  static_cast<long long>(c.value("entered", 0)),
                   static_cast<long long>(c.value("exited", 0)));
     out += line;
   }
   if (!r["moves"].empty()) {
     out += "moves between segments:\n";
     for (const auto& m : r["moves"]) {
-      out += "  " + m["from"].get<std::string>() + " -> " + m["to"].get<std::string>() + ": " + m["customers"].dump() + "\n";
+      out += "  " + m["from"].get<std::string>() + " -> " + m["to"].get<std::string>() + ": " +
+             m["customers"].dump() + "\n";
     }
   }
   return out;
 }
 
-json explainCustomer(const Snapshot& snapshot, CustomerId customer_id, const std::string& journey_id) {
+json explainCustomer(const Snapshot& snapshot, CustomerId customer_id,
+                     const std::string& journey_id) {
   struct Line {
     TimeMs at;
     std::int64_t order;
@@ -53,14 +55,17 @@ json explainCustomer(const Snapshot& snapshot, CustomerId customer_id, const std
     by_journey[l->journey_id].push_back({l->at, order++, l->step_id, l->text});
   }
   for (const auto& l : snapshot.reports().messageOutcomes(customer_id, journey_id, 10000)) {
-    by_journey[l.journey_id].push_back({l.at, std::numeric_limits<std::int64_t>::max(), l.step_id, l.text});
+    by_journey[l.journey_id].push_back(
+        {l.at, std::numeric_limits<std::int64_t>::max(), l.step_id, l.text});
   }
   json journeys = json::array();
   for (auto& [journey, lines] : by_journey) {
-    std::stable_sort(lines.begin(), lines.end(),
-                     [](const Line& a, const Line& b) { return a.at != b.at ? a.at < b.at : a.order < b.order; });
+    std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+      return a.at != b.at ? a.at < b.at : a.order < b.order;
+    });
     json out = json::array();
-    for (const auto& l : lines) out.push_back({{"time", formatIsoTime(l.at)}, {"step", l.step}, {"text", l.text}});
+    for (const auto& l : lines)
+      out.push_back({{"time", formatIsoTime(l.at)}, {"step", l.step}, {"text", l.text}});
     journeys.push_back({{"journey", journey}, {"lines", std::move(out)}});
   }
   return json{{"customer_id", customer_id}, {"journeys", std::move(journeys)}};
@@ -83,7 +88,9 @@ std::string formatExplanation(const json& e) {
 std::string formatReport(const json& r) {
   std::string out = "journey " + r.value("journey", "") + "\n";
   out += "  entered    " + std::to_string(r.value("entered", 0)) + "\n";
-  for (auto& [status, n] : r["by_status"].items()) out += "  " + status + std::string(11 - std::min<size_t>(10, status.size()), ' ') + n.dump() + "\n";
+  for (auto& [status, n] : r["by_status"].items())
+    out += "  " + status + std::string(11 - std::min<size_t>(10, status.size()), ' ') + n.dump() +
+           "\n";
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.1f%%", 100.0 * r.value("conversion_rate", 0.0));
   out += "  converted  " + std::to_string(r.value("converted", 0)) + " (" + rate + ")\n";
@@ -100,7 +107,8 @@ std::string formatReport(const json& r) {
       }
       out += "\n";
       if (counts.contains("reasons")) {
-        for (auto& [reason, n] : counts["reasons"].items()) out += "      " + reason + ": " + n.dump() + "\n";
+        for (auto& [reason, n] : counts["reasons"].items())
+          out += "      " + reason + ": " + n.dump() + "\n";
       }
     }
   }
@@ -110,8 +118,9 @@ std::string formatReport(const json& r) {
       out += "    " + split + ":\n";
       for (auto& [name, cell] : variants.items()) {
         char line[256];
-        std::snprintf(line, sizeof line, "      %-12s %6d %6d %6.1f%%", name.c_str(), cell.value("entered", 0),
-                      cell.value("converted", 0), 100.0 * cell.value("conversion_rate", 0.0));
+        std::snprintf(line, sizeof line, "      %-12s %6d %6d %6.1f%%", name.c_str(),
+                      cell.value("entered", 0), cell.value("converted", 0),
+                      100.0 * cell.value("conversion_rate", 0.0));
         out += line;
         if (cell.contains("lift") && cell["lift"].is_number()) {
           std::snprintf(line, sizeof line, "  %+.1f%%", 100.0 * cell["lift"].get<double>());

@@ -17,13 +17,20 @@ void RuntimeMetrics::add(const PlanCounters& c, const std::vector<SkippedMessage
   for (const auto& event : c.journeys) {
     JourneyTally& t = tallies_.journeys[event.journey_id];
     switch (event.what) {
-      case JourneyEvent::What::kEntered: ++t.entered; break;
-      case JourneyEvent::What::kConverted: ++t.converted; break;
-      case JourneyEvent::What::kExited: ++t.exited[event.reason]; break;
+      case JourneyEvent::What::kEntered:
+        ++t.entered;
+        break;
+      case JourneyEvent::What::kConverted:
+        ++t.converted;
+        break;
+      case JourneyEvent::What::kExited:
+        ++t.exited[event.reason];
+        break;
     }
   }
   for (const auto* list : {&c.skipped, &taken_back}) {
-    for (const auto& s : *list) ++tallies_.skipped_by_channel[s.channel][static_cast<size_t>(s.kind)];
+    for (const auto& s : *list)
+      ++tallies_.skipped_by_channel[s.channel][static_cast<size_t>(s.kind)];
   }
 }
 

@@ -21,7 +21,8 @@ namespace {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "journeyd-simulate-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "journeyd-simulate-XXXXXX").string();
     if (mkdtemp(tmpl.data())) path_ = tmpl;
   }
   ~ScratchDir() {
@@ -51,8 +52,8 @@ std::string textField(const json& object, const char* key) {
 }
 
 /// Stores the customer of the file: their number, identities, traits, zone and order facts.
-Result<void> seedCustomer(Store& store, const CustomerWriter& writer, const JourneyRuntime& runtime, const json& c,
-                          CustomerId number, TimeMs start) {
+Result<void> seedCustomer(Store& store, const CustomerWriter& writer, const JourneyRuntime& runtime,
+                          const json& c, CustomerId number, TimeMs start) {
   return store.write([&](Tx& tx) -> Result<void> {
     tx.customers().create(start, number);
     std::string user_id = textField(c, "user_id");
@@ -65,10 +66,18 @@ Result<void> seedCustomer(Store& store, const CustomerWriter& writer, const Jour
     m.message_id = "simulate-customer";
     m.timestamp = m.received_at = start;
     m.traits = json::object();
-    static const char* kSystem[] = {"id",         "user_id",       "orders_count", "total_spent", "first_order_at",
-                                    "last_order_at", "purchase_days", "segments",    "traits"};
+    static const char* kSystem[] = {"id",
+                                    "user_id",
+                                    "orders_count",
+                                    "total_spent",
+                                    "first_order_at",
+                                    "last_order_at",
+                                    "purchase_days",
+                                    "segments",
+                                    "traits"};
     for (const auto& [key, value] : c.items()) {
-      if (std::find_if(std::begin(kSystem), std::end(kSystem), [&](const char* s) { return key == s; }) == std::end(kSystem)) {
+      if (std::find_if(std::begin(kSystem), std::end(kSystem),
+                       [&](const char* s) { return key == s; }) == std::end(kSystem)) {
         m.traits[key] = value;
       }
     }
@@ -80,9 +89,10 @@ Result<void> seedCustomer(Store& store, const CustomerWriter& writer, const Jour
     const std::int64_t orders = c.value("orders_count", 0);
     if (orders > 0 || c.contains("last_order_at")) {
       const auto last = timeField(c, "last_order_at");
-      tx.customers().importOrderFacts(number, std::max<std::int64_t>(orders, last ? 1 : 0), c.value("total_spent", 0.0),
-                                      timeField(c, "first_order_at").value_or(last.value_or(start)), last,
-                                      c.value("purchase_days", std::max<std::int64_t>(orders, 1)));
+      tx.customers().importOrderFacts(
+          number, std::max<std::int64_t>(orders, last ? 1 : 0), c.value("total_spent", 0.0),
+          timeField(c, "first_order_at").value_or(last.value_or(start)), last,
+          c.value("purchase_days", std::max<std::int64_t>(orders, 1)));
     }
     // Journeys and segments look at the customer as they start: segments are computed (and
     // their triggers fire); the file's traits are where they start, not a change of them.
@@ -98,11 +108,13 @@ Result<void> dispatchDue(Store& store, const RuntimeCatalog& catalog, TimeMs now
   std::vector<DeliveryOutcome> outcomes;
   auto due = store.withSnapshot("read due messages", [&](const Snapshot& snap) -> Result<void> {
     OutboxCursor cursor;
-    for (const auto& row : snap.outbox().due(now, cursor, 100000, 100000,
-                                             [](std::int64_t, std::string_view) { return ClaimDecision::kTakeForPerson; })) {
+    for (const auto& row : snap.outbox().due(
+             now, cursor, 100000, 100000,
+             [](std::int64_t, std::string_view) { return ClaimDecision::kTakeForPerson; })) {
       auto kind = catalog.channels.find(row.channel);
       ClaimCheck check;
-      check.kind = channelKindName(kind == catalog.channels.end() ? ChannelKind::kEmail : kind->second);
+      check.kind =
+          channelKindName(kind == catalog.channels.end() ? ChannelKind::kEmail : kind->second);
       check.transactional = row.transactional;
       check.topic = row.topic;
       check.suppressed = row.suppressed;
@@ -116,7 +128,8 @@ Result<void> dispatchDue(Store& store, const RuntimeCatalog& catalog, TimeMs now
       o.at = now;
       o.attempted = false;
       o.reason = withdrawAtClaim(check);
-      o.status = o.reason.empty() ? DeliveryOutcome::Status::kSent : DeliveryOutcome::Status::kWithdrawn;
+      o.status =
+          o.reason.empty() ? DeliveryOutcome::Status::kSent : DeliveryOutcome::Status::kWithdrawn;
       outcomes.push_back(std::move(o));
     }
     return ok();
@@ -133,7 +146,8 @@ Result<void> dispatchDue(Store& store, const RuntimeCatalog& catalog, TimeMs now
 
 CustomerId simulatedCustomerNumber(const json& customer) {
   const std::string id = textField(customer, "id");
-  if (!id.empty() && id.size() < 18 && id.find_first_not_of("0123456789") == std::string::npos && id != "0") {
+  if (!id.empty() && id.size() < 18 && id.find_first_not_of("0123456789") == std::string::npos &&
+      id != "0") {
     return std::stoll(id);
   }
   return static_cast<CustomerId>(fnv1a64(id) >> 2) + 1;
@@ -141,7 +155,8 @@ CustomerId simulatedCustomerNumber(const json& customer) {
 
 Result<SimulationRun> simulate(const SimulationSetup& setup) {
   ScratchDir scratch;
-  if (scratch.path().empty()) return fail(Error::internal("cannot make a scratch folder for the simulation"));
+  if (scratch.path().empty())
+    return fail(Error::internal("cannot make a scratch folder for the simulation"));
   auto opened = openSqliteStore({scratch.path() + "/simulate.db", "off", 1000});
   if (!opened) return fail(opened.error());
   Store& store = **opened;
@@ -157,11 +172,14 @@ Result<SimulationRun> simulate(const SimulationSetup& setup) {
   runtime.setContext(context);
 
   const CustomerId number = simulatedCustomerNumber(setup.customer);
-  if (auto r = seedCustomer(store, writer, runtime, setup.customer, number, setup.start); !r) return fail(r.error());
-  if (auto r = runtime.publish({}); !r) return fail(r.error());  // date-attribute entries and broadcasts
+  if (auto r = seedCustomer(store, writer, runtime, setup.customer, number, setup.start); !r)
+    return fail(r.error());
+  if (auto r = runtime.publish({}); !r)
+    return fail(r.error());  // date-attribute entries and broadcasts
 
   std::vector<SimulationEvent> events = setup.events;
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.time < b.time; });
   const std::string user_id = [&] {
     std::string u = textField(setup.customer, "user_id");
     if (u.empty()) u = textField(setup.customer, "id");
@@ -202,23 +220,29 @@ Result<SimulationRun> simulate(const SimulationSetup& setup) {
     auto due = runtime.nextDue();
     if (!due) return fail(due.error());
     if (*due && **due > now && (!next || **due < *next)) next = **due;
-    auto outbox = store.withSnapshot("outbox", [&](const Snapshot& s) { return Result<OutboxStats>(s.outbox().stats(now)); });
+    auto outbox = store.withSnapshot(
+        "outbox", [&](const Snapshot& s) { return Result<OutboxStats>(s.outbox().stats(now)); });
     if (!outbox) return fail(outbox.error());
-    if (outbox->next_due_at && *outbox->next_due_at > now && (!next || *outbox->next_due_at < *next)) next = outbox->next_due_at;
+    if (outbox->next_due_at && *outbox->next_due_at > now &&
+        (!next || *outbox->next_due_at < *next))
+      next = outbox->next_due_at;
     if (!next || *next > end) break;
     clock.set(*next);
   }
 
-  // The story as `explain` tells it, and per journey what became of the customer and their messages.
+  // The story as `explain` tells it, and per journey what became of the customer and their
+  // messages.
   SimulationRun run;
   auto told = store.withSnapshot("read the simulation", [&](const Snapshot& snap) -> Result<void> {
     const json story = explainCustomer(snap, number, "");
     for (const auto& j : story["journeys"]) {
       for (const auto& l : j["lines"]) {
-        run.lines.push_back({parseIsoTime(l["time"].get<std::string>()).value_or(0), j["journey"], l["step"], l["text"]});
+        run.lines.push_back({parseIsoTime(l["time"].get<std::string>()).value_or(0), j["journey"],
+                             l["step"], l["text"]});
       }
     }
-    std::stable_sort(run.lines.begin(), run.lines.end(), [](const auto& a, const auto& b) { return a.time < b.time; });
+    std::stable_sort(run.lines.begin(), run.lines.end(),
+                     [](const auto& a, const auto& b) { return a.time < b.time; });
     const auto enrollments = snap.enrollments().ofCustomer(number);
     const auto messages = snap.outbox().ofCustomer(number, 100000);
     for (const auto& journey : setup.catalog->journeys) {
@@ -239,7 +263,8 @@ Result<SimulationRun> simulate(const SimulationSetup& setup) {
         if (l.text.rfind("did not enter: ", 0) == 0 && !out.entered) out.entry = l.text.substr(15);
         if (!out.entry.empty()) break;
       }
-      if (!out.entered && out.entry.empty()) out.entry = "never triggered before the end of the timeline";
+      if (!out.entered && out.entry.empty())
+        out.entry = "never triggered before the end of the timeline";
       for (const auto& stored : messages) {
         const NewMessage& m = stored.message;
         if (m.journey_id != journey->id) continue;

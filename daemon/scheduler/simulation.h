@@ -4,11 +4,10 @@
 /// a scratch SQLite database, the same claim-time policy — with no network: a message counts as
 /// sent at the moment the dispatcher would claim it. The clock jumps from one moment to the
 /// next (a scripted event, a wake-up, a message coming due).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/config/config.h"
 #include "daemon/planner/catalog.h"
@@ -58,15 +57,15 @@ struct SimulatedMessage {
 struct SimulatedJourney {
   std::string id;
   bool entered = false;
-  std::string entry;        ///< why it did (not) enter
-  std::string status;       ///< the last enrollment's status (when entered)
-  std::string exit_reason;  ///< when it ended
+  std::string entry;               ///< why it did (not) enter
+  std::string status;              ///< the last enrollment's status (when entered)
+  std::string exit_reason;         ///< when it ended
   std::optional<Enrollment> last;  ///< the last enrollment as stored at the end
   std::vector<SimulatedMessage> messages;
 };
 
 struct SimulationRun {
-  std::vector<SimulationLine> lines;      ///< in time order
+  std::vector<SimulationLine> lines;       ///< in time order
   std::vector<SimulatedJourney> journeys;  ///< in the catalog's order
   std::optional<CustomerRecord> customer;  ///< the customer at the end
 };

@@ -1,9 +1,9 @@
 #include "daemon/store/database.h"
 
-#include <filesystem>
-
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
+
+#include <filesystem>
 
 #include "daemon/store/migrations.h"
 

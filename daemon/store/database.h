@@ -1,12 +1,12 @@
 #pragma once
 /// One SQLite connection (WAL mode) with its prepared statements, and the numbered schema
 /// migrations applied when it opens. Not thread-safe: each thread or strand owns its own.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <memory>
 #include <string>
 #include <unordered_map>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "daemon/core/result.h"
 

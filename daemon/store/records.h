@@ -3,12 +3,11 @@
 /// to the store, with no SQL and no behaviour. Times are epoch milliseconds (UTC).
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/channel_kind.h"
 #include "daemon/core/time.h"
@@ -35,9 +34,9 @@ struct CustomerRecord {
   double total_spent = 0;
   std::optional<TimeMs> first_order_at;
   std::optional<TimeMs> last_order_at;
-  std::string user_id, email, phone;  ///< the latest identity of each kind; empty when none
-  std::vector<std::string> segments;  ///< materialized memberships, sorted
-  std::int64_t revision = 0;          ///< bumped by every plan committed for the customer
+  std::string user_id, email, phone;          ///< the latest identity of each kind; empty when none
+  std::vector<std::string> segments;          ///< materialized memberships, sorted
+  std::int64_t revision = 0;                  ///< bumped by every plan committed for the customer
   std::optional<TimeMs> segments_recheck_at;  ///< when time-based segment rules can next change
 };
 
@@ -81,7 +80,8 @@ struct Partition {
 
 /// Where an outbox row stands.
 enum class MessageStatus { kPending, kSent, kFailed, kSkipped, kDead };
-[[nodiscard]] const char* messageStatusName(MessageStatus status);  ///< pending | sent | failed | skipped | dead
+[[nodiscard]] const char* messageStatusName(
+    MessageStatus status);  ///< pending | sent | failed | skipped | dead
 [[nodiscard]] std::optional<MessageStatus> parseMessageStatus(std::string_view name);
 
 /// An outbox row as a plan writes it: the message rendered once, with its policy decision.
@@ -96,7 +96,7 @@ struct NewMessage {
   std::string template_name;
   std::string recipient;  ///< normalized address; empty for webhooks and missing addresses
   MessageStatus status = MessageStatus::kPending;
-  std::string rendered;  ///< JSON object text; empty when nothing was rendered
+  std::string rendered;                   ///< JSON object text; empty when nothing was rendered
   std::optional<TimeMs> next_attempt_at;  ///< pending: when it may go
   TimeMs created_at = 0;
   std::string reason;  ///< why skipped / failed / deferred
@@ -107,7 +107,7 @@ struct NewMessage {
 /// A message as stored: what was decided, and what became of it.
 struct StoredMessage {
   std::int64_t id = 0;
-  NewMessage message;             ///< as written (status, reason and next attempt as they are now)
+  NewMessage message;  ///< as written (status, reason and next attempt as they are now)
   std::optional<TimeMs> sent_at;
   int attempts = 0;
 };
@@ -143,7 +143,7 @@ struct ClaimedMessage {
   bool transactional = false;
   std::string topic;
   std::optional<std::string> customer_traits;  ///< JSON now; nullopt: the customer was erased
-  std::string suppressed;                      ///< the suppression list's reason for the recipient now
+  std::string suppressed;  ///< the suppression list's reason for the recipient now
 };
 
 /// What the dispatcher says of a due row: claim it (with what the claim-time policy needs to
@@ -197,10 +197,10 @@ struct DeliveryOutcome {
 
 /// Outbox figures for health, metrics and the console.
 struct OutboxStats {
-  std::int64_t pending = 0;              ///< waiting rows, due or not
-  std::int64_t due = 0;                  ///< pending rows due now
-  std::optional<TimeMs> oldest_due_at;   ///< the longest-waiting due row's due time
-  std::optional<TimeMs> next_due_at;     ///< the soonest pending row's due time (due or not)
+  std::int64_t pending = 0;             ///< waiting rows, due or not
+  std::int64_t due = 0;                 ///< pending rows due now
+  std::optional<TimeMs> oldest_due_at;  ///< the longest-waiting due row's due time
+  std::optional<TimeMs> next_due_at;    ///< the soonest pending row's due time (due or not)
 };
 
 /// The store's side of the operators' gauges (GET /metrics), read at one moment. Every figure

@@ -10,17 +10,22 @@ using json = nlohmann::json;
 
 const char* identityKindName(IdentityKind kind) {
   switch (kind) {
-    case IdentityKind::kUser: return "user";
-    case IdentityKind::kAnonymous: return "anon";
-    case IdentityKind::kEmail: return "email";
-    case IdentityKind::kPhone: return "phone";
+    case IdentityKind::kUser:
+      return "user";
+    case IdentityKind::kAnonymous:
+      return "anon";
+    case IdentityKind::kEmail:
+      return "email";
+    case IdentityKind::kPhone:
+      return "phone";
   }
   return "user";
 }
 
 std::optional<CustomerRecord> SqliteCustomers::load(CustomerId id) const {
   auto& q = db_.prepare(
-      "SELECT traits, tags, timezone, locale, created_at, orders_count, total_spent, first_order_at, "
+      "SELECT traits, tags, timezone, locale, created_at, orders_count, total_spent, "
+      "first_order_at, "
       "last_order_at, purchase_days, plan_rev, segments_recheck_at FROM customers WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) {
@@ -44,7 +49,8 @@ std::optional<CustomerRecord> SqliteCustomers::load(CustomerId id) const {
   c.last_order_at = timeColumn(q, 8);
   c.purchase_days = q.getColumn(9).getInt64();
   q.reset();
-  auto& ids = db_.prepare("SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY created_at");
+  auto& ids =
+      db_.prepare("SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY created_at");
   ids.bind(1, id);
   while (ids.executeStep()) {
     const std::string kind = ids.getColumn(0).getString();
@@ -53,7 +59,8 @@ std::optional<CustomerRecord> SqliteCustomers::load(CustomerId id) const {
     if (kind == "phone") c.phone = ids.getColumn(1).getString();
   }
   ids.reset();
-  auto& seg = db_.prepare("SELECT segment FROM segment_membership WHERE customer_id = ? ORDER BY segment");
+  auto& seg =
+      db_.prepare("SELECT segment FROM segment_membership WHERE customer_id = ? ORDER BY segment");
   seg.bind(1, id);
   while (seg.executeStep()) c.segments.push_back(seg.getColumn(0).getString());
   seg.reset();
@@ -78,10 +85,12 @@ CustomerId SqliteCustomers::findByIdentity(IdentityKind kind, const std::string&
   return id;
 }
 
-bool SqliteCustomers::hasIdentity(CustomerId id, IdentityKind kind, const std::string& value) const {
+bool SqliteCustomers::hasIdentity(CustomerId id, IdentityKind kind,
+                                  const std::string& value) const {
   auto& q = value.empty()
                 ? db_.prepare("SELECT 1 FROM identities WHERE customer_id = ? AND kind = ? LIMIT 1")
-                : db_.prepare("SELECT 1 FROM identities WHERE customer_id = ? AND kind = ? AND value = ?");
+                : db_.prepare(
+                      "SELECT 1 FROM identities WHERE customer_id = ? AND kind = ? AND value = ?");
   q.bind(1, id);
   q.bind(2, identityKindName(kind));
   if (!value.empty()) q.bind(3, value);
@@ -92,7 +101,8 @@ bool SqliteCustomers::hasIdentity(CustomerId id, IdentityKind kind, const std::s
 
 std::string SqliteCustomers::latestIdentity(CustomerId id, IdentityKind kind) const {
   auto& q = db_.prepare(
-      "SELECT value FROM identities WHERE customer_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1");
+      "SELECT value FROM identities WHERE customer_id = ? AND kind = ? ORDER BY created_at DESC "
+      "LIMIT 1");
   q.bind(1, id);
   q.bind(2, identityKindName(kind));
   std::string value = q.executeStep() ? q.getColumn(0).getString() : std::string();
@@ -110,7 +120,8 @@ std::optional<CustomerId> SqliteCustomers::eventOwner(const std::string& message
 }
 
 bool SqliteCustomers::eventIdWithPrefix(const std::string& prefix) const {
-  // A range on the unique index: every id starting with the prefix sorts in [prefix, prefix + 0xFF).
+  // A range on the unique index: every id starting with the prefix sorts in [prefix, prefix +
+  // 0xFF).
   auto& q = db_.prepare("SELECT 1 FROM events WHERE message_id >= ? AND message_id < ? LIMIT 1");
   q.bind(1, prefix);
   q.bind(2, prefix + "\xFF");
@@ -119,8 +130,10 @@ bool SqliteCustomers::eventIdWithPrefix(const std::string& prefix) const {
   return found;
 }
 
-std::int64_t SqliteCustomers::countEvents(CustomerId id, std::string_view name, TimeMs from, TimeMs to) const {
-  auto& q = db_.prepare("SELECT count(*) FROM events WHERE customer_id = ? AND name = ? AND ts >= ? AND ts <= ?");
+std::int64_t SqliteCustomers::countEvents(CustomerId id, std::string_view name, TimeMs from,
+                                          TimeMs to) const {
+  auto& q = db_.prepare(
+      "SELECT count(*) FROM events WHERE customer_id = ? AND name = ? AND ts >= ? AND ts <= ?");
   q.bind(1, id);
   q.bind(2, std::string(name));
   q.bind(3, from);
@@ -130,8 +143,8 @@ std::int64_t SqliteCustomers::countEvents(CustomerId id, std::string_view name, 
   return n;
 }
 
-double SqliteCustomers::sumEvents(CustomerId id, std::string_view name, std::string_view property, TimeMs from,
-                                  TimeMs to) const {
+double SqliteCustomers::sumEvents(CustomerId id, std::string_view name, std::string_view property,
+                                  TimeMs from, TimeMs to) const {
   auto& q = db_.prepare(
       "SELECT total(json_extract(properties, '$.\"' || ? || '\"')) FROM events "
       "WHERE customer_id = ? AND name = ? AND ts >= ? AND ts <= ?");
@@ -145,9 +158,10 @@ double SqliteCustomers::sumEvents(CustomerId id, std::string_view name, std::str
   return total;
 }
 
-std::optional<TimeMs> SqliteCustomers::earliestEvent(CustomerId id, std::string_view name, TimeMs from,
-                                                     TimeMs to) const {
-  auto& q = db_.prepare("SELECT min(ts) FROM events WHERE customer_id = ? AND name = ? AND ts >= ? AND ts <= ?");
+std::optional<TimeMs> SqliteCustomers::earliestEvent(CustomerId id, std::string_view name,
+                                                     TimeMs from, TimeMs to) const {
+  auto& q = db_.prepare(
+      "SELECT min(ts) FROM events WHERE customer_id = ? AND name = ? AND ts >= ? AND ts <= ?");
   q.bind(1, id);
   q.bind(2, std::string(name));
   q.bind(3, from);
@@ -188,10 +202,15 @@ std::optional<json> SqliteCustomers::profile(CustomerId id, int recent_events) c
                    {"last_order_at", isoColumn(q, 8)}};
   q.reset();
 
-  json identities = {{"user", json::array()}, {"anon", json::array()}, {"email", json::array()}, {"phone", json::array()}};
-  auto& ids = db_.prepare("SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY created_at, value");
+  json identities = {{"user", json::array()},
+                     {"anon", json::array()},
+                     {"email", json::array()},
+                     {"phone", json::array()}};
+  auto& ids = db_.prepare(
+      "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY created_at, value");
   ids.bind(1, id);
-  while (ids.executeStep()) identities[ids.getColumn(0).getString()].push_back(ids.getColumn(1).getString());
+  while (ids.executeStep())
+    identities[ids.getColumn(0).getString()].push_back(ids.getColumn(1).getString());
   ids.reset();
   if (!identities["user"].empty()) out["userId"] = identities["user"].back();
   out["identities"] = std::move(identities);
@@ -244,10 +263,12 @@ CustomerId SqliteCustomers::create(TimeMs now, CustomerId id) {
 }
 
 void SqliteCustomers::importOrderFacts(CustomerId id, std::int64_t orders_count, double total_spent,
-                                       std::optional<TimeMs> first_order_at, std::optional<TimeMs> last_order_at,
+                                       std::optional<TimeMs> first_order_at,
+                                       std::optional<TimeMs> last_order_at,
                                        std::int64_t purchase_days) {
   auto& q = db_.prepare(
-      "UPDATE customers SET orders_count = ?, total_spent = ?, first_order_at = ?, last_order_at = ?, "
+      "UPDATE customers SET orders_count = ?, total_spent = ?, first_order_at = ?, last_order_at = "
+      "?, "
       "purchase_days = ? WHERE id = ?");
   q.bind(1, orders_count);
   q.bind(2, total_spent);
@@ -258,7 +279,8 @@ void SqliteCustomers::importOrderFacts(CustomerId id, std::int64_t orders_count,
   q.exec();
 }
 
-void SqliteCustomers::attachIdentity(CustomerId id, IdentityKind kind, const std::string& value, TimeMs now) {
+void SqliteCustomers::attachIdentity(CustomerId id, IdentityKind kind, const std::string& value,
+                                     TimeMs now) {
   if (value.empty()) return;
   auto& q = db_.prepare(
       "INSERT INTO identities (kind, value, customer_id, created_at) VALUES (?, ?, ?, ?) "
@@ -307,7 +329,8 @@ void SqliteCustomers::merge(CustomerId from, CustomerId into, TimeMs now) {
 
 bool SqliteCustomers::insertEvent(const NewEvent& e) {
   auto& ins = db_.prepare(
-      "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, properties, context) "
+      "INSERT OR IGNORE INTO events (customer_id, message_id, type, name, ts, received_at, "
+      "properties, context) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, e.customer_id);
   ins.bind(2, e.message_id);
@@ -336,7 +359,8 @@ void SqliteCustomers::patchProfile(CustomerId id, const json& traits, const std:
 void SqliteCustomers::recordOrder(CustomerId id, double revenue, TimeMs at, TimeMs now) {
   auto& up = db_.prepare(
       "UPDATE customers SET orders_count = orders_count + 1, total_spent = total_spent + ?, "
-      "purchase_days = purchase_days + (last_order_at IS NULL OR (?2 / 86400000 != last_order_at / 86400000 "
+      "purchase_days = purchase_days + (last_order_at IS NULL OR (?2 / 86400000 != last_order_at / "
+      "86400000 "
       "AND ?2 / 86400000 != first_order_at / 86400000)), "
       "first_order_at = min(coalesce(first_order_at, ?2), ?2), "
       "last_order_at = max(coalesce(last_order_at, ?2), ?2), updated_at = ?3 WHERE id = ?4");
@@ -364,7 +388,8 @@ void SqliteCustomers::applyUpdate(CustomerId id, const TraitUpdate& update, Time
   for (const auto& t : update.add_tags) {
     if (std::find(tags.begin(), tags.end(), json(t)) == tags.end()) tags.push_back(t);
   }
-  for (const auto& t : update.remove_tags) tags.erase(std::remove(tags.begin(), tags.end(), json(t)), tags.end());
+  for (const auto& t : update.remove_tags)
+    tags.erase(std::remove(tags.begin(), tags.end(), json(t)), tags.end());
   auto& up = db_.prepare("UPDATE customers SET traits = ?, tags = ?, updated_at = ? WHERE id = ?");
   up.bind(1, traits.dump());
   up.bind(2, tags.dump());
@@ -377,17 +402,17 @@ bool SqliteCustomers::erase(CustomerId id) {
   if (!exists(id)) return false;
   // Everything about the person goes, messages (their rendered text) and journey history too;
   // the suppression list stays, keyed by address, so an erased address is still not contacted.
-  for (const char* sql : {"DELETE FROM events WHERE customer_id = ?",
-                          "DELETE FROM identities WHERE customer_id = ?",
-                          "DELETE FROM message_attempts WHERE message_id IN (SELECT id FROM messages WHERE customer_id = ?)",
-                          "DELETE FROM messages WHERE customer_id = ?",
-                          "DELETE FROM journey_log WHERE customer_id = ?",
-                          "DELETE FROM enrollments WHERE customer_id = ?",
-                          "DELETE FROM segment_membership WHERE customer_id = ?",
-                          "DELETE FROM segment_history WHERE customer_id = ?",
-                          "DELETE FROM scheduled_entries WHERE customer_id = ?",
-                          "DELETE FROM journey_inbox WHERE customer_id = ?",
-                          "DELETE FROM customers WHERE id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM events WHERE customer_id = ?", "DELETE FROM identities WHERE customer_id = ?",
+        "DELETE FROM message_attempts WHERE message_id IN (SELECT id FROM messages WHERE "
+        "customer_id = ?)",
+        "DELETE FROM messages WHERE customer_id = ?",
+        "DELETE FROM journey_log WHERE customer_id = ?",
+        "DELETE FROM enrollments WHERE customer_id = ?",
+        "DELETE FROM segment_membership WHERE customer_id = ?",
+        "DELETE FROM segment_history WHERE customer_id = ?",
+        "DELETE FROM scheduled_entries WHERE customer_id = ?",
+        "DELETE FROM journey_inbox WHERE customer_id = ?", "DELETE FROM customers WHERE id = ?"}) {
     auto& q = db_.prepare(sql);
     q.bind(1, id);
     q.exec();
@@ -396,7 +421,8 @@ bool SqliteCustomers::erase(CustomerId id) {
 }
 
 bool SqliteCustomers::claimRevision(CustomerId id, std::int64_t expected) {
-  auto& q = db_.prepare("UPDATE customers SET plan_rev = plan_rev + 1 WHERE id = ? AND plan_rev = ?");
+  auto& q =
+      db_.prepare("UPDATE customers SET plan_rev = plan_rev + 1 WHERE id = ? AND plan_rev = ?");
   q.bind(1, id);
   q.bind(2, expected);
   return q.exec() > 0;

@@ -26,7 +26,8 @@ void bindPartition(SQLite::Statement& q, int first, Partition part) {
 }
 
 /// Binds the columns shared by INSERT and UPDATE from index `first` on (10 values).
-void bindColumns(SQLite::Statement& q, int first, const Enrollment& e, const std::string& state_json) {
+void bindColumns(SQLite::Statement& q, int first, const Enrollment& e,
+                 const std::string& state_json) {
   q.bind(first, e.version);
   q.bind(first + 1, enrollmentStatusName(e.status));
   q.bind(first + 2, e.step_id);
@@ -63,21 +64,25 @@ std::vector<StoredEnrollment> SqliteEnrollments::listening(CustomerId id) const 
 
 bool SqliteEnrollments::anyListening(CustomerId id) const {
   auto& q = db_.prepare(
-      "SELECT 1 FROM enrollments INDEXED BY enrollments_by_customer WHERE customer_id = ? AND listening = 1 LIMIT 1");
+      "SELECT 1 FROM enrollments INDEXED BY enrollments_by_customer WHERE customer_id = ? AND "
+      "listening = 1 LIMIT 1");
   q.bind(1, id);
   const bool any = q.executeStep();
   q.reset();
   return any;
 }
 
-std::vector<PastEnrollment> SqliteEnrollments::history(CustomerId id, const std::string& journey_id) const {
+std::vector<PastEnrollment> SqliteEnrollments::history(CustomerId id,
+                                                       const std::string& journey_id) const {
   auto& q = db_.prepare(
-      "SELECT key, entered_at, finished_at IS NULL FROM enrollments WHERE customer_id = ? AND journey_id = ?");
+      "SELECT key, entered_at, finished_at IS NULL FROM enrollments WHERE customer_id = ? AND "
+      "journey_id = ?");
   q.bind(1, id);
   q.bind(2, journey_id);
   std::vector<PastEnrollment> past;
   while (q.executeStep()) {
-    past.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt() != 0});
+    past.push_back(
+        {q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt() != 0});
   }
   q.reset();
   return past;
@@ -85,8 +90,10 @@ std::vector<PastEnrollment> SqliteEnrollments::history(CustomerId id, const std:
 
 std::vector<StoredEnrollment> SqliteEnrollments::due(TimeMs now, Partition part, int limit) const {
   auto& q = db_.prepare(
-      "SELECT id, customer_id, state FROM enrollments WHERE wake_at <= ? AND (? <= 1 OR customer_id % ? = ?) "
-      "AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY wake_at LIMIT ?");
+      "SELECT id, customer_id, state FROM enrollments WHERE wake_at <= ? AND (? <= 1 OR "
+      "customer_id % ? = ?) "
+      "AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY "
+      "wake_at LIMIT ?");
   q.bind(1, now);
   bindPartition(q, 2, part);
   q.bind(5, limit);
@@ -95,8 +102,10 @@ std::vector<StoredEnrollment> SqliteEnrollments::due(TimeMs now, Partition part,
 
 std::optional<TimeMs> SqliteEnrollments::nextWake(Partition part) const {
   auto& q = db_.prepare(
-      "SELECT wake_at FROM enrollments WHERE wake_at IS NOT NULL AND (? <= 1 OR customer_id % ? = ?) "
-      "AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY wake_at LIMIT 1");
+      "SELECT wake_at FROM enrollments WHERE wake_at IS NOT NULL AND (? <= 1 OR customer_id % ? = "
+      "?) "
+      "AND journey_id NOT IN (SELECT journey_id FROM journey_state WHERE paused = 1) ORDER BY "
+      "wake_at LIMIT 1");
   bindPartition(q, 1, part);
   std::optional<TimeMs> next;
   if (q.executeStep()) next = q.getColumn(0).getInt64();
@@ -107,14 +116,16 @@ std::optional<TimeMs> SqliteEnrollments::nextWake(Partition part) const {
 std::vector<StoredEnrollment> SqliteEnrollments::onOtherVersion(const std::string& journey_id,
                                                                 const std::string& version) const {
   auto& q = db_.prepare(
-      "SELECT id, customer_id, state FROM enrollments WHERE journey_id = ? AND finished_at IS NULL AND version != ?");
+      "SELECT id, customer_id, state FROM enrollments WHERE journey_id = ? AND finished_at IS NULL "
+      "AND version != ?");
   q.bind(1, journey_id);
   q.bind(2, version);
   return readEnrollments(q);
 }
 
 std::vector<StoredEnrollment> SqliteEnrollments::ofCustomer(CustomerId id) const {
-  auto& q = db_.prepare("SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? ORDER BY id");
+  auto& q = db_.prepare(
+      "SELECT id, customer_id, state FROM enrollments WHERE customer_id = ? ORDER BY id");
   q.bind(1, id);
   return readEnrollments(q);
 }
@@ -127,9 +138,11 @@ std::vector<std::string> SqliteEnrollments::journeyIds() const {
   return ids;
 }
 
-std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e, const std::string& state_json) {
+std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e,
+                                       const std::string& state_json) {
   auto& ins = db_.prepare(
-      "INSERT INTO enrollments (journey_id, customer_id, key, entered_at, version, status, step_id, wake_at, "
+      "INSERT INTO enrollments (journey_id, customer_id, key, entered_at, version, status, "
+      "step_id, wake_at, "
       "listening, finished_at, converted_at, exit_reason, variant, state) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, e.journey_id);
@@ -141,9 +154,11 @@ std::int64_t SqliteEnrollments::insert(CustomerId id, const Enrollment& e, const
   return db_.sql().getLastInsertRowid();
 }
 
-void SqliteEnrollments::update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json) {
+void SqliteEnrollments::update(std::int64_t enrollment_id, const Enrollment& e,
+                               const std::string& state_json) {
   auto& up = db_.prepare(
-      "UPDATE enrollments SET version = ?, status = ?, step_id = ?, wake_at = ?, listening = ?, finished_at = ?, "
+      "UPDATE enrollments SET version = ?, status = ?, step_id = ?, wake_at = ?, listening = ?, "
+      "finished_at = ?, "
       "converted_at = ?, exit_reason = ?, variant = ?, state = ? WHERE id = ?");
   bindColumns(up, 1, e, state_json);
   up.bind(11, enrollment_id);

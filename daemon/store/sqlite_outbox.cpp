@@ -15,8 +15,9 @@ MessageStatus statusColumn(SQLite::Statement& q, int index) {
 std::vector<MessageRef> readRefs(SQLite::Statement& q) {
   std::vector<MessageRef> refs;
   while (q.executeStep()) {
-    refs.push_back({q.getColumn(0).getInt64(), textColumn(q, 1), q.isColumnNull(2) ? 0 : q.getColumn(2).getInt64(),
-                    textColumn(q, 3), textColumn(q, 4), textColumn(q, 5)});
+    refs.push_back({q.getColumn(0).getInt64(), textColumn(q, 1),
+                    q.isColumnNull(2) ? 0 : q.getColumn(2).getInt64(), textColumn(q, 3),
+                    textColumn(q, 4), textColumn(q, 5)});
   }
   q.reset();
   return refs;
@@ -24,7 +25,9 @@ std::vector<MessageRef> readRefs(SQLite::Statement& q) {
 
 }  // namespace
 
-const char* messageStatusName(MessageStatus status) { return kStatusNames[static_cast<int>(status)]; }
+const char* messageStatusName(MessageStatus status) {
+  return kStatusNames[static_cast<int>(status)];
+}
 
 std::optional<MessageStatus> parseMessageStatus(std::string_view name) {
   for (int i = 0; i < 5; ++i) {
@@ -35,9 +38,12 @@ std::optional<MessageStatus> parseMessageStatus(std::string_view name) {
 
 const char* attemptName(DeliveryOutcome::Attempt attempt) {
   switch (attempt) {
-    case DeliveryOutcome::Attempt::kSent: return "sent";
-    case DeliveryOutcome::Attempt::kRetry: return "retry";
-    case DeliveryOutcome::Attempt::kFailed: return "failed";
+    case DeliveryOutcome::Attempt::kSent:
+      return "sent";
+    case DeliveryOutcome::Attempt::kRetry:
+      return "retry";
+    case DeliveryOutcome::Attempt::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -45,7 +51,8 @@ const char* attemptName(DeliveryOutcome::Attempt attempt) {
 std::vector<CountedMessage> SqliteOutbox::counted(CustomerId id, TimeMs since) const {
   // Transactional messages never count; a message's moment is when it went, or is due to go.
   auto& q = db_.prepare(
-      "SELECT id, journey_id, step_id, channel, status, attempts, coalesce(sent_at, next_attempt_at, created_at) "
+      "SELECT id, journey_id, step_id, channel, status, attempts, coalesce(sent_at, "
+      "next_attempt_at, created_at) "
       "FROM messages WHERE customer_id = ? AND status IN ('pending', 'sent') AND category IS NULL "
       "AND coalesce(sent_at, next_attempt_at, created_at) > ?");
   q.bind(1, id);
@@ -59,14 +66,16 @@ std::vector<CountedMessage> SqliteOutbox::counted(CustomerId id, TimeMs since) c
   return out;
 }
 
-std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
-                                              const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const {
+std::vector<ClaimedMessage> SqliteOutbox::due(
+    TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
+    const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const {
   // Two steps: the due rows' ids and channels from the pending index (most of them may be in
   // flight already and are passed over), then the whole row only for those claimed, with the
   // customer's traits and the recipient's suppression read in the same snapshot: the dispatcher
   // decides the policy again on them (see withdrawAtClaim).
   auto& scan = db_.prepare(
-      "SELECT id, channel, next_attempt_at FROM messages WHERE status = 'pending' AND next_attempt_at <= ? "
+      "SELECT id, channel, next_attempt_at FROM messages WHERE status = 'pending' AND "
+      "next_attempt_at <= ? "
       "AND (next_attempt_at, id) > (?, ?) ORDER BY next_attempt_at, id LIMIT ?");
   scan.bind(1, now);
   scan.bind(2, cursor.at);
@@ -86,13 +95,18 @@ std::vector<ClaimedMessage> SqliteOutbox::due(TimeMs now, OutboxCursor& cursor, 
   // An unfinished statement would hold the read snapshot open and hide later commits.
   scan.reset();
   auto& person = db_.prepare(
-      "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
-      "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, c.traits, "
-      "(SELECT reason FROM suppressions s WHERE s.address = m.recipient), m.enrollment_key, m.next_attempt_at "
+      "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, "
+      "m.recipient, "
+      "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, "
+      "c.traits, "
+      "(SELECT reason FROM suppressions s WHERE s.address = m.recipient), m.enrollment_key, "
+      "m.next_attempt_at "
       "FROM messages m LEFT JOIN customers c ON c.id = m.customer_id WHERE m.id = ?");
   auto& system = db_.prepare(
-      "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, m.recipient, "
-      "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, NULL, "
+      "SELECT m.id, m.channel, m.idempotency_key, m.customer_id, m.journey_id, m.step_id, "
+      "m.recipient, "
+      "m.rendered, m.attempts, m.created_at, m.enrollment_id, m.template, m.category, m.topic, "
+      "NULL, "
       "NULL, m.enrollment_key, m.next_attempt_at FROM messages m WHERE m.id = ?");
   std::vector<ClaimedMessage> rows;
   rows.reserve(claimed.size());
@@ -145,7 +159,8 @@ OutboxStats SqliteOutbox::stats(TimeMs now) const {
 
 std::vector<StoredMessage> SqliteOutbox::ofCustomer(CustomerId id, int limit) const {
   auto& q = db_.prepare(
-      "SELECT id, idempotency_key, journey_id, step_id, enrollment_id, enrollment_key, channel, template, recipient, "
+      "SELECT id, idempotency_key, journey_id, step_id, enrollment_id, enrollment_key, channel, "
+      "template, recipient, "
       "status, rendered, next_attempt_at, created_at, reason, category, topic, sent_at, attempts "
       "FROM messages WHERE customer_id = ? ORDER BY id LIMIT ?");
   q.bind(1, id);
@@ -181,8 +196,10 @@ std::vector<StoredMessage> SqliteOutbox::ofCustomer(CustomerId id, int limit) co
 
 std::int64_t SqliteOutbox::insert(const NewMessage& m) {
   auto& ins = db_.prepare(
-      "INSERT OR IGNORE INTO messages (idempotency_key, customer_id, journey_id, step_id, enrollment_id, channel, "
-      "template, recipient, status, rendered, next_attempt_at, created_at, reason, category, topic, enrollment_key) "
+      "INSERT OR IGNORE INTO messages (idempotency_key, customer_id, journey_id, step_id, "
+      "enrollment_id, channel, "
+      "template, recipient, status, rendered, next_attempt_at, created_at, reason, category, "
+      "topic, enrollment_key) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   ins.bind(1, m.idempotency_key);
   ins.bind(2, m.customer_id);
@@ -225,7 +242,8 @@ std::optional<MessageRef> SqliteOutbox::displace(std::int64_t id, const std::str
   return refs.front();
 }
 
-std::vector<MessageRef> SqliteOutbox::withdrawPending(CustomerId customer, std::int64_t enrollment_id,
+std::vector<MessageRef> SqliteOutbox::withdrawPending(CustomerId customer,
+                                                      std::int64_t enrollment_id,
                                                       const std::string& reason) {
   auto& w = db_.prepare(
       "UPDATE messages SET status = 'skipped', reason = ?, next_attempt_at = NULL "
@@ -244,8 +262,10 @@ void SqliteOutbox::recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) 
       // What was sent is recorded as sent, even when it was taken back (displaced by a
       // higher-priority message, withdrawn by an exit) while the dispatcher had it in flight.
       auto& up = db_.prepare(
-          "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, attempts = attempts + 1, "
-          "next_attempt_at = NULL, reason = CASE WHEN attempts = 0 AND status = 'pending' THEN reason END "
+          "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, attempts = attempts "
+          "+ 1, "
+          "next_attempt_at = NULL, reason = CASE WHEN attempts = 0 AND status = 'pending' THEN "
+          "reason END "
           "WHERE id = ? AND (status = 'pending' OR (status = 'skipped' AND "
           "(reason LIKE '%given to higher-priority%' OR reason LIKE 'withdrawn: %')))");
       up.bind(1, o.at);
@@ -281,7 +301,8 @@ void SqliteOutbox::recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) 
       auto& up = db_.prepare(
           "UPDATE messages SET status = ?, attempts = attempts + ?, next_attempt_at = NULL, "
           "reason = ? WHERE id = ? AND status = 'pending'");
-      up.bind(1, messageStatusName(o.status == Status::kDead ? MessageStatus::kDead : MessageStatus::kFailed));
+      up.bind(1, messageStatusName(o.status == Status::kDead ? MessageStatus::kDead
+                                                             : MessageStatus::kFailed));
       up.bind(2, o.attempted ? 1 : 0);
       up.bind(3, o.reason);
       up.bind(4, o.message_id);
@@ -289,10 +310,12 @@ void SqliteOutbox::recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) 
     }
     // An attempt is recorded when it tells more than the message row: a first-time success is
     // the row itself (sent_at, provider_id, attempts = 1).
-    const bool first_success = o.status == Status::kSent && o.attempt_result == DeliveryOutcome::Attempt::kSent &&
+    const bool first_success = o.status == Status::kSent &&
+                               o.attempt_result == DeliveryOutcome::Attempt::kSent &&
                                o.detail == o.provider_id && o.retries_before == 0;
     if (o.attempted && !first_success) {
-      auto& ins = db_.prepare("INSERT INTO message_attempts (message_id, at, result, detail) VALUES (?, ?, ?, ?)");
+      auto& ins = db_.prepare(
+          "INSERT INTO message_attempts (message_id, at, result, detail) VALUES (?, ?, ?, ?)");
       ins.bind(1, o.message_id);
       ins.bind(2, o.at);
       ins.bind(3, attemptName(o.attempt_result));
@@ -300,7 +323,8 @@ void SqliteOutbox::recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) 
       ins.exec();
     }
     if (o.suppression) {
-      auto& sup = db_.prepare("INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)");
+      auto& sup = db_.prepare(
+          "INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)");
       sup.bind(1, channelKindName(o.suppression->channel));
       sup.bind(2, o.suppression->address);
       sup.bind(3, o.suppression->reason);

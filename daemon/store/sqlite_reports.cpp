@@ -16,7 +16,8 @@ namespace {
 std::string reasonClass(const std::string& reason) {
   if (reason.rfind("invalid address", 0) == 0) return "invalid address";
   std::string out = reason.substr(0, reason.find(", "));
-  if (auto deferred = out.find(": deferred to"); deferred != std::string::npos) out.resize(deferred);
+  if (auto deferred = out.find(": deferred to"); deferred != std::string::npos)
+    out.resize(deferred);
   return out;
 }
 
@@ -24,7 +25,8 @@ std::string reasonClass(const std::string& reason) {
 
 json SqliteReports::enrollmentCounts(const std::string& journey_id) const {
   json counts = json::object();
-  auto& q = db_.prepare("SELECT status, count(*) FROM enrollments WHERE journey_id = ? GROUP BY status");
+  auto& q =
+      db_.prepare("SELECT status, count(*) FROM enrollments WHERE journey_id = ? GROUP BY status");
   q.bind(1, journey_id);
   while (q.executeStep()) counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
   q.reset();
@@ -41,23 +43,27 @@ json SqliteReports::journey(const std::string& journey_id) const {
 
   json exits = json::object();
   auto& x = db_.prepare(
-      "SELECT exit_reason, count(*) FROM enrollments WHERE journey_id = ? AND exit_reason IS NOT NULL "
+      "SELECT exit_reason, count(*) FROM enrollments WHERE journey_id = ? AND exit_reason IS NOT "
+      "NULL "
       "GROUP BY exit_reason");
   x.bind(1, journey_id);
   while (x.executeStep()) exits[x.getColumn(0).getString()] = x.getColumn(1).getInt64();
   x.reset();
   report["exits"] = exits;
 
-  auto& c = db_.prepare("SELECT count(*) FROM enrollments WHERE journey_id = ? AND converted_at IS NOT NULL");
+  auto& c = db_.prepare(
+      "SELECT count(*) FROM enrollments WHERE journey_id = ? AND converted_at IS NOT NULL");
   c.bind(1, journey_id);
   const std::int64_t converted = c.executeStep() ? c.getColumn(0).getInt64() : 0;
   c.reset();
   report["converted"] = converted;
-  report["conversion_rate"] = entered ? static_cast<double>(converted) / static_cast<double>(entered) : 0.0;
+  report["conversion_rate"] =
+      entered ? static_cast<double>(converted) / static_cast<double>(entered) : 0.0;
 
   json waiting = json::object();
   auto& w = db_.prepare(
-      "SELECT step_id, count(*) FROM enrollments WHERE journey_id = ? AND finished_at IS NULL GROUP BY step_id");
+      "SELECT step_id, count(*) FROM enrollments WHERE journey_id = ? AND finished_at IS NULL "
+      "GROUP BY step_id");
   w.bind(1, journey_id);
   while (w.executeStep()) waiting[w.getColumn(0).getString()] = w.getColumn(1).getInt64();
   w.reset();
@@ -105,8 +111,8 @@ json SqliteReports::journey(const std::string& journey_id) const {
   v.reset();
   for (auto& [split, variants] : splits.items()) {
     for (auto& [name, cell] : variants.items()) {
-      cell["conversion_rate"] =
-          static_cast<double>(cell["converted"].get<std::int64_t>()) / static_cast<double>(cell["entered"].get<std::int64_t>());
+      cell["conversion_rate"] = static_cast<double>(cell["converted"].get<std::int64_t>()) /
+                                static_cast<double>(cell["entered"].get<std::int64_t>());
     }
     if (!variants.contains("control")) continue;
     const double base = variants["control"]["conversion_rate"].get<double>();
@@ -123,28 +129,32 @@ json SqliteReports::journey(const std::string& journey_id) const {
 json SqliteReports::customerJourneys(CustomerId id, int recent_messages) const {
   json enrollments = json::array();
   auto& e = db_.prepare(
-      "SELECT id, journey_id, version, key, status, step_id, wake_at, entered_at, finished_at, exit_reason, "
+      "SELECT id, journey_id, version, key, status, step_id, wake_at, entered_at, finished_at, "
+      "exit_reason, "
       "converted_at, variant FROM enrollments WHERE customer_id = ? ORDER BY id DESC LIMIT 100");
   e.bind(1, id);
   while (e.executeStep()) {
-    enrollments.push_back({{"id", e.getColumn(0).getInt64()},
-                           {"journey", e.getColumn(1).getString()},
-                           {"version", e.getColumn(2).getString()},
-                           {"key", e.getColumn(3).getString()},
-                           {"status", e.getColumn(4).getString()},
-                           {"step", textColumn(e, 5)},
-                           {"wake_at", isoColumn(e, 6)},
-                           {"entered_at", isoColumn(e, 7)},
-                           {"finished_at", isoColumn(e, 8)},
-                           {"exit_reason", e.isColumnNull(9) ? json() : json(e.getColumn(9).getString())},
-                           {"converted_at", isoColumn(e, 10)},
-                           {"variants", jsonColumn(e, 11)}});
+    enrollments.push_back(
+        {{"id", e.getColumn(0).getInt64()},
+         {"journey", e.getColumn(1).getString()},
+         {"version", e.getColumn(2).getString()},
+         {"key", e.getColumn(3).getString()},
+         {"status", e.getColumn(4).getString()},
+         {"step", textColumn(e, 5)},
+         {"wake_at", isoColumn(e, 6)},
+         {"entered_at", isoColumn(e, 7)},
+         {"finished_at", isoColumn(e, 8)},
+         {"exit_reason", e.isColumnNull(9) ? json() : json(e.getColumn(9).getString())},
+         {"converted_at", isoColumn(e, 10)},
+         {"variants", jsonColumn(e, 11)}});
   }
   e.reset();
   json messages = json::array();
   auto& m = db_.prepare(
-      "SELECT id, idempotency_key, journey_id, step_id, channel, template, recipient, status, attempts, "
-      "created_at, sent_at, reason, next_attempt_at, enrollment_key FROM messages WHERE customer_id = ? "
+      "SELECT id, idempotency_key, journey_id, step_id, channel, template, recipient, status, "
+      "attempts, "
+      "created_at, sent_at, reason, next_attempt_at, enrollment_key FROM messages WHERE "
+      "customer_id = ? "
       "ORDER BY id DESC LIMIT ?");
   m.bind(1, id);
   m.bind(2, recent_messages);
@@ -167,20 +177,25 @@ json SqliteReports::customerJourneys(CustomerId id, int recent_messages) const {
   }
   m.reset();
   json segments = json::object();
-  auto& s = db_.prepare("SELECT segment, entered_at FROM segment_membership WHERE customer_id = ? ORDER BY segment");
+  auto& s = db_.prepare(
+      "SELECT segment, entered_at FROM segment_membership WHERE customer_id = ? ORDER BY segment");
   s.bind(1, id);
-  while (s.executeStep()) segments[s.getColumn(0).getString()] = formatIsoTime(s.getColumn(1).getInt64());
+  while (s.executeStep())
+    segments[s.getColumn(0).getString()] = formatIsoTime(s.getColumn(1).getInt64());
   s.reset();
   return json{{"enrollments", enrollments}, {"messages", messages}, {"segments", segments}};
 }
 
-std::vector<JourneyLogLine> SqliteReports::messageOutcomes(CustomerId id, const std::string& journey_id,
+std::vector<JourneyLogLine> SqliteReports::messageOutcomes(CustomerId id,
+                                                           const std::string& journey_id,
                                                            int limit) const {
   // What the outbox did with each message after the decision (sent, failed, still waiting);
   // skipped messages are told by the journey log itself.
   auto& m = db_.prepare(
-      "SELECT journey_id, step_id, channel, template, status, sent_at, next_attempt_at, reason, attempts, "
-      "(SELECT max(at) FROM message_attempts a WHERE a.message_id = messages.id), created_at, enrollment_id "
+      "SELECT journey_id, step_id, channel, template, status, sent_at, next_attempt_at, reason, "
+      "attempts, "
+      "(SELECT max(at) FROM message_attempts a WHERE a.message_id = messages.id), created_at, "
+      "enrollment_id "
       "FROM messages WHERE customer_id = ? AND status IN ('sent', 'failed', 'dead', 'pending') "
       "ORDER BY id LIMIT ?");
   m.bind(1, id);
@@ -189,10 +204,12 @@ std::vector<JourneyLogLine> SqliteReports::messageOutcomes(CustomerId id, const 
   while (m.executeStep()) {
     const std::string journey = textColumn(m, 0);
     if (!journey_id.empty() && journey != journey_id) continue;
-    const std::string what = "message " + m.getColumn(2).getString() + " " + m.getColumn(3).getString();
+    const std::string what =
+        "message " + m.getColumn(2).getString() + " " + m.getColumn(3).getString();
     const std::string status = m.getColumn(4).getString();
     const int attempts = m.getColumn(8).getInt();
-    const std::string tries = attempts > 1 ? " after " + std::to_string(attempts) + " attempts" : "";
+    const std::string tries =
+        attempts > 1 ? " after " + std::to_string(attempts) + " attempts" : "";
     JourneyLogLine line;
     line.customer_id = id;
     line.journey_id = journey;
@@ -249,7 +266,8 @@ LiveFigures SqliteReports::liveFigures(TimeMs now) const {
       "SELECT journey_id, count(*) FROM enrollments INDEXED BY enrollments_one_active "
       "WHERE finished_at IS NULL GROUP BY journey_id ORDER BY journey_id");
   while (active.executeStep()) {
-    f.active_by_journey.emplace_back(active.getColumn(0).getString(), active.getColumn(1).getInt64());
+    f.active_by_journey.emplace_back(active.getColumn(0).getString(),
+                                     active.getColumn(1).getInt64());
   }
   active.reset();
   return f;

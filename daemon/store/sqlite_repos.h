@@ -18,22 +18,26 @@ class SqliteCustomers final : public CustomerRepo {
   std::string latestIdentity(CustomerId id, IdentityKind kind) const override;
   std::optional<CustomerId> eventOwner(const std::string& message_id) const override;
   bool eventIdWithPrefix(const std::string& prefix) const override;
-  std::int64_t countEvents(CustomerId id, std::string_view name, TimeMs from, TimeMs to) const override;
+  std::int64_t countEvents(CustomerId id, std::string_view name, TimeMs from,
+                           TimeMs to) const override;
   double sumEvents(CustomerId id, std::string_view name, std::string_view property, TimeMs from,
                    TimeMs to) const override;
-  std::optional<TimeMs> earliestEvent(CustomerId id, std::string_view name, TimeMs from, TimeMs to) const override;
+  std::optional<TimeMs> earliestEvent(CustomerId id, std::string_view name, TimeMs from,
+                                      TimeMs to) const override;
   std::vector<CustomerId> idsAfter(CustomerId after, int limit) const override;
   std::optional<nlohmann::json> profile(CustomerId id, int recent_events) const override;
   StoreCounts counts() const override;
 
   CustomerId create(TimeMs now, CustomerId id) override;
-  void importOrderFacts(CustomerId id, std::int64_t orders_count, double total_spent, std::optional<TimeMs> first_order_at,
-                        std::optional<TimeMs> last_order_at, std::int64_t purchase_days) override;
-  void attachIdentity(CustomerId id, IdentityKind kind, const std::string& value, TimeMs now) override;
+  void importOrderFacts(CustomerId id, std::int64_t orders_count, double total_spent,
+                        std::optional<TimeMs> first_order_at, std::optional<TimeMs> last_order_at,
+                        std::int64_t purchase_days) override;
+  void attachIdentity(CustomerId id, IdentityKind kind, const std::string& value,
+                      TimeMs now) override;
   void merge(CustomerId from, CustomerId into, TimeMs now) override;
   bool insertEvent(const NewEvent& event) override;
-  void patchProfile(CustomerId id, const nlohmann::json& traits, const std::string& timezone, const std::string& locale,
-                    TimeMs now) override;
+  void patchProfile(CustomerId id, const nlohmann::json& traits, const std::string& timezone,
+                    const std::string& locale, TimeMs now) override;
   void recordOrder(CustomerId id, double revenue, TimeMs at, TimeMs now) override;
   void applyUpdate(CustomerId id, const TraitUpdate& update, TimeMs now) override;
   bool erase(CustomerId id) override;
@@ -52,11 +56,13 @@ class SqliteEnrollments final : public EnrollmentRepo {
   std::vector<PastEnrollment> history(CustomerId id, const std::string& journey_id) const override;
   std::vector<StoredEnrollment> due(TimeMs now, Partition part, int limit) const override;
   std::optional<TimeMs> nextWake(Partition part) const override;
-  std::vector<StoredEnrollment> onOtherVersion(const std::string& journey_id, const std::string& version) const override;
+  std::vector<StoredEnrollment> onOtherVersion(const std::string& journey_id,
+                                               const std::string& version) const override;
   std::vector<StoredEnrollment> ofCustomer(CustomerId id) const override;
   std::vector<std::string> journeyIds() const override;
   std::int64_t insert(CustomerId id, const Enrollment& e, const std::string& state_json) override;
-  void update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json) override;
+  void update(std::int64_t enrollment_id, const Enrollment& e,
+              const std::string& state_json) override;
   void remove(std::int64_t enrollment_id) override;
 
  private:
@@ -67,12 +73,14 @@ class SqliteOutbox final : public OutboxRepo {
  public:
   explicit SqliteOutbox(Database& db) : db_(db) {}
   std::vector<CountedMessage> counted(CustomerId id, TimeMs since) const override;
-  std::vector<ClaimedMessage> due(TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
-                                  const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const override;
+  std::vector<ClaimedMessage> due(
+      TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
+      const std::function<ClaimDecision(std::int64_t, std::string_view)>& decide) const override;
   OutboxStats stats(TimeMs now) const override;
   std::vector<StoredMessage> ofCustomer(CustomerId id, int limit) const override;
   std::int64_t insert(const NewMessage& m) override;
-  std::optional<MessageRef> displace(std::int64_t id, const std::string& reason, TimeMs not_claimable_before) override;
+  std::optional<MessageRef> displace(std::int64_t id, const std::string& reason,
+                                     TimeMs not_claimable_before) override;
   std::vector<MessageRef> withdrawPending(CustomerId customer, std::int64_t enrollment_id,
                                           const std::string& reason) override;
   void recordOutcomes(const std::vector<DeliveryOutcome>& outcomes) override;
@@ -96,7 +104,8 @@ class SqliteSuppressions final : public SuppressionRepo {
 class SqliteJourneyLog final : public JourneyLogRepo {
  public:
   explicit SqliteJourneyLog(Database& db) : db_(db) {}
-  std::vector<JourneyLogLine> lines(CustomerId id, const std::string& journey_id, int limit) const override;
+  std::vector<JourneyLogLine> lines(CustomerId id, const std::string& journey_id,
+                                    int limit) const override;
   void append(const JourneyLogLine& line) override;
   void append(const std::vector<JourneyLogLine>& lines, const std::string& encoded) override;
   int prune(TimeMs before, int limit) override;
@@ -122,12 +131,12 @@ class SqliteJourneyState final : public JourneyStateRepo {
  public:
   explicit SqliteJourneyState(Database& db) : db_(db) {}
   std::set<std::string> paused() const override;
-  std::optional<std::pair<std::string, std::string>> version(const std::string& journey_id,
-                                                             const std::string& version) const override;
+  std::optional<std::pair<std::string, std::string>> version(
+      const std::string& journey_id, const std::string& version) const override;
   std::optional<std::string> setting(const std::string& name) const override;
   void setPaused(const std::string& journey_id, bool paused, TimeMs now) override;
-  void recordVersion(const std::string& journey_id, const std::string& version, const std::string& file,
-                     const std::string& source, TimeMs now) override;
+  void recordVersion(const std::string& journey_id, const std::string& version,
+                     const std::string& file, const std::string& source, TimeMs now) override;
   void putSetting(const std::string& name, const std::string& value) override;
 
  private:
@@ -138,8 +147,9 @@ class SqliteModels final : public ModelRepo {
  public:
   explicit SqliteModels(Database& db) : db_(db) {}
   std::optional<std::pair<nlohmann::json, TimeMs>> load(const std::string& name) const override;
-  void forEachOrder(const std::vector<std::string>& events, const std::vector<std::string>& revenue_properties,
-                    TimeMs as_of, const std::function<void(CustomerId, TimeMs, double)>& fn) const override;
+  void forEachOrder(const std::vector<std::string>& events,
+                    const std::vector<std::string>& revenue_properties, TimeMs as_of,
+                    const std::function<void(CustomerId, TimeMs, double)>& fn) const override;
   void save(const std::string& name, const nlohmann::json& params, TimeMs fitted_at) override;
 
  private:
@@ -177,7 +187,8 @@ class SqliteReports final : public ReportRepo {
   nlohmann::json journey(const std::string& journey_id) const override;
   nlohmann::json enrollmentCounts(const std::string& journey_id) const override;
   nlohmann::json customerJourneys(CustomerId id, int recent_messages) const override;
-  std::vector<JourneyLogLine> messageOutcomes(CustomerId id, const std::string& journey_id, int limit) const override;
+  std::vector<JourneyLogLine> messageOutcomes(CustomerId id, const std::string& journey_id,
+                                              int limit) const override;
   LiveFigures liveFigures(TimeMs now) const override;
 
  private:
@@ -188,8 +199,18 @@ class SqliteReports final : public ReportRepo {
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Database& db)
-      : db_(db), customers_(db), enrollments_(db), outbox_(db), suppressions_(db), journey_log_(db),
-        schedules_(db), journey_state_(db), models_(db), segments_(db), inbox_(db), reports_(db) {}
+      : db_(db),
+        customers_(db),
+        enrollments_(db),
+        outbox_(db),
+        suppressions_(db),
+        journey_log_(db),
+        schedules_(db),
+        journey_state_(db),
+        models_(db),
+        segments_(db),
+        inbox_(db),
+        reports_(db) {}
 
   const CustomerRepo& customers() const override { return customers_; }
   const EnrollmentRepo& enrollments() const override { return enrollments_; }

@@ -12,7 +12,8 @@ using json = nlohmann::json;
 
 // ---- suppressions ----
 
-std::optional<std::string> SqliteSuppressions::reason(ChannelKind channel, const std::string& address) const {
+std::optional<std::string> SqliteSuppressions::reason(ChannelKind channel,
+                                                      const std::string& address) const {
   auto& q = db_.prepare("SELECT reason FROM suppressions WHERE channel = ? AND address = ?");
   q.bind(1, channelKindName(channel));
   q.bind(2, address);
@@ -23,20 +24,26 @@ std::optional<std::string> SqliteSuppressions::reason(ChannelKind channel, const
 }
 
 std::vector<SuppressionRecord> SqliteSuppressions::list(int limit) const {
-  auto& q = db_.prepare("SELECT channel, address, reason, at FROM suppressions ORDER BY at DESC LIMIT ?");
+  auto& q =
+      db_.prepare("SELECT channel, address, reason, at FROM suppressions ORDER BY at DESC LIMIT ?");
   q.bind(1, limit);
   std::vector<SuppressionRecord> out;
   while (q.executeStep()) {
-    out.push_back({parseChannelKind(q.getColumn(0).getString()).value_or(ChannelKind::kEmail), q.getColumn(1).getString(),
-                   q.getColumn(2).getString(), q.getColumn(3).getInt64()});
+    out.push_back({parseChannelKind(q.getColumn(0).getString()).value_or(ChannelKind::kEmail),
+                   q.getColumn(1).getString(), q.getColumn(2).getString(),
+                   q.getColumn(3).getInt64()});
   }
   q.reset();
   return out;
 }
 
 void SqliteSuppressions::add(const SuppressionRecord& s, bool replace) {
-  auto& q = replace ? db_.prepare("INSERT OR REPLACE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)")
-                    : db_.prepare("INSERT OR IGNORE INTO suppressions (channel, address, reason, at) VALUES (?, ?, ?, ?)");
+  auto& q = replace ? db_.prepare(
+                          "INSERT OR REPLACE INTO suppressions (channel, address, reason, at) "
+                          "VALUES (?, ?, ?, ?)")
+                    : db_.prepare(
+                          "INSERT OR IGNORE INTO suppressions (channel, address, reason, at) "
+                          "VALUES (?, ?, ?, ?)");
   q.bind(1, channelKindName(s.channel));
   q.bind(2, s.address);
   q.bind(3, s.reason);
@@ -53,20 +60,29 @@ bool SqliteSuppressions::remove(ChannelKind channel, const std::string& address)
 
 // ---- journey log ----
 
-std::vector<JourneyLogLine> SqliteJourneyLog::lines(CustomerId id, const std::string& journey_id, int limit) const {
+std::vector<JourneyLogLine> SqliteJourneyLog::lines(CustomerId id, const std::string& journey_id,
+                                                    int limit) const {
   auto& q = journey_id.empty()
-                ? db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, lines FROM journey_log "
-                              "WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?")
-                : db_.prepare("SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, lines FROM journey_log "
-                              "WHERE customer_id = ? AND journey_id = ? ORDER BY at DESC, id DESC LIMIT ?");
+                ? db_.prepare(
+                      "SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, "
+                      "lines FROM journey_log "
+                      "WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?")
+                : db_.prepare(
+                      "SELECT journey_id, enrollment_id, at, coalesce(step_id, ''), text, id, "
+                      "lines FROM journey_log "
+                      "WHERE customer_id = ? AND journey_id = ? ORDER BY at DESC, id DESC LIMIT ?");
   q.bind(1, id);
   int n = 2;
   if (!journey_id.empty()) q.bind(n++, journey_id);
   q.bind(n, limit);
   std::vector<JourneyLogLine> out;
   while (q.executeStep()) {
-    JourneyLogLine row{id, q.getColumn(0).getString(), q.isColumnNull(1) ? 0 : q.getColumn(1).getInt64(),
-                       q.getColumn(2).getInt64(), q.getColumn(3).getString(), q.getColumn(4).getString(),
+    JourneyLogLine row{id,
+                       q.getColumn(0).getString(),
+                       q.isColumnNull(1) ? 0 : q.getColumn(1).getInt64(),
+                       q.getColumn(2).getInt64(),
+                       q.getColumn(3).getString(),
+                       q.getColumn(4).getString(),
                        q.getColumn(5).getInt64()};
     const json many = jsonColumn(q, 6);
     if (!many.is_array()) {
@@ -93,7 +109,8 @@ std::string encodeLogLines(const std::vector<JourneyLogLine>& lines) {
   return many.dump();
 }
 
-void SqliteJourneyLog::append(const std::vector<JourneyLogLine>& lines, const std::string& encoded) {
+void SqliteJourneyLog::append(const std::vector<JourneyLogLine>& lines,
+                              const std::string& encoded) {
   if (lines.empty()) return;
   if (lines.size() == 1) return append(lines.front());
   const JourneyLogLine& first = lines.front();
@@ -115,7 +132,8 @@ void SqliteJourneyLog::append(const std::vector<JourneyLogLine>& lines, const st
 
 void SqliteJourneyLog::append(const JourneyLogLine& line) {
   auto& ins = db_.prepare(
-      "INSERT INTO journey_log (customer_id, journey_id, enrollment_id, at, step_id, text) VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO journey_log (customer_id, journey_id, enrollment_id, at, step_id, text) VALUES "
+      "(?, ?, ?, ?, ?, ?)");
   ins.bind(1, line.customer_id);
   ins.bind(2, line.journey_id);
   if (line.enrollment_id) {
@@ -133,7 +151,8 @@ int SqliteJourneyLog::prune(TimeMs before, int limit) {
   // The oldest rows come first by id (rows are written as time goes); among them, those older
   // than `before` go. A line written late for an earlier moment waits for the next slices.
   auto& q = db_.prepare(
-      "DELETE FROM journey_log WHERE id IN (SELECT id FROM (SELECT id, at FROM journey_log ORDER BY id LIMIT ?) "
+      "DELETE FROM journey_log WHERE id IN (SELECT id FROM (SELECT id, at FROM journey_log ORDER "
+      "BY id LIMIT ?) "
       "WHERE at < ?)");
   q.bind(1, limit);
   q.bind(2, before);
@@ -174,7 +193,8 @@ std::optional<TimeMs> SqliteSchedules::nextDue() const {
 void SqliteSchedules::put(const ScheduledEntry& e) {
   auto& q = db_.prepare(
       "INSERT INTO scheduled_entries (journey_id, customer_id, due_at, cursor) VALUES (?, ?, ?, ?) "
-      "ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at, cursor = excluded.cursor");
+      "ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at, cursor = "
+      "excluded.cursor");
   q.bind(1, e.journey_id);
   q.bind(2, e.customer_id);
   q.bind(3, e.due_at);
@@ -184,7 +204,8 @@ void SqliteSchedules::put(const ScheduledEntry& e) {
 
 void SqliteSchedules::putIfAbsent(const ScheduledEntry& e) {
   auto& q = db_.prepare(
-      "INSERT OR IGNORE INTO scheduled_entries (journey_id, customer_id, due_at, cursor) VALUES (?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO scheduled_entries (journey_id, customer_id, due_at, cursor) VALUES "
+      "(?, ?, ?, ?)");
   q.bind(1, e.journey_id);
   q.bind(2, e.customer_id);
   q.bind(3, e.due_at);
@@ -209,9 +230,10 @@ std::set<std::string> SqliteJourneyState::paused() const {
   return out;
 }
 
-std::optional<std::pair<std::string, std::string>> SqliteJourneyState::version(const std::string& journey_id,
-                                                                               const std::string& version) const {
-  auto& q = db_.prepare("SELECT file, source FROM journey_versions WHERE journey_id = ? AND version = ?");
+std::optional<std::pair<std::string, std::string>> SqliteJourneyState::version(
+    const std::string& journey_id, const std::string& version) const {
+  auto& q =
+      db_.prepare("SELECT file, source FROM journey_versions WHERE journey_id = ? AND version = ?");
   q.bind(1, journey_id);
   q.bind(2, version);
   std::optional<std::pair<std::string, std::string>> out;
@@ -232,7 +254,8 @@ std::optional<std::string> SqliteJourneyState::setting(const std::string& name) 
 void SqliteJourneyState::setPaused(const std::string& journey_id, bool paused, TimeMs now) {
   auto& q = db_.prepare(
       "INSERT INTO journey_state (journey_id, paused, changed_at) VALUES (?, ?, ?) "
-      "ON CONFLICT (journey_id) DO UPDATE SET paused = excluded.paused, changed_at = excluded.changed_at");
+      "ON CONFLICT (journey_id) DO UPDATE SET paused = excluded.paused, changed_at = "
+      "excluded.changed_at");
   q.bind(1, journey_id);
   q.bind(2, paused ? 1 : 0);
   q.bind(3, now);
@@ -240,9 +263,11 @@ void SqliteJourneyState::setPaused(const std::string& journey_id, bool paused, T
 }
 
 void SqliteJourneyState::recordVersion(const std::string& journey_id, const std::string& version,
-                                       const std::string& file, const std::string& source, TimeMs now) {
+                                       const std::string& file, const std::string& source,
+                                       TimeMs now) {
   auto& q = db_.prepare(
-      "INSERT OR IGNORE INTO journey_versions (journey_id, version, file, source, loaded_at) VALUES (?, ?, ?, ?, ?)");
+      "INSERT OR IGNORE INTO journey_versions (journey_id, version, file, source, loaded_at) "
+      "VALUES (?, ?, ?, ?, ?)");
   q.bind(1, journey_id);
   q.bind(2, version);
   q.bind(3, file);
@@ -253,7 +278,8 @@ void SqliteJourneyState::recordVersion(const std::string& journey_id, const std:
 
 void SqliteJourneyState::putSetting(const std::string& name, const std::string& value) {
   auto& q = db_.prepare(
-      "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+      "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = "
+      "excluded.value");
   q.bind(1, name);
   q.bind(2, value);
   q.exec();
@@ -286,14 +312,18 @@ void SqliteModels::forEachOrder(const std::vector<std::string>& events,
   int param = 2 + static_cast<int>(events.size());
   for (std::size_t i = 0; i < revenue_properties.size(); ++i, ++param) {
     const std::string p = "?" + std::to_string(param);
-    amount += "CASE WHEN json_type(properties, " + p + ") IN ('integer', 'real', 'text') "
-              "THEN json_extract(properties, " + p + ") END, ";
+    amount += "CASE WHEN json_type(properties, " + p +
+              ") IN ('integer', 'real', 'text') "
+              "THEN json_extract(properties, " +
+              p + ") END, ";
   }
   amount += "NULL)";
   std::string names;
-  for (std::size_t i = 0; i < events.size(); ++i) names += (i ? ", ?" : "?") + std::to_string(2 + i);
-  const std::string sql = "SELECT customer_id, ts, " + amount + " FROM events WHERE type = 'track' AND name IN (" +
-                          names + ") AND ts <= ?1 ORDER BY customer_id, ts";
+  for (std::size_t i = 0; i < events.size(); ++i)
+    names += (i ? ", ?" : "?") + std::to_string(2 + i);
+  const std::string sql = "SELECT customer_id, ts, " + amount +
+                          " FROM events WHERE type = 'track' AND name IN (" + names +
+                          ") AND ts <= ?1 ORDER BY customer_id, ts";
   SQLite::Statement q(db_.sql(), sql);
   q.bind(1, static_cast<std::int64_t>(as_of));
   int n = 2;
@@ -343,7 +373,8 @@ std::vector<CustomerId> SqliteSegments::dueRechecks(TimeMs now, Partition part, 
 }
 
 std::optional<TimeMs> SqliteSegments::nextRecheck() const {
-  auto& q = db_.prepare("SELECT min(segments_recheck_at) FROM customers WHERE segments_recheck_at IS NOT NULL");
+  auto& q = db_.prepare(
+      "SELECT min(segments_recheck_at) FROM customers WHERE segments_recheck_at IS NOT NULL");
   std::optional<TimeMs> next;
   if (q.executeStep()) next = timeColumn(q, 0);
   q.reset();
@@ -352,20 +383,25 @@ std::optional<TimeMs> SqliteSegments::nextRecheck() const {
 
 json SqliteSegments::report() const {
   json sizes = json::object();
-  auto& q = db_.prepare("SELECT segment, count(*) FROM segment_membership GROUP BY segment ORDER BY segment");
+  auto& q = db_.prepare(
+      "SELECT segment, count(*) FROM segment_membership GROUP BY segment ORDER BY segment");
   while (q.executeStep()) sizes[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
   q.reset();
   json changes = json::object();
-  auto& h = db_.prepare("SELECT segment, change, count(*) FROM segment_history GROUP BY segment, change");
-  while (h.executeStep()) changes[h.getColumn(0).getString()][h.getColumn(1).getString()] = h.getColumn(2).getInt64();
+  auto& h =
+      db_.prepare("SELECT segment, change, count(*) FROM segment_history GROUP BY segment, change");
+  while (h.executeStep())
+    changes[h.getColumn(0).getString()][h.getColumn(1).getString()] = h.getColumn(2).getInt64();
   h.reset();
   json moves = json::array();
   auto& m = db_.prepare(
       "SELECT a.segment, b.segment, count(*) FROM segment_history a JOIN segment_history b "
-      "ON a.customer_id = b.customer_id AND a.at = b.at AND a.change = 'exited' AND b.change = 'entered' "
+      "ON a.customer_id = b.customer_id AND a.at = b.at AND a.change = 'exited' AND b.change = "
+      "'entered' "
       "GROUP BY a.segment, b.segment ORDER BY count(*) DESC");
   while (m.executeStep()) {
-    moves.push_back({{"from", m.getColumn(0).getString()}, {"to", m.getColumn(1).getString()},
+    moves.push_back({{"from", m.getColumn(0).getString()},
+                     {"to", m.getColumn(1).getString()},
                      {"customers", m.getColumn(2).getInt64()}});
   }
   m.reset();
@@ -374,7 +410,9 @@ json SqliteSegments::report() const {
 
 void SqliteSegments::change(CustomerId id, const std::string& segment, bool entered, TimeMs at) {
   if (entered) {
-    auto& ins = db_.prepare("INSERT OR REPLACE INTO segment_membership (customer_id, segment, entered_at) VALUES (?, ?, ?)");
+    auto& ins = db_.prepare(
+        "INSERT OR REPLACE INTO segment_membership (customer_id, segment, entered_at) VALUES (?, "
+        "?, ?)");
     ins.bind(1, id);
     ins.bind(2, segment);
     ins.bind(3, at);
@@ -385,7 +423,8 @@ void SqliteSegments::change(CustomerId id, const std::string& segment, bool ente
     del.bind(2, segment);
     del.exec();
   }
-  auto& h = db_.prepare("INSERT INTO segment_history (customer_id, segment, change, at) VALUES (?, ?, ?, ?)");
+  auto& h = db_.prepare(
+      "INSERT INTO segment_history (customer_id, segment, change, at) VALUES (?, ?, ?, ?)");
   h.bind(1, id);
   h.bind(2, segment);
   h.bind(3, entered ? "entered" : "exited");
@@ -404,15 +443,18 @@ void SqliteSegments::setRecheck(CustomerId id, std::optional<TimeMs> at) {
 
 const char* workKindName(WorkKind kind) {
   switch (kind) {
-    case WorkKind::kMessage: return "message";
-    case WorkKind::kBroadcast: return "broadcast";
+    case WorkKind::kMessage:
+      return "message";
+    case WorkKind::kBroadcast:
+      return "broadcast";
   }
   return "message";
 }
 
 std::vector<WorkItem> SqliteInbox::oldest(Partition part, int limit) const {
   auto& q = db_.prepare(
-      "SELECT id, customer_id, kind, payload, created_at FROM journey_inbox WHERE (? <= 1 OR customer_id % ? = ?) "
+      "SELECT id, customer_id, kind, payload, created_at FROM journey_inbox WHERE (? <= 1 OR "
+      "customer_id % ? = ?) "
       "ORDER BY id LIMIT ?");
   q.bind(1, part.count);
   q.bind(2, part.count);
@@ -441,7 +483,8 @@ std::int64_t SqliteInbox::backlog() const {
 }
 
 void SqliteInbox::push(CustomerId id, WorkKind kind, const json& payload, TimeMs now) {
-  auto& ins = db_.prepare("INSERT INTO journey_inbox (customer_id, kind, payload, created_at) VALUES (?, ?, ?, ?)");
+  auto& ins = db_.prepare(
+      "INSERT INTO journey_inbox (customer_id, kind, payload, created_at) VALUES (?, ?, ?, ?)");
   ins.bind(1, id);
   ins.bind(2, workKindName(kind));
   ins.bind(3, payload.dump());

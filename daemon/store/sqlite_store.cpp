@@ -49,7 +49,8 @@ class SqliteSnapshot final : public Snapshot {
 /// it never blocks the writer or readers; what readers still use waits for the next round.
 class Checkpointer {
  public:
-  explicit Checkpointer(std::unique_ptr<Database> db) : db_(std::move(db)), thread_([this] { loop(); }) {}
+  explicit Checkpointer(std::unique_ptr<Database> db)
+      : db_(std::move(db)), thread_([this] { loop(); }) {}
   ~Checkpointer() { stop(); }
   void stop() {
     {
@@ -84,8 +85,8 @@ class Checkpointer {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> writer_db, std::unique_ptr<Database> checkpoint_db, int group_commit_max,
-              std::string path, bool writable)
+  SqliteStore(std::unique_ptr<Database> writer_db, std::unique_ptr<Database> checkpoint_db,
+              int group_commit_max, std::string path, bool writable)
       : writable_(writable), path_(path), readers_(std::move(path)) {
     if (writer_db) writer_ = std::make_unique<StoreWriter>(std::move(writer_db), group_commit_max);
     if (checkpoint_db) checkpointer_ = std::make_unique<Checkpointer>(std::move(checkpoint_db));
@@ -143,12 +144,13 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options) {
-  auto db = Database::open({options.path, options.synchronous, false, /*background_checkpoints=*/true});
+  auto db =
+      Database::open({options.path, options.synchronous, false, /*background_checkpoints=*/true});
   if (!db) return fail(db.error());
   auto checkpoints = Database::open({options.path, options.synchronous, false, true});
   if (!checkpoints) return fail(checkpoints.error());
-  return std::unique_ptr<Store>(
-      new SqliteStore(std::move(*db), std::move(*checkpoints), options.group_commit_max, options.path, true));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*db), std::move(*checkpoints),
+                                                options.group_commit_max, options.path, true));
 }
 
 Result<std::unique_ptr<Store>> openSqliteStoreReadOnly(const std::string& path) {

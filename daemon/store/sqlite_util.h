@@ -1,12 +1,12 @@
 #pragma once
 /// Small helpers for the SQLite repositories: NULL-aware binds and column reads. Internal to
 /// daemon/store/.
+#include <SQLiteCpp/Statement.h>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/time.h"
 
@@ -44,7 +44,8 @@ inline void bindText(SQLite::Statement& q, int index, const std::string& text) {
   }
 }
 
-inline void bindOptionalText(SQLite::Statement& q, int index, const std::optional<std::string>& text) {
+inline void bindOptionalText(SQLite::Statement& q, int index,
+                             const std::optional<std::string>& text) {
   if (text) {
     q.bind(index, *text);
   } else {

@@ -34,43 +34,52 @@ class CustomerRepo {
   [[nodiscard]] virtual std::optional<CustomerRecord> load(CustomerId id) const = 0;
   [[nodiscard]] virtual bool exists(CustomerId id) const = 0;
   /// The customer an identity belongs to; 0 when unknown.
-  [[nodiscard]] virtual CustomerId findByIdentity(IdentityKind kind, const std::string& value) const = 0;
+  [[nodiscard]] virtual CustomerId findByIdentity(IdentityKind kind,
+                                                  const std::string& value) const = 0;
   /// Whether the customer has an identity of `kind` (with this `value` when it is not empty).
-  [[nodiscard]] virtual bool hasIdentity(CustomerId id, IdentityKind kind, const std::string& value = {}) const = 0;
+  [[nodiscard]] virtual bool hasIdentity(CustomerId id, IdentityKind kind,
+                                         const std::string& value = {}) const = 0;
   /// The customer's most recently added identity of `kind`; empty when none.
   [[nodiscard]] virtual std::string latestIdentity(CustomerId id, IdentityKind kind) const = 0;
   /// The customer an event with this message id was stored for.
-  [[nodiscard]] virtual std::optional<CustomerId> eventOwner(const std::string& message_id) const = 0;
+  [[nodiscard]] virtual std::optional<CustomerId> eventOwner(
+      const std::string& message_id) const = 0;
   /// Whether some stored event's message id starts with `prefix`.
   [[nodiscard]] virtual bool eventIdWithPrefix(const std::string& prefix) const = 0;
-  /// Events named `name` with from <= ts <= to: how many, the total of a numeric property, the earliest.
-  [[nodiscard]] virtual std::int64_t countEvents(CustomerId id, std::string_view name, TimeMs from, TimeMs to) const = 0;
-  [[nodiscard]] virtual double sumEvents(CustomerId id, std::string_view name, std::string_view property, TimeMs from,
+  /// Events named `name` with from <= ts <= to: how many, the total of a numeric property, the
+  /// earliest.
+  [[nodiscard]] virtual std::int64_t countEvents(CustomerId id, std::string_view name, TimeMs from,
+                                                 TimeMs to) const = 0;
+  [[nodiscard]] virtual double sumEvents(CustomerId id, std::string_view name,
+                                         std::string_view property, TimeMs from,
                                          TimeMs to) const = 0;
-  [[nodiscard]] virtual std::optional<TimeMs> earliestEvent(CustomerId id, std::string_view name, TimeMs from,
-                                                            TimeMs to) const = 0;
+  [[nodiscard]] virtual std::optional<TimeMs> earliestEvent(CustomerId id, std::string_view name,
+                                                            TimeMs from, TimeMs to) const = 0;
   /// Customer ids greater than `after`, ascending, at most `limit`.
   [[nodiscard]] virtual std::vector<CustomerId> idsAfter(CustomerId after, int limit) const = 0;
   /// The admin profile: identities, traits, timezone/locale, order facts, the newest events.
-  [[nodiscard]] virtual std::optional<nlohmann::json> profile(CustomerId id, int recent_events) const = 0;
+  [[nodiscard]] virtual std::optional<nlohmann::json> profile(CustomerId id,
+                                                              int recent_events) const = 0;
   [[nodiscard]] virtual StoreCounts counts() const = 0;
 
   /// A new customer: the next free id, or `id` when given (a scratch store seeded from a file).
   virtual CustomerId create(TimeMs now, CustomerId id = 0) = 0;
   /// Ties an identity to the customer (moving it when another customer had it).
-  virtual void attachIdentity(CustomerId id, IdentityKind kind, const std::string& value, TimeMs now) = 0;
+  virtual void attachIdentity(CustomerId id, IdentityKind kind, const std::string& value,
+                              TimeMs now) = 0;
   /// Moves everything of `from` into `into` (the survivor's own traits win) and deletes `from`.
   virtual void merge(CustomerId from, CustomerId into, TimeMs now) = 0;
   /// False when an event with its message id is already stored (nothing written).
   virtual bool insertEvent(const NewEvent& event) = 0;
   /// Merges `traits` (JSON merge patch) into the traits; sets timezone/locale when not empty.
-  virtual void patchProfile(CustomerId id, const nlohmann::json& traits, const std::string& timezone,
-                            const std::string& locale, TimeMs now) = 0;
+  virtual void patchProfile(CustomerId id, const nlohmann::json& traits,
+                            const std::string& timezone, const std::string& locale, TimeMs now) = 0;
   /// Counts an order: orders, revenue, distinct purchase days, first/last order times.
   virtual void recordOrder(CustomerId id, double revenue, TimeMs at, TimeMs now) = 0;
   /// Sets the order facts as given (a customer imported with their history summarized).
   virtual void importOrderFacts(CustomerId id, std::int64_t orders_count, double total_spent,
-                                std::optional<TimeMs> first_order_at, std::optional<TimeMs> last_order_at,
+                                std::optional<TimeMs> first_order_at,
+                                std::optional<TimeMs> last_order_at,
                                 std::int64_t purchase_days) = 0;
   /// A journey's update step, applied to the traits and tags as they are now.
   virtual void applyUpdate(CustomerId id, const TraitUpdate& update, TimeMs now) = 0;
@@ -91,14 +100,16 @@ class EnrollmentRepo {
   [[nodiscard]] virtual std::vector<StoredEnrollment> listening(CustomerId id) const = 0;
   [[nodiscard]] virtual bool anyListening(CustomerId id) const = 0;
   /// Every enrollment of the customer in the journey (any version), for re-entry rules.
-  [[nodiscard]] virtual std::vector<PastEnrollment> history(CustomerId id, const std::string& journey_id) const = 0;
+  [[nodiscard]] virtual std::vector<PastEnrollment> history(
+      CustomerId id, const std::string& journey_id) const = 0;
   /// Enrollments of `part` whose wake-up is due at `now`, of journeys not paused, oldest due first.
-  [[nodiscard]] virtual std::vector<StoredEnrollment> due(TimeMs now, Partition part, int limit) const = 0;
+  [[nodiscard]] virtual std::vector<StoredEnrollment> due(TimeMs now, Partition part,
+                                                          int limit) const = 0;
   /// The earliest wake-up of `part` in a journey not paused.
   [[nodiscard]] virtual std::optional<TimeMs> nextWake(Partition part) const = 0;
   /// Unfinished enrollments of the journey on a version other than `version`.
-  [[nodiscard]] virtual std::vector<StoredEnrollment> onOtherVersion(const std::string& journey_id,
-                                                                     const std::string& version) const = 0;
+  [[nodiscard]] virtual std::vector<StoredEnrollment> onOtherVersion(
+      const std::string& journey_id, const std::string& version) const = 0;
   /// Every enrollment of the customer, oldest first.
   [[nodiscard]] virtual std::vector<StoredEnrollment> ofCustomer(CustomerId id) const = 0;
   /// Journey ids with any enrollment.
@@ -106,8 +117,10 @@ class EnrollmentRepo {
 
   /// `state_json`: the enrollment already encoded (Enrollment::toJson().dump()), when the caller
   /// did it off the writer; empty: encoded here.
-  virtual std::int64_t insert(CustomerId id, const Enrollment& e, const std::string& state_json = {}) = 0;
-  virtual void update(std::int64_t enrollment_id, const Enrollment& e, const std::string& state_json = {}) = 0;
+  virtual std::int64_t insert(CustomerId id, const Enrollment& e,
+                              const std::string& state_json = {}) = 0;
+  virtual void update(std::int64_t enrollment_id, const Enrollment& e,
+                      const std::string& state_json = {}) = 0;
   virtual void remove(std::int64_t enrollment_id) = 0;
 };
 
@@ -123,7 +136,8 @@ class OutboxRepo {
   /// cursor past the rows claimed or passed over, never past one left for later.
   [[nodiscard]] virtual std::vector<ClaimedMessage> due(
       TimeMs now, OutboxCursor& cursor, int scan_limit, int max_rows,
-      const std::function<ClaimDecision(std::int64_t id, std::string_view channel)>& decide) const = 0;
+      const std::function<ClaimDecision(std::int64_t id, std::string_view channel)>& decide)
+      const = 0;
   [[nodiscard]] virtual OutboxStats stats(TimeMs now) const = 0;
   /// The customer's messages, oldest first (at most `limit`), as stored.
   [[nodiscard]] virtual std::vector<StoredMessage> ofCustomer(CustomerId id, int limit) const = 0;
@@ -134,7 +148,8 @@ class OutboxRepo {
   /// never attempted and due after `not_claimable_before` (so the dispatcher cannot have it).
   virtual std::optional<MessageRef> displace(std::int64_t id, const std::string& reason,
                                              TimeMs not_claimable_before) = 0;
-  /// Takes back every pending message of a customer's enrollment (recorded as skipped with `reason`).
+  /// Takes back every pending message of a customer's enrollment (recorded as skipped with
+  /// `reason`).
   virtual std::vector<MessageRef> withdrawPending(CustomerId customer, std::int64_t enrollment_id,
                                                   const std::string& reason) = 0;
   /// Records send outcomes in one go: statuses, attempts, suppressions from hard bounces. Only
@@ -147,9 +162,11 @@ class SuppressionRepo {
  public:
   virtual ~SuppressionRepo() = default;
   /// The reason the address is suppressed; nullopt when it is not.
-  [[nodiscard]] virtual std::optional<std::string> reason(ChannelKind channel, const std::string& address) const = 0;
+  [[nodiscard]] virtual std::optional<std::string> reason(ChannelKind channel,
+                                                          const std::string& address) const = 0;
   [[nodiscard]] virtual std::vector<SuppressionRecord> list(int limit) const = 0;
-  /// Adds the address; with `replace` a listed address takes the new reason, else it keeps its first.
+  /// Adds the address; with `replace` a listed address takes the new reason, else it keeps its
+  /// first.
   virtual void add(const SuppressionRecord& s, bool replace) = 0;
   /// Lifts it; false when it was not listed.
   virtual bool remove(ChannelKind channel, const std::string& address) = 0;
@@ -160,7 +177,8 @@ class JourneyLogRepo {
  public:
   virtual ~JourneyLogRepo() = default;
   /// The newest `limit` lines of the customer (in one journey, or all when empty), newest first.
-  [[nodiscard]] virtual std::vector<JourneyLogLine> lines(CustomerId id, const std::string& journey_id,
+  [[nodiscard]] virtual std::vector<JourneyLogLine> lines(CustomerId id,
+                                                          const std::string& journey_id,
                                                           int limit) const = 0;
   virtual void append(const JourneyLogLine& line) = 0;
   /// Lines of one customer, journey and enrollment told at once (a transition), kept together;
@@ -176,7 +194,8 @@ class ScheduleRepo {
   virtual ~ScheduleRepo() = default;
   /// Entries of `part` due at `now` of journeys not paused, soonest first (broadcasts, customer 0,
   /// belong to the partition with index 0).
-  [[nodiscard]] virtual std::vector<ScheduledEntry> due(TimeMs now, Partition part, int limit) const = 0;
+  [[nodiscard]] virtual std::vector<ScheduledEntry> due(TimeMs now, Partition part,
+                                                        int limit) const = 0;
   [[nodiscard]] virtual std::optional<TimeMs> nextDue() const = 0;
   /// Sets the entry's due time (and cursor), creating it when absent.
   virtual void put(const ScheduledEntry& e) = 0;
@@ -191,13 +210,13 @@ class JourneyStateRepo {
   virtual ~JourneyStateRepo() = default;
   [[nodiscard]] virtual std::set<std::string> paused() const = 0;
   /// The file and source text of a journey version the daemon ran.
-  [[nodiscard]] virtual std::optional<std::pair<std::string, std::string>> version(const std::string& journey_id,
-                                                                                   const std::string& version) const = 0;
+  [[nodiscard]] virtual std::optional<std::pair<std::string, std::string>> version(
+      const std::string& journey_id, const std::string& version) const = 0;
   [[nodiscard]] virtual std::optional<std::string> setting(const std::string& name) const = 0;
 
   virtual void setPaused(const std::string& journey_id, bool paused, TimeMs now) = 0;
-  virtual void recordVersion(const std::string& journey_id, const std::string& version, const std::string& file,
-                             const std::string& source, TimeMs now) = 0;
+  virtual void recordVersion(const std::string& journey_id, const std::string& version,
+                             const std::string& file, const std::string& source, TimeMs now) = 0;
   virtual void putSetting(const std::string& name, const std::string& value) = 0;
 };
 
@@ -206,11 +225,13 @@ class ModelRepo {
  public:
   virtual ~ModelRepo() = default;
   /// The parameters stored under `name` and when they were fitted.
-  [[nodiscard]] virtual std::optional<std::pair<nlohmann::json, TimeMs>> load(const std::string& name) const = 0;
+  [[nodiscard]] virtual std::optional<std::pair<nlohmann::json, TimeMs>> load(
+      const std::string& name) const = 0;
   /// Calls `fn(customer, ts, revenue)` for every order event (named in `events`) with ts <= as_of,
   /// by customer then time; `revenue_properties` are tried in order.
-  virtual void forEachOrder(const std::vector<std::string>& events, const std::vector<std::string>& revenue_properties,
-                            TimeMs as_of, const std::function<void(CustomerId, TimeMs, double)>& fn) const = 0;
+  virtual void forEachOrder(const std::vector<std::string>& events,
+                            const std::vector<std::string>& revenue_properties, TimeMs as_of,
+                            const std::function<void(CustomerId, TimeMs, double)>& fn) const = 0;
   virtual void save(const std::string& name, const nlohmann::json& params, TimeMs fitted_at) = 0;
 };
 
@@ -219,7 +240,8 @@ class SegmentRepo {
  public:
   virtual ~SegmentRepo() = default;
   /// Customers of `part` whose time-based segment rules are due at `now`.
-  [[nodiscard]] virtual std::vector<CustomerId> dueRechecks(TimeMs now, Partition part, int limit) const = 0;
+  [[nodiscard]] virtual std::vector<CustomerId> dueRechecks(TimeMs now, Partition part,
+                                                            int limit) const = 0;
   [[nodiscard]] virtual std::optional<TimeMs> nextRecheck() const = 0;
   /// Sizes, entries/exits and moves between segments.
   [[nodiscard]] virtual nlohmann::json report() const = 0;
@@ -251,9 +273,11 @@ class ReportRepo {
   /// Enrollment counts by status, for the journey list.
   [[nodiscard]] virtual nlohmann::json enrollmentCounts(const std::string& journey_id) const = 0;
   /// The customer's enrollments, newest messages and segments.
-  [[nodiscard]] virtual nlohmann::json customerJourneys(CustomerId id, int recent_messages) const = 0;
+  [[nodiscard]] virtual nlohmann::json customerJourneys(CustomerId id,
+                                                        int recent_messages) const = 0;
   /// What the outbox did with the customer's messages, for explain: one line per message.
-  [[nodiscard]] virtual std::vector<JourneyLogLine> messageOutcomes(CustomerId id, const std::string& journey_id,
+  [[nodiscard]] virtual std::vector<JourneyLogLine> messageOutcomes(CustomerId id,
+                                                                    const std::string& journey_id,
                                                                     int limit) const = 0;
   /// The figures behind the outbox, wake-up and enrollment gauges at `now`. Costs a walk over
   /// the due rows and the enrollments in flight: callers cache it for seconds.
@@ -282,14 +306,14 @@ class Tx : public Snapshot {
  public:
   using Snapshot::customers;
   using Snapshot::enrollments;
-  using Snapshot::outbox;
-  using Snapshot::suppressions;
+  using Snapshot::inbox;
   using Snapshot::journeyLog;
-  using Snapshot::schedules;
   using Snapshot::journeyState;
   using Snapshot::models;
+  using Snapshot::outbox;
+  using Snapshot::schedules;
   using Snapshot::segments;
-  using Snapshot::inbox;
+  using Snapshot::suppressions;
   [[nodiscard]] virtual CustomerRepo& customers() = 0;
   [[nodiscard]] virtual EnrollmentRepo& enrollments() = 0;
   [[nodiscard]] virtual OutboxRepo& outbox() = 0;
@@ -313,7 +337,8 @@ class StoreError : public std::runtime_error {
 class SnapshotLease {
  public:
   SnapshotLease() = default;
-  SnapshotLease(std::unique_ptr<Snapshot> snapshot, std::function<void(std::unique_ptr<Snapshot>)> give_back)
+  SnapshotLease(std::unique_ptr<Snapshot> snapshot,
+                std::function<void(std::unique_ptr<Snapshot>)> give_back)
       : snapshot_(std::move(snapshot)), give_back_(std::move(give_back)) {}
   SnapshotLease(SnapshotLease&&) = default;
   SnapshotLease& operator=(SnapshotLease&& other) {
@@ -349,12 +374,15 @@ class Store {
   /// that fails is rolled back alone). After stop(), fails at once.
   virtual std::future<Result<void>> submit(Job job, Priority priority = Priority::kUrgent) = 0;
   /// submit() and wait.
-  Result<void> write(Job job, Priority priority = Priority::kUrgent) { return submit(std::move(job), priority).get(); }
+  Result<void> write(Job job, Priority priority = Priority::kUrgent) {
+    return submit(std::move(job), priority).get();
+  }
   /// A snapshot of the last committed state.
   [[nodiscard]] virtual Result<SnapshotLease> read() = 0;
   /// Runs `fn` on a snapshot; store errors inside become an Error naming `operation`.
   template <typename Fn>
-  auto withSnapshot(const char* operation, Fn&& fn) -> decltype(fn(std::declval<const Snapshot&>()));
+  auto withSnapshot(const char* operation, Fn&& fn)
+      -> decltype(fn(std::declval<const Snapshot&>()));
 
   /// Finishes every queued job and stops writing. Idempotent.
   virtual void stop() = 0;
@@ -382,7 +410,8 @@ auto guardStore(const char* operation, Fn&& fn) -> decltype(fn()) {
 }
 
 template <typename Fn>
-auto Store::withSnapshot(const char* operation, Fn&& fn) -> decltype(fn(std::declval<const Snapshot&>())) {
+auto Store::withSnapshot(const char* operation, Fn&& fn)
+    -> decltype(fn(std::declval<const Snapshot&>())) {
   auto lease = read();
   if (!lease) return fail(lease.error());
   return guardStore(operation, [&] { return fn(**lease); });

@@ -1,8 +1,8 @@
 #include "daemon/store/writer.h"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 namespace journeyd {
 
@@ -20,9 +20,9 @@ Result<void> probeWrite(Database& db) {
   auto& q = db.prepare(
       "INSERT INTO settings(name, value) VALUES('write_probe', ?) "
       "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
-  q.bind(1, static_cast<std::int64_t>(
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                    .count()));
+  q.bind(1, static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count()));
   q.exec();
   q.reset();
   return ok();
@@ -131,7 +131,8 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
       }
     }
   }
-  commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  commit_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (commit) {
     jobs_committed_ += group.size();
     ++transactions_;
@@ -142,7 +143,8 @@ void StoreWriter::runGroup(std::deque<Pending>& group) {
   }
 }
 
-void StoreWriter::noteOutcome(const Result<void>& commit, const std::vector<Result<void>>& results) {
+void StoreWriter::noteOutcome(const Result<void>& commit,
+                              const std::vector<Result<void>>& results) {
   std::string problem;
   if (!commit && commit.error().storage()) problem = commit.error().message;
   for (const auto& r : results) {
@@ -153,8 +155,10 @@ void StoreWriter::noteOutcome(const Result<void>& commit, const std::vector<Resu
   if (problem.empty() && !problem_.empty()) {
     spdlog::warn("msg=\"the store writes again\" was=\"{}\"", problem_);
   } else if (!problem.empty() && problem_.empty()) {
-    spdlog::error("msg=\"the store cannot write; ingestion answers 503, planning and sending pause\" error=\"{}\"",
-                  problem);
+    spdlog::error(
+        "msg=\"the store cannot write; ingestion answers 503, planning and sending pause\" "
+        "error=\"{}\"",
+        problem);
   }
   problem_ = std::move(problem);
 }

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "daemon/api/prometheus.h"
+
+#include <doctest/doctest.h>
 
 using namespace journeyd;
 
@@ -35,8 +35,14 @@ TEST_CASE("numbers are written in their shortest exact form") {
     double value;
     const char* text;
   };
-  const Row rows[] = {{0.1, "0.1"}, {0.0005, "0.0005"}, {2.5, "2.5"}, {3600, "3600"}, {1.0 / 3, "0.3333333333333333"},
-                      {0, "0"}, {-2, "-2"}, {1e21, "1e+21"}};
+  const Row rows[] = {{0.1, "0.1"},
+                      {0.0005, "0.0005"},
+                      {2.5, "2.5"},
+                      {3600, "3600"},
+                      {1.0 / 3, "0.3333333333333333"},
+                      {0, "0"},
+                      {-2, "-2"},
+                      {1e21, "1e+21"}};
   for (const auto& row : rows) {
     CAPTURE(row.value);
     PrometheusText out;

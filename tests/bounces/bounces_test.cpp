@@ -38,9 +38,9 @@ void post(const Daemon& d, const char* path, const json& body) {
 /// get 550 5.1.1.
 struct SmtpSink {
   journeyd::test::TempDir dir{"bounces-smtp"};
-  journeyd::test::ChildProcess process{{journeyd::test::kPython,
-                                        std::string(JOURNEYD_SOURCE_DIR) + "/tests/support/smtp_sink.py",
-                                        dir.str() + "/out", "--no-save"}};
+  journeyd::test::ChildProcess process{
+      {journeyd::test::kPython, std::string(JOURNEYD_SOURCE_DIR) + "/tests/support/smtp_sink.py",
+       dir.str() + "/out", "--no-save"}};
   int port = 0;
 
   SmtpSink() {
@@ -52,25 +52,36 @@ struct SmtpSink {
 
 }  // namespace
 
-TEST_CASE("the provider's Email Bounced and Email Marked as Spam suppress the address; a soft bounce does not") {
+TEST_CASE(
+    "the provider's Email Bounced and Email Marked as Spam suppress the address; a soft bounce "
+    "does not") {
   TempDir tmp;
   Daemon d(tmp.path());
   REQUIRE(d.start());
   post(d, "/v1/identify", {{"userId", "ann"}, {"traits", {{"email", "Ann.Old@Example.com"}}}});
   post(d, "/v1/identify", {{"userId", "ann"}, {"traits", {{"email", "Ann@Example.com"}}}});
-  post(d, "/v1/track", {{"userId", "ann"}, {"event", "Email Bounced"},
-                        {"properties", {{"email_address", "ann@example.com"}, {"bounce_type", "soft"}}}});
+  post(d, "/v1/track",
+       {{"userId", "ann"},
+        {"event", "Email Bounced"},
+        {"properties", {{"email_address", "ann@example.com"}, {"bounce_type", "soft"}}}});
   CHECK(suppressions(d).empty());
 
-  post(d, "/v1/track", {{"userId", "ann"}, {"event", "Email Bounced"},
-                        {"properties", {{"email_address", "Ann.Old@Example.com"}, {"bounce_type", "hard"}}}});
-  post(d, "/v1/track", {{"userId", "ann"}, {"event", "Email Marked as Spam"}});  // the customer's own address
-  post(d, "/v1/track", {{"anonymousId", "nobody"}, {"event", "Email Bounced"}});  // no address: nothing
+  post(d, "/v1/track",
+       {{"userId", "ann"},
+        {"event", "Email Bounced"},
+        {"properties", {{"email_address", "Ann.Old@Example.com"}, {"bounce_type", "hard"}}}});
+  post(d, "/v1/track",
+       {{"userId", "ann"}, {"event", "Email Marked as Spam"}});  // the customer's own address
+  post(d, "/v1/track",
+       {{"anonymousId", "nobody"}, {"event", "Email Bounced"}});  // no address: nothing
   // Someone else's address: a write key may be public, so it cannot suppress strangers.
-  post(d, "/v1/track", {{"userId", "ann"}, {"event", "Email Marked as Spam"},
-                        {"properties", {{"email_address", "stranger@example.com"}}}});
-  CHECK(suppressions(d) == std::map<std::string, std::string>{{"email:ann.old@example.com", "hard bounce"},
-                                                               {"email:ann@example.com", "complaint"}});
+  post(d, "/v1/track",
+       {{"userId", "ann"},
+        {"event", "Email Marked as Spam"},
+        {"properties", {{"email_address", "stranger@example.com"}}}});
+  CHECK(suppressions(d) ==
+        std::map<std::string, std::string>{{"email:ann.old@example.com", "hard bounce"},
+                                           {"email:ann@example.com", "complaint"}});
 
   const json profile = d.customer("ann").value();
   std::multiset<std::string> events;
@@ -83,7 +94,9 @@ TEST_CASE("the provider's Email Bounced and Email Marked as Spam suppress the ad
   CHECK(suppressions(d).size() == 1);
 }
 
-TEST_CASE("a journey email refused with 550 5.1.1 fails, suppresses the address, and the next one is skipped") {
+TEST_CASE(
+    "a journey email refused with 550 5.1.1 fails, suppresses the address, and the next one is "
+    "skipped") {
   SmtpSink sink;
   TempDir tmp;
   writeFile(tmp.path() / "journeys" / "welcome.yaml", R"(journey: welcome
@@ -98,9 +111,10 @@ steps:
 )");
   writeFile(tmp.path() / "templates" / "t" / "hello.yaml",
             "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello</p>\n");
-  Daemon d(tmp.path(), "journeys: journeys\ntemplates: templates\nchannels:\n"
-                       "  email: {connector: smtp, url: 'smtp://127.0.0.1:" +
-                           std::to_string(sink.port) + "', tls: none, from: news@shop.example}\n");
+  Daemon d(tmp.path(),
+           "journeys: journeys\ntemplates: templates\nchannels:\n"
+           "  email: {connector: smtp, url: 'smtp://127.0.0.1:" +
+               std::to_string(sink.port) + "', tls: none, from: news@shop.example}\n");
   REQUIRE(d.start());
   post(d, "/v1/identify", {{"userId", "bob"}, {"traits", {{"email", "reject-bob@example.com"}}}});
   post(d, "/v1/track", {{"userId", "bob"}, {"event", "Signed Up"}});
@@ -112,8 +126,9 @@ steps:
   INFO(messages().dump());
   REQUIRE(failed);
   CHECK(messages()[0]["reason"] == "SMTP 550 5.1.1 No such user here");
-  CHECK(suppressions(d) == std::map<std::string, std::string>{
-                               {"email:reject-bob@example.com", "hard bounce: SMTP 550 5.1.1 No such user here"}});
+  CHECK(suppressions(d) ==
+        std::map<std::string, std::string>{
+            {"email:reject-bob@example.com", "hard bounce: SMTP 550 5.1.1 No such user here"}});
 
   post(d, "/v1/track", {{"userId", "bob"}, {"event", "Signed Up"}});
   auto all = messages();

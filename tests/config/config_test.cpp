@@ -1,10 +1,10 @@
+#include "daemon/config/config.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include "daemon/config/config.h"
 
 using namespace journeyd;
 
@@ -47,29 +47,37 @@ TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
     const char* want;
   };
   const Row rows[] = {
-      {"htpp:\n  listen: 1.2.3.4:5\n", "c.yaml:1:1: error: unknown key 'htpp' (did you mean 'http'?)"},
-      {"http:\n  listen: nowhere\n", "c.yaml:2:11: error: listen must be HOST:PORT, e.g. 127.0.0.1:8700"},
+      {"htpp:\n  listen: 1.2.3.4:5\n",
+       "c.yaml:1:1: error: unknown key 'htpp' (did you mean 'http'?)"},
+      {"http:\n  listen: nowhere\n",
+       "c.yaml:2:11: error: listen must be HOST:PORT, e.g. 127.0.0.1:8700"},
       {"http:\n  threads: many\n", "c.yaml:2:12: error: threads must be a whole number"},
       {"store:\n  journey_log_retention: 2h\n",
        "c.yaml:2:26: error: journey_log_retention must be a duration of at least 1d, like 180d"},
       {"policy:\n  arbitration_window: soon\n",
        "c.yaml:2:23: error: arbitration_window must be a duration from 0s to 1d, like 15m"},
       {"customers:\n  default_region: usa\n",
-       "c.yaml:2:19: error: default_region must be a two-letter ISO 3166 region code such as US or CN"},
+       "c.yaml:2:19: error: default_region must be a two-letter ISO 3166 region code such as US or "
+       "CN"},
       {"policy:\n  timezone: America/NewYork\n",
-       "c.yaml:2:13: error: unknown timezone 'America/NewYork' (use an IANA name like Asia/Shanghai)"},
+       "c.yaml:2:13: error: unknown timezone 'America/NewYork' (use an IANA name like "
+       "Asia/Shanghai)"},
       {"store:\n  synchronous: sometimes\n",
        "c.yaml:2:16: error: synchronous must be one of off, normal, full, not 'sometimes'"},
-      {"store:\n  data_dri: x\n", "c.yaml:2:3: error: unknown key 'data_dri' in store (did you mean 'data_dir'?)"},
+      {"store:\n  data_dri: x\n",
+       "c.yaml:2:3: error: unknown key 'data_dri' in store (did you mean 'data_dir'?)"},
       {"http: [1, 2]\n", "c.yaml:1:7: error: http must be a mapping of key: value"},
       {"http:\n  listen: 1.2.3.4:5\n   bad: indent\n", "c.yaml:3:7: error: "},
-      {"keys:\n  write_file: /nonexistent/keys\n", "c.yaml:2:15: error: cannot read key file '/nonexistent/keys'"},
-      {"inbound_sms:\n  auth_tokn: t\n", "c.yaml:2:3: error: unknown key 'auth_tokn' in inbound_sms (did you mean 'auth_token'?)"},
+      {"keys:\n  write_file: /nonexistent/keys\n",
+       "c.yaml:2:15: error: cannot read key file '/nonexistent/keys'"},
+      {"inbound_sms:\n  auth_tokn: t\n",
+       "c.yaml:2:3: error: unknown key 'auth_tokn' in inbound_sms (did you mean 'auth_token'?)"},
       {"inbound_sms:\n  auth_token: t\n  url: news.example.com/sms\n",
        "c.yaml:3:8: error: inbound_sms.url must be the full public URL the SMS provider calls"},
       {"inbound_sms:\n  url: https://news.example.com/v1/inbound/sms\n",
        "c.yaml:2:3: error: inbound_sms needs the provider's auth token: auth_token_file"},
-      {"inbound_sms:\n  url: https://n.example.com/sms\n  auth_token: t\n  auth_token_file: /nonexistent/token\n",
+      {"inbound_sms:\n  url: https://n.example.com/sms\n  auth_token: t\n  auth_token_file: "
+       "/nonexistent/token\n",
        "c.yaml:4:20: error: use auth_token or auth_token_file, not both"},
   };
   for (const auto& row : rows) {
@@ -82,7 +90,8 @@ TEST_CASE("config problems are reported as FILE:LINE:COL, all of them") {
   }
 
   Diagnostics several;
-  CHECK(parseConfig("http:\n  threads: x\nstore:\n  synchronous: y\n", "c.yaml", several) == nullptr);
+  CHECK(parseConfig("http:\n  threads: x\nstore:\n  synchronous: y\n", "c.yaml", several) ==
+        nullptr);
   CHECK(several.items().size() == 2);
 }
 
@@ -98,7 +107,9 @@ TEST_CASE("keys from the environment add to the configured keys") {
   CHECK(cfg->keys.admin == std::vector<std::string>{"env-a"});
 }
 
-TEST_CASE("inbound SMS: off without the section; the token from a file beside the config or the environment") {
+TEST_CASE(
+    "inbound SMS: off without the section; the token from a file beside the config or the "
+    "environment") {
   Diagnostics d;
   auto plain = parseConfig("log:\n  level: info\n", "c.yaml", d);
   REQUIRE(plain);
@@ -107,7 +118,9 @@ TEST_CASE("inbound SMS: off without the section; the token from a file beside th
   std::string tmpl = (std::filesystem::temp_directory_path() / "journeyd-config-XXXXXX").string();
   const std::filesystem::path dir = mkdtemp(tmpl.data());
   std::ofstream(dir / "twilio-token") << "# the provider's auth token\nfile-token\n";
-  const std::string text = "inbound_sms:\n  auth_token_file: twilio-token\n  url: https://news.example.com/v1/inbound/sms\n";
+  const std::string text =
+      "inbound_sms:\n  auth_token_file: twilio-token\n  url: "
+      "https://news.example.com/v1/inbound/sms\n";
   auto cfg = parseConfig(text, (dir / "journeyd.yaml").string(), d);
   CHECK(d.format() == "");
   REQUIRE(cfg);
@@ -117,7 +130,8 @@ TEST_CASE("inbound SMS: off without the section; the token from a file beside th
 
   setenv("JOURNEYD_INBOUND_SMS_TOKEN", "env-token", 1);
   auto from_env = parseConfig(text, (dir / "journeyd.yaml").string(), d);
-  auto env_only = parseConfig("inbound_sms:\n  url: https://news.example.com/v1/inbound/sms\n", "c.yaml", d);
+  auto env_only =
+      parseConfig("inbound_sms:\n  url: https://news.example.com/v1/inbound/sms\n", "c.yaml", d);
   unsetenv("JOURNEYD_INBOUND_SMS_TOKEN");
   std::filesystem::remove_all(dir);
   REQUIRE(from_env);

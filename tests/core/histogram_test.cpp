@@ -1,9 +1,9 @@
+#include "daemon/core/histogram.h"
+
 #include <doctest/doctest.h>
 
 #include <thread>
 #include <vector>
-
-#include "daemon/core/histogram.h"
 
 using namespace journeyd;
 

@@ -1,10 +1,10 @@
-#include <doctest/doctest.h>
+#include "daemon/core/time.h"
 
 #include <date/tz.h>
+#include <doctest/doctest.h>
 
 #include "daemon/core/diagnostic.h"
 #include "daemon/core/json_input.h"
-#include "daemon/core/time.h"
 
 using namespace journeyd;
 
@@ -102,10 +102,10 @@ TEST_CASE("JSON input guards: nesting depth outside strings, and well-formed UTF
   CHECK_FALSE(jsonTooDeep(R"({"a": "[[[[[[\"[[[["})", 2));  // brackets in strings do not count
   CHECK(jsonTooDeep(std::string(100000, '['), 64) == 64u);
   CHECK_FALSE(invalidUtf8("plain ascii, 王芳 🙂"));
-  CHECK(invalidUtf8("ab\xC3\x28") == 2u);      // a lead byte without its continuation
-  CHECK(invalidUtf8("\xC0\xAF") == 0u);        // overlong '/'
-  CHECK(invalidUtf8("x\xED\xA0\x80") == 1u);   // a UTF-16 surrogate
+  CHECK(invalidUtf8("ab\xC3\x28") == 2u);        // a lead byte without its continuation
+  CHECK(invalidUtf8("\xC0\xAF") == 0u);          // overlong '/'
+  CHECK(invalidUtf8("x\xED\xA0\x80") == 1u);     // a UTF-16 surrogate
   CHECK(invalidUtf8("\xF4\x90\x80\x80") == 0u);  // above U+10FFFF
   CHECK(invalidUtf8("\xFF") == 0u);
-  CHECK(invalidUtf8("\xE2\x82") == 0u);        // truncated
+  CHECK(invalidUtf8("\xE2\x82") == 0u);  // truncated
 }

@@ -1,12 +1,12 @@
-#include <doctest/doctest.h>
+#include "daemon/customers/customer_writer.h"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "daemon/customers/customer_writer.h"
 #include "daemon/store/database.h"
 #include "daemon/store/sqlite_store.h"
 
@@ -19,7 +19,8 @@ namespace {
 struct Fixture {
   std::string path = [] {
     static int n = 0;
-    auto dir = std::filesystem::temp_directory_path() / ("jd-customers-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("jd-customers-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto p = dir / ("c" + std::to_string(++n) + ".db");
     std::filesystem::remove(p);
@@ -43,10 +44,20 @@ struct Fixture {
     return applied;
   }
   CustomerId find(const std::string& spec) {
-    return store->withSnapshot("find", [&](const Snapshot& s) { return Result<CustomerId>(findCustomerBySpec(s.customers(), spec)); }).value();
+    return store
+        ->withSnapshot("find",
+                       [&](const Snapshot& s) {
+                         return Result<CustomerId>(findCustomerBySpec(s.customers(), spec));
+                       })
+        .value();
   }
   json profileOf(CustomerId id) {
-    return store->withSnapshot("profile", [&](const Snapshot& s) { return Result<json>(s.customers().profile(id, 50).value_or(json())); }).value();
+    return store
+        ->withSnapshot("profile",
+                       [&](const Snapshot& s) {
+                         return Result<json>(s.customers().profile(id, 50).value_or(json()));
+                       })
+        .value();
   }
   json profile(const std::string& spec) {
     auto id = find(spec);
@@ -69,8 +80,9 @@ struct Fixture {
 TEST_CASE("identities resolve to one customer across user id, anonymous id, email and phone") {
   Fixture f;
   auto a = f.send(R"({"anonymousId": "a1", "event": "Viewed"})", "track");
-  auto b = f.send(R"({"userId": "u1", "anonymousId": "a1", "traits": {"email": " U1@Example.COM ", "phone": "+1 (415) 555-0100"}})",
-                  "identify");
+  auto b = f.send(
+      R"({"userId": "u1", "anonymousId": "a1", "traits": {"email": " U1@Example.COM ", "phone": "+1 (415) 555-0100"}})",
+      "identify");
   CHECK(a.customer_id == b.customer_id);
   CHECK(f.customers() == 1);
   CHECK(f.profile("email:u1@example.com")["id"] == a.customer_id);
@@ -81,8 +93,11 @@ TEST_CASE("identities resolve to one customer across user id, anonymous id, emai
 
 TEST_CASE("a profile known only by email (from an import) joins the user who identifies with it") {
   Fixture f;
-  f.send(R"({"anonymousId": "email:vip@example.com", "traits": {"email": "vip@example.com", "tier": "gold"}})", "identify");
-  auto u = f.send(R"({"userId": "vip", "traits": {"email": "VIP@example.com", "name": "V"}})", "identify");
+  f.send(
+      R"({"anonymousId": "email:vip@example.com", "traits": {"email": "vip@example.com", "tier": "gold"}})",
+      "identify");
+  auto u = f.send(R"({"userId": "vip", "traits": {"email": "VIP@example.com", "name": "V"}})",
+                  "identify");
   CHECK(f.customers() == 1);
   auto p = f.profile("vip");
   CHECK(p["id"] == u.customer_id);
@@ -110,9 +125,15 @@ TEST_CASE("a shared device's anonymous id moves to the user who logs in last, wi
 
 TEST_CASE("merging sums order facts and keeps the earliest first order and the latest last order") {
   Fixture f;
-  f.send(R"({"anonymousId": "a", "event": "Order Completed", "properties": {"revenue": 10}, "timestamp": "2026-01-05T00:00:00Z"})", "track");
-  f.send(R"({"userId": "u", "event": "Order Completed", "properties": {"total": 5.5}, "timestamp": "2026-02-01T00:00:00Z"})", "track");
-  f.send(R"({"userId": "u", "event": "Order Completed", "properties": {}, "timestamp": "2026-01-20T00:00:00Z"})", "track");
+  f.send(
+      R"({"anonymousId": "a", "event": "Order Completed", "properties": {"revenue": 10}, "timestamp": "2026-01-05T00:00:00Z"})",
+      "track");
+  f.send(
+      R"({"userId": "u", "event": "Order Completed", "properties": {"total": 5.5}, "timestamp": "2026-02-01T00:00:00Z"})",
+      "track");
+  f.send(
+      R"({"userId": "u", "event": "Order Completed", "properties": {}, "timestamp": "2026-01-20T00:00:00Z"})",
+      "track");
   f.send(R"({"userId": "u", "anonymousId": "a"})", "identify");
   auto p = f.profile("u");
   CHECK(f.customers() == 1);
@@ -125,8 +146,12 @@ TEST_CASE("merging sums order facts and keeps the earliest first order and the l
 
 TEST_CASE("a repeated messageId changes nothing the second time") {
   Fixture f;
-  auto first = f.send(R"({"userId": "u", "event": "Order Completed", "messageId": "m-1", "properties": {"revenue": 3}})", "track");
-  auto again = f.send(R"({"userId": "u", "event": "Order Completed", "messageId": "m-1", "properties": {"revenue": 3}})", "track");
+  auto first = f.send(
+      R"({"userId": "u", "event": "Order Completed", "messageId": "m-1", "properties": {"revenue": 3}})",
+      "track");
+  auto again = f.send(
+      R"({"userId": "u", "event": "Order Completed", "messageId": "m-1", "properties": {"revenue": 3}})",
+      "track");
   CHECK_FALSE(first.duplicate);
   CHECK(again.duplicate);
   CHECK(again.customer_id == first.customer_id);
@@ -136,7 +161,8 @@ TEST_CASE("a repeated messageId changes nothing the second time") {
 
 TEST_CASE("identify sets timezone and locale from context or traits") {
   Fixture f;
-  f.send(R"({"userId": "z", "context": {"timezone": "Asia/Shanghai", "locale": "zh-CN"}})", "identify");
+  f.send(R"({"userId": "z", "context": {"timezone": "Asia/Shanghai", "locale": "zh-CN"}})",
+         "identify");
   CHECK(f.profile("z")["timezone"] == "Asia/Shanghai");
   CHECK(f.profile("z")["locale"] == "zh-CN");
   f.send(R"({"userId": "z", "traits": {"timezone": "Europe/Paris"}})", "identify");
@@ -186,9 +212,11 @@ TEST_CASE("Segment messages are validated field by field") {
       CHECK(m.has_value());
     }
   }
-  // An impossible timestamp does not refuse the message: the time received stands in, with a warning.
-  auto late = parseSegmentMessage(json::parse(R"({"userId": "u", "event": "E", "timestamp": "2026-13-01T00:00:00Z"})"),
-                                  "track", 1234);
+  // An impossible timestamp does not refuse the message: the time received stands in, with a
+  // warning.
+  auto late = parseSegmentMessage(
+      json::parse(R"({"userId": "u", "event": "E", "timestamp": "2026-13-01T00:00:00Z"})"), "track",
+      1234);
   REQUIRE(late);
   CHECK(late->timestamp == 1234);
   CHECK(late->warning_field == "timestamp");
@@ -208,18 +236,29 @@ TEST_CASE("the email provider's bounces and spam complaints suppress the address
   f.send(R"({"userId": "ann", "traits": {"email": "old@example.com"}})", "identify");
   f.send(R"({"userId": "ann", "traits": {"email": "Ann@Example.com"}})", "identify");
 
-  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"bounce_type": "Soft"}})", "track");
-  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"type": "transient"}})", "track");
-  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"email_address": "no-address"}})", "track");
-  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"email": " Old@Example.com ", "bounce_type": "hard"}})",
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"bounce_type": "Soft"}})",
          "track");
+  f.send(R"({"userId": "ann", "event": "Email Bounced", "properties": {"type": "transient"}})",
+         "track");
+  f.send(
+      R"({"userId": "ann", "event": "Email Bounced", "properties": {"email_address": "no-address"}})",
+      "track");
+  f.send(
+      R"({"userId": "ann", "event": "Email Bounced", "properties": {"email": " Old@Example.com ", "bounce_type": "hard"}})",
+      "track");
   // A stranger's address named in the event is not suppressed (a write key may be public).
-  f.send(R"({"userId": "ann", "event": "Email Marked as Spam", "properties": {"recipient": "work@example.com"}})", "track");
-  f.send(R"({"userId": "ann", "event": "Email Marked as Spam"})", "track");  // already suppressed: the first reason stays
-  f.send(R"({"userId": "ann", "event": "Email Opened", "properties": {"email": "read@example.com"}})", "track");
+  f.send(
+      R"({"userId": "ann", "event": "Email Marked as Spam", "properties": {"recipient": "work@example.com"}})",
+      "track");
+  f.send(R"({"userId": "ann", "event": "Email Marked as Spam"})",
+         "track");  // already suppressed: the first reason stays
+  f.send(
+      R"({"userId": "ann", "event": "Email Opened", "properties": {"email": "read@example.com"}})",
+      "track");
   // The address the events name is suppressed when it is the customer's, else their latest.
-  CHECK(suppressions() == std::map<std::string, std::string>{{"email:ann@example.com", "hard bounce"},
-                                                               {"email:old@example.com", "hard bounce"}});
+  CHECK(suppressions() ==
+        std::map<std::string, std::string>{{"email:ann@example.com", "hard bounce"},
+                                           {"email:old@example.com", "hard bounce"}});
 
   // Nobody to suppress: the event is still stored.
   auto anon = f.send(R"({"anonymousId": "x", "event": "Email Bounced"})", "track");

@@ -315,7 +315,8 @@ inline DispatcherOptions testOptions() {
 
 inline std::unique_ptr<Dispatcher> startDispatcher(Outbox& outbox, const Channels& channels,
                                                    DispatcherOptions options = testOptions()) {
-  auto dispatcher = std::make_unique<Dispatcher>(outbox.store(), channels, outbox.clock, std::move(options));
+  auto dispatcher =
+      std::make_unique<Dispatcher>(outbox.store(), channels, outbox.clock, std::move(options));
   REQUIRE(dispatcher->start());
   return dispatcher;
 }

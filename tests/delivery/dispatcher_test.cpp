@@ -220,14 +220,20 @@ TEST_CASE("a row whose rendered message cannot be read fails without an attempt"
   CHECK(receiver.count() == 0);
 }
 
-TEST_CASE("a message sent while a higher-priority one displaced it is recorded as sent, not skipped") {
+TEST_CASE(
+    "a message sent while a higher-priority one displaced it is recorded as sent, not skipped") {
   Outbox outbox("displaced-race");
   const auto displaced = outbox.insert({"d1"});
   const auto plain_skip = outbox.insert({"d2"});
-  outbox.exec("UPDATE messages SET status = 'skipped', reason = 'capped: at most 1 messages per 1w, given to "
-              "higher-priority win-back/coupon (priority 40)' WHERE id = " + std::to_string(displaced));
-  outbox.exec("UPDATE messages SET status = 'skipped', reason = 'holdout: in the global holdout group' WHERE id = " +
-              std::to_string(plain_skip));
+  outbox.exec(
+      "UPDATE messages SET status = 'skipped', reason = 'capped: at most 1 messages per 1w, given "
+      "to "
+      "higher-priority win-back/coupon (priority 40)' WHERE id = " +
+      std::to_string(displaced));
+  outbox.exec(
+      "UPDATE messages SET status = 'skipped', reason = 'holdout: in the global holdout group' "
+      "WHERE id = " +
+      std::to_string(plain_skip));
   std::vector<DeliveryOutcome> outcomes(2);
   for (auto& o : outcomes) {
     o.status = DeliveryOutcome::Status::kSent;
@@ -241,6 +247,6 @@ TEST_CASE("a message sent while a higher-priority one displaced it is recorded a
     tx.outbox().recordOutcomes(outcomes);
     return ok();
   }));
-  CHECK(outbox.message(displaced).status == "sent");       // the truth: it went out
-  CHECK(outbox.message(plain_skip).status == "skipped");   // other skips are never overwritten
+  CHECK(outbox.message(displaced).status == "sent");      // the truth: it went out
+  CHECK(outbox.message(plain_skip).status == "skipped");  // other skips are never overwritten
 }

@@ -1,8 +1,9 @@
+#include "daemon/delivery/policy.h"
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/delivery/policy.h"
 #include "daemon/journeys/loader.h"
 
 using namespace journeyd;
@@ -19,7 +20,9 @@ TEST_CASE("the global holdout is stable per customer and close to the configured
   CHECK_FALSE(inHoldout(42, 0));
 }
 
-TEST_CASE("quiet hours defer to the end of the window in the customer's timezone, across midnight and DST") {
+TEST_CASE(
+    "quiet hours defer to the end of the window in the customer's timezone, across midnight and "
+    "DST") {
   const int kNine = 21 * 60, kEight = 8 * 60;
   struct Row {
     const char* now;
@@ -28,15 +31,20 @@ TEST_CASE("quiet hours defer to the end of the window in the customer's timezone
     const char* want;  // nullptr: may go out now
   };
   const Row rows[] = {
-      {"2026-03-02T14:30:00Z", "Asia/Shanghai", kNine, kEight, "2026-03-03T00:00:00.000Z"},  // 22:30 → 08:00 next day
-      {"2026-03-02T23:00:00Z", "Asia/Shanghai", kNine, kEight, "2026-03-03T00:00:00.000Z"},  // 07:00 → 08:00 same day
-      {"2026-03-02T04:00:00Z", "Asia/Shanghai", kNine, kEight, nullptr},                     // 12:00
-      {"2026-03-02T13:00:00Z", "Asia/Shanghai", kNine, kEight, "2026-03-03T00:00:00.000Z"},  // 21:00 exactly
-      {"2026-03-03T00:00:00Z", "Asia/Shanghai", kNine, kEight, nullptr},                     // 08:00 exactly
-      {"2026-03-02T05:30:00Z", "UTC", 5 * 60, 6 * 60, "2026-03-02T06:00:00.000Z"},           // a daytime window
+      {"2026-03-02T14:30:00Z", "Asia/Shanghai", kNine, kEight,
+       "2026-03-03T00:00:00.000Z"},  // 22:30 → 08:00 next day
+      {"2026-03-02T23:00:00Z", "Asia/Shanghai", kNine, kEight,
+       "2026-03-03T00:00:00.000Z"},  // 07:00 → 08:00 same day
+      {"2026-03-02T04:00:00Z", "Asia/Shanghai", kNine, kEight, nullptr},  // 12:00
+      {"2026-03-02T13:00:00Z", "Asia/Shanghai", kNine, kEight,
+       "2026-03-03T00:00:00.000Z"},                                       // 21:00 exactly
+      {"2026-03-03T00:00:00Z", "Asia/Shanghai", kNine, kEight, nullptr},  // 08:00 exactly
+      {"2026-03-02T05:30:00Z", "UTC", 5 * 60, 6 * 60,
+       "2026-03-02T06:00:00.000Z"},  // a daytime window
       // New York, the night clocks go forward (2026-03-08 02:00 → 03:00): 01:30 EST → 03:00 EDT.
       {"2026-03-08T06:30:00Z", "America/New_York", 60, 3 * 60, "2026-03-08T07:00:00.000Z"},
-      {"2026-03-02T22:30:00Z", "Not/AZone", kNine, kEight, "2026-03-03T08:00:00.000Z"},      // unknown zone: UTC
+      {"2026-03-02T22:30:00Z", "Not/AZone", kNine, kEight,
+       "2026-03-03T08:00:00.000Z"},  // unknown zone: UTC
   };
   for (const auto& row : rows) {
     CAPTURE(row.now);
@@ -74,7 +82,8 @@ struct Ask {
   JourneyPtr j;
   json customer = {{"email", "ann@example.com"}, {"phone", "+8613800000000"}};
   MessageRequest r;
-  Ask(JourneyPtr journey, const std::string& step, const std::string& kind, TimeMs now) : j(std::move(journey)) {
+  Ask(JourneyPtr journey, const std::string& step, const std::string& kind, TimeMs now)
+      : j(std::move(journey)) {
     r.customer_id = 7;
     r.journey = j.get();
     r.step = j->step(step);
@@ -89,8 +98,8 @@ struct Ask {
   }
 };
 
-RecentMessage recent(std::int64_t id, const std::string& journey_id, int priority, TimeMs at, bool displaceable,
-                     const std::string& kind = "email") {
+RecentMessage recent(std::int64_t id, const std::string& journey_id, int priority, TimeMs at,
+                     bool displaceable, const std::string& kind = "email") {
   RecentMessage m;
   m.id = id;
   m.journey_id = journey_id;
@@ -107,7 +116,9 @@ const TimeMs kNoon = *parseIsoTime("2026-03-02T04:00:00Z");  // Monday 12:00 in 
 
 }  // namespace
 
-TEST_CASE("every skip says why, in order: opt-out, address, suppression, consent, topic, holdout, control") {
+TEST_CASE(
+    "every skip says why, in order: opt-out, address, suppression, consent, topic, holdout, "
+    "control") {
   auto j = journey(kOffer);
   PolicySettings p;
   {
@@ -135,7 +146,8 @@ TEST_CASE("every skip says why, in order: opt-out, address, suppression, consent
     a.customer["traits"] = {{"consent", {{"email", false}}}};
     CHECK(a.decide(p).reason == "no consent for email");
     Ask receipt(j, "receipt", "email", kNoon);
-    receipt.customer["traits"] = {{"consent", {{"email", false}, {"topics", {{"promotions", false}}}}}};
+    receipt.customer["traits"] = {
+        {"consent", {{"email", false}, {"topics", {{"promotions", false}}}}}};
     CHECK(receipt.decide(p).send);  // transactional bypasses marketing consent
     Ask text(j, "text", "sms", kNoon);
     text.customer["traits"] = {{"consent", {{"email", false}}}};
@@ -203,10 +215,13 @@ TEST_CASE("journey control groups are stable and independent of the holdout and 
   CHECK_FALSE(inJourneyControl("win-back", 1, 0));
 }
 
-TEST_CASE("frequency caps: first come, priority arbitration over waiting messages, defer, per-journey caps") {
+TEST_CASE(
+    "frequency caps: first come, priority arbitration over waiting messages, defer, per-journey "
+    "caps") {
   auto low = journey(kOffer);
-  auto high = journey("journey: win-back\npriority: 40\ntrigger: {event: A}\n"
-                      "steps:\n  - send: coupon\n    channel: email\n    template: t\n");
+  auto high = journey(
+      "journey: win-back\npriority: 40\ntrigger: {event: A}\n"
+      "steps:\n  - send: coupon\n    channel: email\n    template: t\n");
   PolicySettings p;
   p.caps.push_back({"", 1, 7 * kDayMs});
   const TimeMs day = kDayMs;
@@ -215,7 +230,9 @@ TEST_CASE("frequency caps: first come, priority arbitration over waiting message
   Ask a(low, "mail", "email", kNoon);
   auto d = a.decide(p, {recent(1, "news", 5, kNoon - day, false)});
   CHECK_FALSE(d.send);
-  CHECK(d.reason == "capped: at most 1 messages per 1w, already taken by news/s1 (priority 5) at 2026-03-01T04:00:00.000Z");
+  CHECK(d.reason ==
+        "capped: at most 1 messages per 1w, already taken by news/s1 (priority 5) at "
+        "2026-03-01T04:00:00.000Z");
   // A message eight days old has left the window.
   CHECK(a.decide(p, {recent(1, "news", 5, kNoon - 8 * day, false)}).send);
   // Webhooks are not counted by an all-channel cap.
@@ -227,7 +244,9 @@ TEST_CASE("frequency caps: first come, priority arbitration over waiting message
   CHECK(d.send);
   REQUIRE(d.displaced.size() == 1);
   CHECK(d.displaced[0].first == 3);
-  CHECK(d.displaced[0].second == "capped: at most 1 messages per 1w, given to higher-priority win-back/coupon (priority 40)");
+  CHECK(
+      d.displaced[0].second ==
+      "capped: at most 1 messages per 1w, given to higher-priority win-back/coupon (priority 40)");
   // ...but not of one already sent, nor does an equal or lower priority displace anything.
   d = h.decide(p, {recent(3, "offer", 10, kNoon - 3600 * 1000, false)});
   CHECK_FALSE(d.send);
@@ -279,13 +298,16 @@ TEST_CASE("frequency caps: first come, priority arbitration over waiting message
   d = a.decide(roomy, {recent(1, "news", 5, kNoon - day, false)});
   CHECK(d.send_at == kNoon);
   // Two already counted (one sent, one waiting): this one takes the last place, so it waits.
-  d = a.decide(roomy, {recent(1, "news", 5, kNoon - day, false), recent(2, "news", 5, kNoon + 3600 * 1000, true)});
+  d = a.decide(roomy, {recent(1, "news", 5, kNoon - day, false),
+                       recent(2, "news", 5, kNoon + 3600 * 1000, true)});
   CHECK(d.send);
   CHECK(d.send_at == kNoon + 15 * 60 * 1000);
   CHECK(d.reason == "held 15m for priority arbitration: deferred to 2026-03-02T04:15:00.000Z");
   // A transactional message is never held.
-  CHECK(receipt.decide(roomy, {recent(1, "news", 5, kNoon - day, false), recent(2, "news", 5, kNoon, true)}).send_at ==
-        kNoon);
+  CHECK(receipt
+            .decide(roomy,
+                    {recent(1, "news", 5, kNoon - day, false), recent(2, "news", 5, kNoon, true)})
+            .send_at == kNoon);
 }
 
 TEST_CASE("quiet hours and send windows in the customer's timezone, and what transactional skips") {
@@ -316,8 +338,10 @@ TEST_CASE("quiet hours and send windows in the customer's timezone, and what tra
   Ask both(mornings, "mail", "email", *parseIsoTime("2026-03-02T14:00:00Z"));  // 22:00 Shanghai
   p.quiet_start_minute = 21 * 60;
   d = both.decide(p);
-  CHECK(formatIsoTime(d.send_at) == "2026-03-03T01:00:00.000Z");  // 09:00, after quiet hours end at 08:00
-  CHECK(d.reason == "quiet hours; send window daily 09:00-11:00: deferred to 2026-03-03T01:00:00.000Z");
+  CHECK(formatIsoTime(d.send_at) ==
+        "2026-03-03T01:00:00.000Z");  // 09:00, after quiet hours end at 08:00
+  CHECK(d.reason ==
+        "quiet hours; send window daily 09:00-11:00: deferred to 2026-03-03T01:00:00.000Z");
   // A receipt goes out at night; webhooks ignore quiet hours.
   Ask receipt(plain, "receipt", "email", *parseIsoTime("2026-03-02T14:00:00Z"));
   d = receipt.decide(p);
@@ -325,7 +349,9 @@ TEST_CASE("quiet hours and send windows in the customer's timezone, and what tra
   CHECK(d.reason.empty());
 }
 
-TEST_CASE("caps are judged at the moment a message would go, and nothing is displaced for a deferred one") {
+TEST_CASE(
+    "caps are judged at the moment a message would go, and nothing is displaced for a deferred "
+    "one") {
   PolicySettings p;
   p.caps.push_back({"", 1, kDayMs});
   // A weekend-only message decided on Monday goes on Saturday: a Tuesday message is four days
@@ -343,10 +369,12 @@ TEST_CASE("caps are judged at the moment a message would go, and nothing is disp
   CHECK(formatIsoTime(d.send_at) == "2026-03-07T10:00:00.000Z");
 
   // A higher-priority message that ends up deferred by its own journey's cap takes nobody's place.
-  auto high = journey("journey: win-back\npriority: 40\nwhen_capped: defer\ncaps:\n  - {max: 1, per: 30d}\n"
-                      "trigger: {event: A}\nsteps:\n  - send: coupon\n    channel: email\n    template: t\n");
+  auto high = journey(
+      "journey: win-back\npriority: 40\nwhen_capped: defer\ncaps:\n  - {max: 1, per: 30d}\n"
+      "trigger: {event: A}\nsteps:\n  - send: coupon\n    channel: email\n    template: t\n");
   Ask h(high, "coupon", "email", kNoon);
-  d = h.decide(p, {recent(3, "offer", 10, kNoon + 600 * 1000, true), recent(4, "win-back", 40, kNoon - 10 * kDayMs, false)});
+  d = h.decide(p, {recent(3, "offer", 10, kNoon + 600 * 1000, true),
+                   recent(4, "win-back", 40, kNoon - 10 * kDayMs, false)});
   CHECK(d.send);
   CHECK(d.send_at >= kNoon + 20 * kDayMs);
   CHECK(d.displaced.empty());
@@ -372,7 +400,8 @@ TEST_CASE("the timezone is the profile's, and the control group the one recorded
   p.quiet_start_minute = 21 * 60;
   p.quiet_end_minute = 8 * 60;
   auto plain = journey(kOffer);
-  Ask a(plain, "mail", "email", *parseIsoTime("2026-03-02T14:00:00Z"));  // 22:00 Shanghai, 15:00 Berlin
+  Ask a(plain, "mail", "email",
+        *parseIsoTime("2026-03-02T14:00:00Z"));  // 22:00 Shanghai, 15:00 Berlin
   a.customer["timezone"] = "Asia/Shanghai";
   a.customer["traits"] = {{"timezone", "Europe/Berlin"}};  // a trait does not override the profile
   CHECK(a.decide(p).reason == "quiet hours: deferred to 2026-03-03T00:00:00.000Z");
@@ -393,7 +422,9 @@ TEST_CASE("the timezone is the profile's, and the control group the one recorded
   CHECK(c.decide(none).reason == "control group: held out of offer to measure its lift");
 }
 
-TEST_CASE("a queued message is withdrawn at claim when the customer opted out, was suppressed or withdrew consent") {
+TEST_CASE(
+    "a queued message is withdrawn at claim when the customer opted out, was suppressed or "
+    "withdrew consent") {
   struct Row {
     const char* kind;
     bool transactional;
@@ -405,12 +436,15 @@ TEST_CASE("a queued message is withdrawn at claim when the customer opted out, w
   const Row rows[] = {
       {"email", false, "", R"({})", "", ""},
       {"email", false, "", R"({"unsubscribed": true})", "", "withdrawn: unsubscribed"},
-      {"email", true, "", R"({"unsubscribed": true})", "", "withdrawn: unsubscribed"},  // stops receipts too
+      {"email", true, "", R"({"unsubscribed": true})", "",
+       "withdrawn: unsubscribed"},  // stops receipts too
       {"sms", false, "", R"({})", "STOP reply", "withdrawn: suppressed: STOP reply"},
       {"sms", true, "", R"({})", "STOP reply", "withdrawn: suppressed: STOP reply"},
-      {"email", false, "", R"({"consent": {"email": false}})", "", "withdrawn: no consent for email"},
-      {"email", true, "", R"({"consent": {"email": false}})", "", ""},  // a receipt needs no marketing consent
-      {"sms", false, "", R"({"consent": {"email": false}})", "", ""},   // another channel's consent
+      {"email", false, "", R"({"consent": {"email": false}})", "",
+       "withdrawn: no consent for email"},
+      {"email", true, "", R"({"consent": {"email": false}})", "",
+       ""},  // a receipt needs no marketing consent
+      {"sms", false, "", R"({"consent": {"email": false}})", "", ""},  // another channel's consent
       {"email", false, "newsletter", R"({"consent": {"topics": {"newsletter": false}}})", "",
        "withdrawn: no consent for topic newsletter"},
       {"email", false, "offers", R"({"consent": {"topics": {"newsletter": false}}})", "", ""},
@@ -432,10 +466,14 @@ TEST_CASE("a queued message is withdrawn at claim when the customer opted out, w
   }
 }
 
-TEST_CASE("the claim-time decision uses the queue-time rules' words: what was skipped then is withdrawn now") {
+TEST_CASE(
+    "the claim-time decision uses the queue-time rules' words: what was skipped then is withdrawn "
+    "now") {
   // The same customer and message judged both ways: decideDelivery skips with reason R, so the
   // claim check withdraws with "withdrawn: " + R (one rule, not a copy).
-  auto j = journey("journey: j\ntopic: offers\ntrigger: {event: X}\nsteps:\n  - send: a\n    channel: email\n    template: t\n");
+  auto j = journey(
+      "journey: j\ntopic: offers\ntrigger: {event: X}\nsteps:\n  - send: a\n    channel: email\n   "
+      " template: t\n");
   const json customer = {{"traits", {{"consent", {{"topics", {{"offers", false}}}}}}}};
   MessageRequest request;
   request.customer_id = 1;

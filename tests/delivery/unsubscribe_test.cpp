@@ -1,12 +1,15 @@
-#include <doctest/doctest.h>
-
 #include "daemon/delivery/unsubscribe.h"
+
+#include <doctest/doctest.h>
 
 using namespace journeyd;
 
-TEST_CASE("unsubscribe tokens carry customer, channel and topic; forged, expired and malformed ones are refused") {
+TEST_CASE(
+    "unsubscribe tokens carry customer, channel and topic; forged, expired and malformed ones are "
+    "refused") {
   const TimeMs now = *parseIsoTime("2026-03-02T01:00:00Z");
-  UnsubscribeSigner signer("0123456789abcdef0123456789abcdef", "https://news.example.com/", 30 * kDayMs);
+  UnsubscribeSigner signer("0123456789abcdef0123456789abcdef", "https://news.example.com/",
+                           30 * kDayMs);
 
   const std::string url = signer.url(42, "email", "newsletter.weekly", now);
   CHECK(url.rfind("https://news.example.com/u/", 0) == 0);
@@ -29,7 +32,8 @@ TEST_CASE("unsubscribe tokens carry customer, channel and topic; forged, expired
   CHECK(expired.error().message == "this unsubscribe link has expired");
 
   // Another customer's id in the payload, with the old signature: refused.
-  const std::string other = UnsubscribeSigner("0123456789abcdef0123456789abcdef", "", 30 * kDayMs).token(43, "email", "newsletter.weekly", now);
+  const std::string other = UnsubscribeSigner("0123456789abcdef0123456789abcdef", "", 30 * kDayMs)
+                                .token(43, "email", "newsletter.weekly", now);
   const std::string spliced = other.substr(0, other.find('.')) + token.substr(token.find('.'));
   auto forged = signer.verify(spliced, now);
   REQUIRE_FALSE(forged);

@@ -17,7 +17,8 @@ inline JourneyPtr mustLoad(const std::string& yaml) {
   return j;
 }
 
-inline JsonEvalContext view(const nlohmann::json& customer, TimeMs now, std::vector<EventRecord> events = {}) {
+inline JsonEvalContext view(const nlohmann::json& customer, TimeMs now,
+                            std::vector<EventRecord> events = {}) {
   return JsonEvalContext(nlohmann::json{{"customer", customer}}, now, std::move(events));
 }
 

@@ -1,6 +1,6 @@
-#include <set>
-
 #include <date/tz.h>
+
+#include <set>
 
 #include "tests/engine/engine_test_support.h"
 
@@ -38,7 +38,8 @@ Input eventAt(TimeMs t, std::string name, nlohmann::json properties = nlohmann::
   return in;
 }
 
-const nlohmann::json kCustomer = {{"email", "ann@example.com"}, {"orders_count", 0}, {"unsubscribed", false}};
+const nlohmann::json kCustomer = {
+    {"email", "ann@example.com"}, {"orders_count", 0}, {"unsubscribed", false}};
 
 }  // namespace
 
@@ -55,7 +56,8 @@ TEST_CASE("a wait step wakes exactly at its due time") {
   CHECK(start.enrollment.step_id == "pause");
   CHECK(start.enrollment.wake_at == kT0 + kDayMs);
 
-  auto early = advance(*j, start.enrollment, view(kCustomer, kT0 + kDayMs - 1), wakeAt(kT0 + kDayMs - 1));
+  auto early =
+      advance(*j, start.enrollment, view(kCustomer, kT0 + kDayMs - 1), wakeAt(kT0 + kDayMs - 1));
   CHECK(early.effects.empty());
   CHECK(early.enrollment.status == EnrollmentStatus::kWaiting);
 
@@ -105,7 +107,8 @@ steps:
   const Row rows[] = {
       {0, "t/none", "if → then (customer.orders_count (0) == 0 → true)"},
       {2, "t/few", "if → elif 1 (customer.orders_count (2) < 3 → true)"},
-      {5, "t/many", "if → else (customer.orders_count (5) == 0 → false; customer.orders_count (5) < 3 → false)"},
+      {5, "t/many",
+       "if → else (customer.orders_count (5) == 0 → false; customer.orders_count (5) < 3 → false)"},
   };
   for (const auto& row : rows) {
     CAPTURE(row.orders);
@@ -116,7 +119,8 @@ steps:
     CHECK(sent[0]->template_name == row.template_name);
     CHECK(sent[1]->template_name == "t/after");  // every branch continues after the if
     bool found = false;
-    for (const auto& line : t.trace) found = found || (line.step_id == "check" && line.text == row.trace);
+    for (const auto& line : t.trace)
+      found = found || (line.step_id == "check" && line.text == row.trace);
     CHECK_MESSAGE(found, row.trace);
   }
 }
@@ -146,7 +150,8 @@ steps:
       CHECK(effectsOf(t, EffectKind::kSend)[0]->template_name == "t/" + variant);
     }
     if (i % 1000 == 0) {  // the same customer always gets the same variant
-      auto again = startEnrollment(*j, id, {"Signed Up", {}, kT0 + kDayMs}, view({}, kT0), kT0 + kDayMs);
+      auto again =
+          startEnrollment(*j, id, {"Signed Up", {}, kT0 + kDayMs}, view({}, kT0), kT0 + kDayMs);
       CHECK(again.enrollment.variants.at("offer-test") == variant);
     }
   }
@@ -174,7 +179,8 @@ steps:
         channel: email
         template: t/nudge
 )");
-  auto start = startEnrollment(*j, "c", {"Product Added", {{"cart_id", "A"}}, kT0}, view({}, kT0), kT0);
+  auto start =
+      startEnrollment(*j, "c", {"Product Added", {{"cart_id", "A"}}, kT0}, view({}, kT0), kT0);
   CHECK(start.enrollment.key == "A");
   auto waits = effectsOf(start, EffectKind::kWaitForEvent);
   REQUIRE(waits.size() == 1);
@@ -189,15 +195,17 @@ steps:
     CHECK(effectsOf(other, EffectKind::kSend).empty());
   }
   SUBCASE("an order for this cart takes on_event") {
-    auto same = advance(*j, start.enrollment, view({}, kT0 + 10 * kMinuteMs),
-                        eventAt(kT0 + 10 * kMinuteMs, "Order Completed", {{"cart_id", "A"}, {"total", 30}}));
+    auto same = advance(
+        *j, start.enrollment, view({}, kT0 + 10 * kMinuteMs),
+        eventAt(kT0 + 10 * kMinuteMs, "Order Completed", {{"cart_id", "A"}, {"total", 30}}));
     REQUIRE(effectsOf(same, EffectKind::kSend).size() == 1);
     CHECK(effectsOf(same, EffectKind::kSend)[0]->template_name == "t/thanks");
     CHECK(same.enrollment.data["last_event"]["properties"]["total"] == 30);
     CHECK(same.enrollment.status == EnrollmentStatus::kCompleted);
   }
   SUBCASE("no order by the deadline takes on_timeout, exactly at the deadline") {
-    auto before = advance(*j, start.enrollment, view({}, kT0 + kHourMs - 1), wakeAt(kT0 + kHourMs - 1));
+    auto before =
+        advance(*j, start.enrollment, view({}, kT0 + kHourMs - 1), wakeAt(kT0 + kHourMs - 1));
     CHECK(effectsOf(before, EffectKind::kSend).empty());
     auto timeout = advance(*j, start.enrollment, view({}, kT0 + kHourMs), wakeAt(kT0 + kHourMs));
     REQUIRE(effectsOf(timeout, EffectKind::kSend).size() == 1);
@@ -249,7 +257,8 @@ steps:
     CHECK(out.enrollment.status == EnrollmentStatus::kExited);
     CHECK(out.enrollment.exit_reason == ExitReason::kExitWhen);
     REQUIRE(effectsOf(out, EffectKind::kExit).size() == 1);
-    CHECK(out.trace.back().text == "exit: exit_when — exit_when customer.unsubscribed (true) == true → true");
+    CHECK(out.trace.back().text ==
+          "exit: exit_when — exit_when customer.unsubscribed (true) == true → true");
   }
 }
 
@@ -267,7 +276,8 @@ steps:
   CHECK(start.enrollment.status == EnrollmentStatus::kCompleted);
   CHECK(start.enrollment.listening());
   CHECK(start.enrollment.wake_at == kT0 + 7 * kDayMs);
-  auto conv = advance(*j, start.enrollment, view({}, kT0 + kDayMs), eventAt(kT0 + kDayMs, "Order Completed"));
+  auto conv = advance(*j, start.enrollment, view({}, kT0 + kDayMs),
+                      eventAt(kT0 + kDayMs, "Order Completed"));
   CHECK(conv.enrollment.status == EnrollmentStatus::kConverted);
   CHECK(conv.enrollment.converted_at == kT0 + kDayMs);
   CHECK_FALSE(conv.enrollment.listening());
@@ -349,7 +359,8 @@ steps:
   auto t = startEnrollment(*j, "c", {"Signed Up", {}, sat}, view(customer, sat), sat);
   CHECK(t.enrollment.wake_at == *parseIsoTime("2024-06-10T02:00:00Z"));
   // Unknown timezone: UTC.
-  auto utc = startEnrollment(*j, "c", {"Signed Up", {}, sat}, view({{"timezone", "Nowhere/Land"}}, sat), sat);
+  auto utc = startEnrollment(*j, "c", {"Signed Up", {}, sat},
+                             view({{"timezone", "Nowhere/Land"}}, sat), sat);
   CHECK(utc.enrollment.wake_at == *parseIsoTime("2024-06-10T10:00:00Z"));
 }
 
@@ -366,12 +377,15 @@ steps:
 )");
   const TimeMs at = *parseIsoTime("2026-03-02T01:00:00Z");
   auto waitFor = [&](const std::string& event_date, JsonEvalContext customer) {
-    return startEnrollment(*j, "c", {"Announced", {{"event_date", event_date}}, at}, customer, at).enrollment.wake_at;
+    return startEnrollment(*j, "c", {"Announced", {{"event_date", event_date}}, at}, customer, at)
+        .enrollment.wake_at;
   };
   auto due = [](const char* iso) { return std::optional<TimeMs>(*parseIsoTime(iso)); };
   // The day before 2026-03-20 at 10:00 local.
-  CHECK(waitFor("2026-03-20", view({{"timezone", "America/New_York"}}, at)) == due("2026-03-19T14:00:00Z"));
-  CHECK(waitFor("2026-03-20", view({{"timezone", "Asia/Shanghai"}}, at)) == due("2026-03-19T02:00:00Z"));
+  CHECK(waitFor("2026-03-20", view({{"timezone", "America/New_York"}}, at)) ==
+        due("2026-03-19T14:00:00Z"));
+  CHECK(waitFor("2026-03-20", view({{"timezone", "Asia/Shanghai"}}, at)) ==
+        due("2026-03-19T02:00:00Z"));
   CHECK(waitFor("2026-03-20T18:00:00-04:00", view({{"timezone", "America/New_York"}}, at)) ==
         due("2026-03-19T14:00:00Z"));
   auto business = view({{"timezone", "UTC"}}, at);
@@ -382,7 +396,8 @@ steps:
 
 TEST_CASE("an enrollment survives a JSON round trip") {
   auto j = mustLoad(kWaitJourney);
-  auto t = startEnrollment(*j, "c1", {"Signed Up", {{"plan", "pro"}}, kT0}, view(kCustomer, kT0), kT0);
+  auto t =
+      startEnrollment(*j, "c1", {"Signed Up", {{"plan", "pro"}}, kT0}, view(kCustomer, kT0), kT0);
   t.enrollment.variants["x"] = "a";
   auto back = Enrollment::fromJson(t.enrollment.toJson());
   CHECK(back.toJson() == t.enrollment.toJson());

@@ -1,6 +1,5 @@
-#include <doctest/doctest.h>
-
 #include <date/tz.h>
+#include <doctest/doctest.h>
 
 #include "tests/expr/expr_test_support.h"
 

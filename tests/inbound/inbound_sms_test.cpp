@@ -100,11 +100,15 @@ struct InboundDaemon {
     writeFile(dir / "journeys" / "ping.yaml", kPingJourney);
     writeFile(dir / "journeys" / "receipt.yaml", kReceiptJourney);
     writeFile(dir / "journeys" / "drip.yaml", kDripJourney);
-    writeFile(dir / "templates" / "t" / "ping.yaml", "channel: sms\nlocales:\n  en:\n    body: Ping. Reply STOP to opt out\n");
+    writeFile(dir / "templates" / "t" / "ping.yaml",
+              "channel: sms\nlocales:\n  en:\n    body: Ping. Reply STOP to opt out\n");
     writeFile(dir / "twilio-token", std::string(kToken) + "\n");
-    std::string config = "journeys: journeys\ntemplates: templates\nchannels:\n  sms: {connector: log, kind: sms, path: " +
-                         (dir / "sms.ndjson").string() + "}\n";
-    if (configured) config += "inbound_sms:\n  auth_token_file: twilio-token\n  url: " + std::string(kUrl) + "\n";
+    std::string config =
+        "journeys: journeys\ntemplates: templates\nchannels:\n  sms: {connector: log, kind: sms, "
+        "path: " +
+        (dir / "sms.ndjson").string() + "}\n";
+    if (configured)
+      config += "inbound_sms:\n  auth_token_file: twilio-token\n  url: " + std::string(kUrl) + "\n";
     d = std::make_unique<Daemon>(dir, config + extra_config);
     REQUIRE(d->start(args));
   }
@@ -113,7 +117,8 @@ struct InboundDaemon {
   httplib::Result post(const FormParams& form, const std::string& signature) {
     httplib::Headers headers;
     if (!signature.empty()) headers.emplace("X-Twilio-Signature", signature);
-    return d->client().Post("/v1/inbound/sms", headers, formEncode(form), "application/x-www-form-urlencoded");
+    return d->client().Post("/v1/inbound/sms", headers, formEncode(form),
+                            "application/x-www-form-urlencoded");
   }
   /// A text from `from`, signed as the provider signs it.
   void reply(const std::string& from, const std::string& body) {
@@ -178,7 +183,8 @@ void checkNothingChanged(InboundDaemon& in, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("a signed STOP suppresses the number, withdraws SMS consent and is recorded; START lifts it") {
+TEST_CASE(
+    "a signed STOP suppresses the number, withdraws SMS consent and is recorded; START lifts it") {
   InboundDaemon in;
   in.send("/v1/identify", {{"userId", "sms-1"}, {"traits", {{"phone", "+86 138-0000-0011"}}}});
   in.send("/v1/track", {{"userId", "sms-1"}, {"event", "Drip"}});
@@ -194,12 +200,14 @@ TEST_CASE("a signed STOP suppresses the number, withdraws SMS consent and is rec
   const json unsubscribed = in.event("sms-1", "Unsubscribed");
   REQUIRE(unsubscribed.is_object());
   CHECK(unsubscribed["type"] == "track");
-  CHECK(unsubscribed["properties"] == json{{"channel", "sms"}, {"via", "sms reply"}, {"keyword", "STOP"}});
+  CHECK(unsubscribed["properties"] ==
+        json{{"channel", "sms"}, {"via", "sms reply"}, {"keyword", "STOP"}});
   // Journeys react at once: the drip waiting out its day ends on its exit_when.
   bool exited = false;
   const json profile = in.customer("sms-1");
   for (const auto& e : profile["enrollments"]) {
-    if (e["journey"] == "sms-drip") exited = e["status"] == "exited" && e["exit_reason"] == "exit_when";
+    if (e["journey"] == "sms-drip")
+      exited = e["status"] == "exited" && e["exit_reason"] == "exit_when";
   }
   CHECK(exited);
 
@@ -237,8 +245,9 @@ TEST_CASE("the whole message is the keyword, in any case and spacing, 退订 and
   InboundDaemon in;
   // A number no customer has yet: it is suppressed all the same, for whoever gets it later.
   const std::string stranger = "+8613900000022";
-  const std::vector<std::string> stops = {"STOP", " stop\n", "Stop", "退订", " 退订 ", "td", "T", "STOPALL",
-                                          "unsubscribe", "Cancel", "END", "quit"};
+  const std::vector<std::string> stops = {"STOP",        " stop\n", "Stop", "退订",
+                                          " 退订 ",      "td",      "T",    "STOPALL",
+                                          "unsubscribe", "Cancel",  "END",  "quit"};
   const std::vector<std::string> starts = {"START", "unstop", "Yes"};
   for (size_t i = 0; i < stops.size(); ++i) {
     CAPTURE(stops[i]);
@@ -258,7 +267,8 @@ TEST_CASE("the whole message is the keyword, in any case and spacing, 退订 and
   // START lifts only what STOP put there: an admin's suppression of the number stays.
   auto c = in.d->client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
-  REQUIRE(c.Post("/v1/suppressions", json{{"channel", "sms"}, {"address", stranger}, {"reason", "manual"}}.dump(),
+  REQUIRE(c.Post("/v1/suppressions",
+                 json{{"channel", "sms"}, {"address", stranger}, {"reason", "manual"}}.dump(),
                  "application/json")
               ->status == 200);
   in.reply(stranger, "STOP");
@@ -289,7 +299,8 @@ TEST_CASE("unsigned or wrongly signed posts are refused with 403 and change noth
   FormParams more = stop;
   more.emplace_back("OptOutType", "STOP");
   refused(more, twilioSignature(kToken, kUrl, stop), "does not match");
-  refused(stop, twilioSignature(kToken, "https://elsewhere.example.com/v1/inbound/sms", stop), "does not match");
+  refused(stop, twilioSignature(kToken, "https://elsewhere.example.com/v1/inbound/sms", stop),
+          "does not match");
   // An API key is no substitute for the provider's signature.
   auto c = in.d->client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
@@ -301,14 +312,16 @@ TEST_CASE("unsigned or wrongly signed posts are refused with 403 and change noth
   CHECK(in.metric("journeyd_inbound_sms_refused_total") == 6);
   CHECK(in.metric("journeyd_inbound_sms_accepted_total") == 0);
   const std::string log = in.d->log();
-  CHECK(log.find("msg=\"inbound sms refused\" reason=\"X-Twilio-Signature does not match\"") != std::string::npos);
+  CHECK(log.find("msg=\"inbound sms refused\" reason=\"X-Twilio-Signature does not match\"") !=
+        std::string::npos);
   CHECK(log.find(kToken) == std::string::npos);
 }
 
 TEST_CASE("a signed post without a valid From is refused with 400 naming the field") {
   InboundDaemon in;
   in.send("/v1/identify", {{"userId", "sms-3"}, {"traits", {{"phone", kPhone}}}});
-  for (const char* from : {"not-a-number", "+86 138 0000 0011 ext 2", "whatsapp:+8613800000011", "12", ""}) {
+  for (const char* from :
+       {"not-a-number", "+86 138 0000 0011 ext 2", "whatsapp:+8613800000011", "12", ""}) {
     CAPTURE(from);
     const FormParams form = sms(from, "STOP");
     auto r = in.post(form, twilioSignature(kToken, kUrl, form));
@@ -336,9 +349,13 @@ TEST_CASE("without inbound_sms in the config the endpoint answers 404") {
   CHECK(in.suppressions().empty());
 }
 
-TEST_CASE("an SMS held by quiet hours is not sent after a STOP reply: withdrawn at claim, with the reason") {
-  InboundDaemon in(true, "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", end: \"08:00\"}\n",
-                   {"--virtual-clock", "2026-03-02T14:00:00Z"});  // 22:00 in Shanghai
+TEST_CASE(
+    "an SMS held by quiet hours is not sent after a STOP reply: withdrawn at claim, with the "
+    "reason") {
+  InboundDaemon in(
+      true,
+      "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", end: \"08:00\"}\n",
+      {"--virtual-clock", "2026-03-02T14:00:00Z"});  // 22:00 in Shanghai
   in.send("/v1/identify", {{"userId", "sms-q"}, {"traits", {{"phone", kPhone}}}});
   const json held = in.text("sms-q");
   CHECK(held["status"] == "pending");

@@ -8,18 +8,23 @@ using json = nlohmann::json;
 
 TEST_CASE("serve refuses a bad config with FILE:LINE:COL and a non-zero exit") {
   TempDir tmp;
-  writeFile(tmp.path() / "bad.yaml", "http:\n  listen: 127.0.0.1:8700\n  thread: 4\nstore:\n  synchronous: maybe\n");
-  auto r = runCommand({JOURNEYD_BINARY, "serve", "--config", (tmp.path() / "bad.yaml").string()}, tmp.path());
+  writeFile(tmp.path() / "bad.yaml",
+            "http:\n  listen: 127.0.0.1:8700\n  thread: 4\nstore:\n  synchronous: maybe\n");
+  auto r = runCommand({JOURNEYD_BINARY, "serve", "--config", (tmp.path() / "bad.yaml").string()},
+                      tmp.path());
   CHECK(r.status != 0);
   const std::string file = (tmp.path() / "bad.yaml").string();
-  CHECK(r.err.find(file + ":3:3: error: unknown key 'thread' in http (did you mean 'threads'?)") != std::string::npos);
-  CHECK(r.err.find(file + ":5:16: error: synchronous must be one of off, normal, full") != std::string::npos);
+  CHECK(r.err.find(file + ":3:3: error: unknown key 'thread' in http (did you mean 'threads'?)") !=
+        std::string::npos);
+  CHECK(r.err.find(file + ":5:16: error: synchronous must be one of off, normal, full") !=
+        std::string::npos);
 
   auto v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
   CHECK(v.status == 1);
   CHECK(v.out.find(file + ":3:3: error:") != std::string::npos);
 
-  auto ok = runCommand({JOURNEYD_BINARY, "validate", JOURNEYD_SOURCE_DIR "/etc/journeyd.yaml"}, tmp.path());
+  auto ok = runCommand({JOURNEYD_BINARY, "validate", JOURNEYD_SOURCE_DIR "/etc/journeyd.yaml"},
+                       tmp.path());
   CHECK(ok.status == 0);
 }
 
@@ -29,8 +34,11 @@ TEST_CASE("an unsubscribe base_url that is not https is a warning in validate an
   writeFile(file, "store:\n  data_dir: data\nunsubscribe:\n  base_url: http://news.example.com\n");
   auto v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
   CHECK(v.status == 0);  // a warning, not an error
-  CHECK(v.out.find(file + ":4:13: warning: unsubscribe.base_url 'http://news.example.com' is not https: messages "
-                   "carry an unsubscribe link but not one-click unsubscribe (List-Unsubscribe-Post") != std::string::npos);
+  CHECK(v.out.find(
+            file +
+            ":4:13: warning: unsubscribe.base_url 'http://news.example.com' is not https: messages "
+            "carry an unsubscribe link but not one-click unsubscribe (List-Unsubscribe-Post") !=
+        std::string::npos);
   // Not set at all: said at the top of the file.
   writeFile(file, "store:\n  data_dir: data\n");
   v = runCommand({JOURNEYD_BINARY, "validate", file}, tmp.path());
@@ -67,16 +75,17 @@ TEST_CASE("import loads customers from CSV and Segment messages from NDJSON, rep
   CHECK(csv.err.find("customers.csv:5:1: error: expected 9 fields, found 3") != std::string::npos);
   CHECK(csv.out.find("imported 3 messages") != std::string::npos);
 
-  writeFile(tmp.path() / "events.ndjson",
-            R"({"type": "track", "userId": "c1", "event": "Order Completed", "messageId": "o1", "properties": {"revenue": 99.5}, "timestamp": "2026-05-01T08:00:00Z"})"
-            "\n"
-            R"({"type": "track", "userId": "c1", "event": "Order Completed", "messageId": "o1", "properties": {"revenue": 99.5}, "timestamp": "2026-05-01T08:00:00Z"})"
-            "\n"
-            "{not json}\n"
-            R"({"type": "track", "userId": "c2"})"
-            "\n"
-            R"({"type": "page", "anonymousId": "v9", "name": "Home"})"
-            "\n");
+  writeFile(
+      tmp.path() / "events.ndjson",
+      R"({"type": "track", "userId": "c1", "event": "Order Completed", "messageId": "o1", "properties": {"revenue": 99.5}, "timestamp": "2026-05-01T08:00:00Z"})"
+      "\n"
+      R"({"type": "track", "userId": "c1", "event": "Order Completed", "messageId": "o1", "properties": {"revenue": 99.5}, "timestamp": "2026-05-01T08:00:00Z"})"
+      "\n"
+      "{not json}\n"
+      R"({"type": "track", "userId": "c2"})"
+      "\n"
+      R"({"type": "page", "anonymousId": "v9", "name": "Home"})"
+      "\n");
   auto nd = runCommand({JOURNEYD_BINARY, "import", "--config", d.configPath().string(),
                         (tmp.path() / "events.ndjson").string()},
                        tmp.path());
@@ -105,7 +114,9 @@ TEST_CASE("import loads customers from CSV and Segment messages from NDJSON, rep
   CHECK(d.customer("anon:v9").has_value());
 
   // A later identify with that email joins the imported profile instead of making a new one.
-  REQUIRE(d.post("/v1/identify", R"({"userId": "c4", "traits": {"email": "only-email@example.com"}})")->status == 200);
+  REQUIRE(
+      d.post("/v1/identify", R"({"userId": "c4", "traits": {"email": "only-email@example.com"}})")
+          ->status == 200);
   CHECK(d.customer("c4").value()["id"] == (*by_email)["id"]);
 }
 
@@ -116,7 +127,8 @@ TEST_CASE("SIGHUP reloads the API keys; a broken config on reload keeps the runn
   REQUIRE(d.post("/v1/track", R"({"userId": "u", "event": "E"})")->status == 200);
   CHECK(d.post("/v1/track", R"({"userId": "u", "event": "E"})", "rotated-key")->status == 401);
 
-  writeFile(d.configPath(), "keys:\n  write: [rotated-key]\n  admin: [test-admin-key]\nstore:\n  data_dir: data\n");
+  writeFile(d.configPath(),
+            "keys:\n  write: [rotated-key]\n  admin: [test-admin-key]\nstore:\n  data_dir: data\n");
   d.signal(SIGHUP);
   bool rotated = false;
   for (int i = 0; i < 200 && !rotated; ++i) {
@@ -157,11 +169,14 @@ TEST_CASE("render shows a date without a time as that day for a customer west of
   writeFile(tmp.path() / "context.json",
             R"({"customer": {"first_name": "Ann", "timezone": "America/New_York"},
                 "data": {"event_date": "2026-03-20", "event_name": "Spring preview"}})");
-  auto r = runCommand({JOURNEYD_BINARY, "render", JOURNEYD_SOURCE_DIR "/templates/member/invitation.yaml", "--context",
-                       (tmp.path() / "context.json").string(), "--json", "--now", "2026-03-02T01:00:00Z"},
-                      tmp.path());
+  auto r = runCommand(
+      {JOURNEYD_BINARY, "render", JOURNEYD_SOURCE_DIR "/templates/member/invitation.yaml",
+       "--context", (tmp.path() / "context.json").string(), "--json", "--now",
+       "2026-03-02T01:00:00Z"},
+      tmp.path());
   REQUIRE(r.status == 0);
   auto out = json::parse(r.out);
   CHECK(out["subject"] == "Ann, you're invited: Spring preview on March 20");
-  CHECK(out["html"].get<std::string>().find("<strong>Friday, March 20, 2026</strong>") != std::string::npos);
+  CHECK(out["html"].get<std::string>().find("<strong>Friday, March 20, 2026</strong>") !=
+        std::string::npos);
 }

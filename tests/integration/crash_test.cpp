@@ -58,7 +58,9 @@ std::set<std::string> keysWithStatus(const fs::path& db_path, const char* status
 
 }  // namespace
 
-TEST_CASE("after kill -9 mid-burst, every due message goes out and nothing recorded as sent is sent again") {
+TEST_CASE(
+    "after kill -9 mid-burst, every due message goes out and nothing recorded as sent is sent "
+    "again") {
   TempDir tmp;
   Receiver receiver;
   writeFile(tmp.path() / "journeys" / "drip.yaml", R"(journey: drip
@@ -81,16 +83,21 @@ locales:
     body: '{"customer": {{ customer.id | json }}, "step": {{ journey.step | json }}}'
 )");
   // The first line continues the harness's store: section.
-  const std::string config = "  max_unrecorded_sends: 32\njourneys: journeys\ntemplates: templates\nchannels:\n  partner:\n"
-                             "    connector: webhook\n    url: http://127.0.0.1:" + std::to_string(receiver.port()) +
-                             "/hook\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    concurrency: 4\n";
+  const std::string config =
+      "  max_unrecorded_sends: 32\njourneys: journeys\ntemplates: templates\nchannels:\n  "
+      "partner:\n"
+      "    connector: webhook\n    url: http://127.0.0.1:" +
+      std::to_string(receiver.port()) +
+      "/hook\n    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n    concurrency: 4\n";
   Daemon d(tmp.path(), config);
   REQUIRE(d.start());
 
   constexpr int kCustomers = 400;
   json batch = json::array();
   for (int i = 0; i < kCustomers; ++i) {
-    batch.push_back({{"type", "track"}, {"userId", "c" + std::to_string(i)}, {"event", "Go"},
+    batch.push_back({{"type", "track"},
+                     {"userId", "c" + std::to_string(i)},
+                     {"event", "Go"},
                      {"messageId", "go-" + std::to_string(i)}});
   }
   REQUIRE(d.post("/v1/batch", json{{"batch", batch}}.dump())->status == 200);
@@ -119,11 +126,13 @@ locales:
   for (const auto& key : sent) CHECK(delivered.count(key) == 1);
   // Nothing the store had recorded as sent before the crash was sent again after it.
   size_t resent = 0;
-  for (size_t i = delivered_before_restart; i < ids.size(); ++i) resent += sent_before_crash.count(ids[i]);
+  for (size_t i = delivered_before_restart; i < ids.size(); ++i)
+    resent += sent_before_crash.count(ids[i]);
   CHECK(resent == 0);
   // Duplicates can only be sends done but not yet recorded at the crash (at most
   // store.max_unrecorded_sends, plus one in each of the 4 workers' hands), with the same key.
   CHECK(ids.size() - delivered.size() <= 32 + 4);
-  MESSAGE("delivered before crash: " << delivered_before_restart << ", recorded sent before crash: "
-                                     << sent_before_crash.size() << ", duplicates: " << ids.size() - delivered.size());
+  MESSAGE("delivered before crash: " << delivered_before_restart
+                                     << ", recorded sent before crash: " << sent_before_crash.size()
+                                     << ", duplicates: " << ids.size() - delivered.size());
 }

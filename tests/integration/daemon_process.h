@@ -1,23 +1,22 @@
 #pragma once
 // Test support: runs the real journeyd binary as a child process on 127.0.0.1 with its own
 // temporary data folder, and talks to it over real sockets with cpp-httplib.
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 namespace journeyd::testing {
 
@@ -99,8 +98,8 @@ class Daemon {
   /// Starts the daemon and waits until it listens; false if it exited or never listened.
   bool start(const std::vector<std::string>& extra_args = {}) {
     log_ = dir_ / ("daemon-" + std::to_string(++starts_) + ".log");
-    std::vector<std::string> args = {JOURNEYD_BINARY, "serve", "--config", config_.string(),
-                                     "--listen", "127.0.0.1:0"};
+    std::vector<std::string> args = {JOURNEYD_BINARY,  "serve",    "--config",
+                                     config_.string(), "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -132,7 +131,9 @@ class Daemon {
   }
 
   /// An environment variable for the daemon's next start() (e.g. LD_PRELOAD of a fault shim).
-  void setEnv(std::string name, std::string value) { env_.emplace_back(std::move(name), std::move(value)); }
+  void setEnv(std::string name, std::string value) {
+    env_.emplace_back(std::move(name), std::move(value));
+  }
 
   /// Sends a signal and (for TERM/INT/KILL) waits for the exit; returns the exit status.
   int kill(int sig) {

@@ -14,20 +14,28 @@ namespace {
 /// The database's content as SQL text (sqlite3's .dump), read while the daemon runs.
 std::string dump(const Daemon& d) {
   d.settle();
-  auto r = runCommand({"/usr/bin/sqlite3", (d.dir() / "data/journeyd.db").string(), ".dump"}, d.dir());
+  auto r =
+      runCommand({"/usr/bin/sqlite3", (d.dir() / "data/journeyd.db").string(), ".dump"}, d.dir());
   REQUIRE(r.status == 0);
   return r.out;
 }
 
-std::string nested(int depth) { return std::string(static_cast<size_t>(depth), '[') + std::string(static_cast<size_t>(depth), ']'); }
+std::string nested(int depth) {
+  return std::string(static_cast<size_t>(depth), '[') +
+         std::string(static_cast<size_t>(depth), ']');
+}
 
 }  // namespace
 
-TEST_CASE("hostile requests get a located JSON error, the daemon keeps serving, and nothing stored changes") {
+TEST_CASE(
+    "hostile requests get a located JSON error, the daemon keeps serving, and nothing stored "
+    "changes") {
   TempDir tmp;
   Daemon d(tmp.path(), "http:\n  max_body_bytes: 1048576\n");
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "keep", "traits": {"plan": "gold", "email": "keep@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify",
+                 R"({"userId": "keep", "traits": {"plan": "gold", "email": "keep@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "keep", "event": "Signed Up"})")->status == 200);
   const std::string before = dump(d);
   REQUIRE(before.find("keep@example.com") != std::string::npos);
@@ -45,32 +53,41 @@ TEST_CASE("hostile requests get a located JSON error, the daemon keeps serving, 
     std::string field;  // expected error field; "-" for none checked
   };
   const std::vector<Case> cases = {
-      {"truncated body", "POST", "/v1/track", R"({"userId": "x", "event": "E", "properties": {"a": [1, 2)", 400, "-"},
+      {"truncated body", "POST", "/v1/track",
+       R"({"userId": "x", "event": "E", "properties": {"a": [1, 2)", 400, "-"},
       {"huge body", "POST", "/v1/batch", std::string(2 * 1024 * 1024, ' '), 413, "-"},
-      {"deep nesting", "POST", "/v1/track", R"({"userId": "x", "event": "E", "properties": {"a": )" + nested(100000) + "}}",
-       400, "-"},
+      {"deep nesting", "POST", "/v1/track",
+       R"({"userId": "x", "event": "E", "properties": {"a": )" + nested(100000) + "}}", 400, "-"},
       {"deep nesting in a batch", "POST", "/v1/batch", nested(200000), 400, "-"},
-      {"invalid UTF-8", "POST", "/v1/identify", "{\"userId\": \"x\", \"traits\": {\"name\": \"\xC3\x28\"}}", 400, "-"},
-      {"invalid UTF-8 in a key", "POST", "/v1/identify", "{\"userId\": \"x\", \"traits\": {\"\xFF\": 1}}", 400, "-"},
-      {"NUL byte outside strings", "POST", "/v1/track", std::string("{\"userId\": \"x\",") + '\0' + " \"event\": \"E\"}", 400, "-"},
-      {"wrong type: userId a boolean", "POST", "/v1/track", R"({"userId": true, "event": "E"})", 400, "userId"},
-      {"wrong type: event a list", "POST", "/v1/track", R"({"userId": "x", "event": ["E"]})", 400, "event"},
-      {"wrong type: properties a string", "POST", "/v1/track", R"({"userId": "x", "event": "E", "properties": "a"})", 400,
-       "properties"},
-      {"wrong type: batch an object", "POST", "/v1/batch", R"({"batch": {"type": "track"}})", 400, "batch"},
+      {"invalid UTF-8", "POST", "/v1/identify",
+       "{\"userId\": \"x\", \"traits\": {\"name\": \"\xC3\x28\"}}", 400, "-"},
+      {"invalid UTF-8 in a key", "POST", "/v1/identify",
+       "{\"userId\": \"x\", \"traits\": {\"\xFF\": 1}}", 400, "-"},
+      {"NUL byte outside strings", "POST", "/v1/track",
+       std::string("{\"userId\": \"x\",") + '\0' + " \"event\": \"E\"}", 400, "-"},
+      {"wrong type: userId a boolean", "POST", "/v1/track", R"({"userId": true, "event": "E"})",
+       400, "userId"},
+      {"wrong type: event a list", "POST", "/v1/track", R"({"userId": "x", "event": ["E"]})", 400,
+       "event"},
+      {"wrong type: properties a string", "POST", "/v1/track",
+       R"({"userId": "x", "event": "E", "properties": "a"})", 400, "properties"},
+      {"wrong type: batch an object", "POST", "/v1/batch", R"({"batch": {"type": "track"}})", 400,
+       "batch"},
       {"one bad message in 2,001", "POST", "/v1/batch", many_batch, 400, "batch[2000].event"},
       {"a JSON string, not an object", "POST", "/v1/identify", R"("userId")", 400, "-"},
       {"enroll: a customer id with path traversal", "POST", "/v1/journeys/nope/enroll",
        R"({"userId": "../../etc/passwd"})", 404, "-"},
       {"suppression: SQL as the channel", "POST", "/v1/suppressions",
-       R"({"channel": "email'; DROP TABLE customers; --", "address": "a@example.com"})", 400, "channel"},
+       R"({"channel": "email'; DROP TABLE customers; --", "address": "a@example.com"})", 400,
+       "channel"},
       {"clock: not virtual", "POST", "/v1/clock", R"({"advance": "1d"})", 404, "-"},
   };
   for (const auto& c : cases) {
     const std::string name = c.name;
     CAPTURE(name);
     auto cl = d.client();
-    if (c.path.rfind("/v1/journeys", 0) == 0 || c.path.rfind("/v1/suppressions", 0) == 0 || c.path == "/v1/clock") {
+    if (c.path.rfind("/v1/journeys", 0) == 0 || c.path.rfind("/v1/suppressions", 0) == 0 ||
+        c.path == "/v1/clock") {
       cl.set_bearer_token_auth(Daemon::kAdminKey);
     } else {
       cl.set_basic_auth(Daemon::kWriteKey, "");
@@ -110,7 +127,8 @@ TEST_CASE("hostile but valid data is stored verbatim and changes nothing else") 
   TempDir tmp;
   Daemon d(tmp.path(), "http:\n  max_body_bytes: 2097152\n");
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "keep", "traits": {"plan": "gold"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "keep", "traits": {"plan": "gold"}})")->status ==
+          200);
 
   const std::string sql = "Robert'); DROP TABLE customers;--";
   const std::string html = "<script>alert('x')</script><img src=x onerror=alert(1)>";
@@ -119,9 +137,11 @@ TEST_CASE("hostile but valid data is stored verbatim and changes nothing else") 
   json many = json::object();
   for (int i = 0; i < 10000; ++i) many["p" + std::to_string(i)] = i;
   REQUIRE(d.post("/v1/identify", json{{"userId", sql}, {"traits", traits}}.dump())->status == 200);
-  REQUIRE(d.post("/v1/track", json{{"userId", sql}, {"event", html}, {"properties", many}}.dump())->status == 200);
+  REQUIRE(d.post("/v1/track", json{{"userId", sql}, {"event", html}, {"properties", many}}.dump())
+              ->status == 200);
   // Duplicate keys: the last one wins, as in most JSON readers.
-  REQUIRE(d.post("/v1/identify", R"({"userId": "dup", "traits": {"plan": "a", "plan": "b"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "dup", "traits": {"plan": "a", "plan": "b"}})")
+              ->status == 200);
 
   auto c = d.customer(sql);
   REQUIRE(c);

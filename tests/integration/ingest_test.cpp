@@ -110,7 +110,7 @@ TEST_CASE("the Segment documentation's example bodies are accepted and stored") 
 
   auto peter = d.customer("019mr8mf4r");
   REQUIRE(peter);
-  CHECK((*peter)["traits"]["name"] == "Jake Peterson");  // the later identify's traits win
+  CHECK((*peter)["traits"]["name"] == "Jake Peterson");   // the later identify's traits win
   CHECK((*peter)["traits"]["industry"] == "Technology");  // and earlier traits are kept
   CHECK((*peter)["traits"]["age"] == 26);
   CHECK(eventCount(*peter) == 6);  // identify, track, page, alias, identify, track
@@ -162,7 +162,8 @@ TEST_CASE("requests without a valid key are refused and store nothing") {
   // Bearer works as well as Basic.
   auto c = d.client();
   c.set_bearer_token_auth(Daemon::kWriteKey);
-  auto bearer = c.Post("/v1/track", R"({"userId": "u2", "event": "Signed Up"})", "application/json");
+  auto bearer =
+      c.Post("/v1/track", R"({"userId": "u2", "event": "Signed Up"})", "application/json");
   REQUIRE(bearer);
   CHECK(bearer->status == 200);
 
@@ -182,7 +183,8 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
   TempDir tmp;
   Daemon d(tmp.path(), "http:\n  max_body_bytes: 4096\n");
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "keep", "traits": {"plan": "gold"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "keep", "traits": {"plan": "gold"}})")->status ==
+          200);
 
   struct Case {
     const char* name;
@@ -195,8 +197,10 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
       {"malformed JSON", "/v1/track", R"({"userId": "bad1", "event": )", 400, nullptr},
       {"empty body", "/v1/track", "", 400, nullptr},
       {"not an object", "/v1/track", "[1,2]", 400, ""},
-      {"userId of the wrong type", "/v1/track", R"({"userId": {"a": 1}, "event": "X"})", 400, "userId"},
-      {"traits not an object", "/v1/identify", R"({"userId": "bad2", "traits": [1]})", 400, "traits"},
+      {"userId of the wrong type", "/v1/track", R"({"userId": {"a": 1}, "event": "X"})", 400,
+       "userId"},
+      {"traits not an object", "/v1/identify", R"({"userId": "bad2", "traits": [1]})", 400,
+       "traits"},
       {"event not a string", "/v1/track", R"({"userId": "bad3", "event": 7})", 400, "event"},
       {"missing userId and anonymousId", "/v1/track", R"({"event": "X"})", 400, "userId"},
       {"timestamp of the wrong shape in a batch with a bad message", "/v1/batch",
@@ -212,7 +216,8 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
                      {"type": "identify", "userId": "keep", "traits": {"plan": "lost"}},
                      {"type": "track", "userId": "bad7"}]})",
        400, "batch[2].event"},
-      {"oversized body", "/v1/batch", R"({"batch": [)" + std::string(5000, ' ') + "]}", 413, nullptr},
+      {"oversized body", "/v1/batch", R"({"batch": [)" + std::string(5000, ' ') + "]}", 413,
+       nullptr},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -237,7 +242,8 @@ TEST_CASE("each class of bad input gets a 4xx JSON error naming the field, and n
   CHECK(eventCount(*keep) == 1);
 }
 
-TEST_CASE("a batch keeps a message whose timestamp cannot be read, stamped when received, and says so") {
+TEST_CASE(
+    "a batch keeps a message whose timestamp cannot be read, stamped when received, and says so") {
   TempDir tmp;
   Daemon d(tmp.path(), "");
   REQUIRE(d.start({"--virtual-clock", "2026-03-05T08:00:00Z"}));
@@ -253,7 +259,8 @@ TEST_CASE("a batch keeps a message whose timestamp cannot be read, stamped when 
   auto c = d.customer("ts");
   REQUIRE(c);
   std::map<std::string, std::string> when;
-  for (const auto& e : (*c)["events"]) when[e["event"].get<std::string>()] = e["timestamp"].get<std::string>();
+  for (const auto& e : (*c)["events"])
+    when[e["event"].get<std::string>()] = e["timestamp"].get<std::string>();
   CHECK(when["One Digit"] == "2015-02-24T04:46:30.000Z");
   CHECK(when["Unreadable"] == "2026-03-05T08:00:00.000Z");  // the time it was received
 }
@@ -262,11 +269,13 @@ TEST_CASE("a repeated messageId is accepted and stored once, and orders are coun
   TempDir tmp;
   Daemon d(tmp.path());
   REQUIRE(d.start());
-  const std::string order = R"({"userId": "buyer", "event": "Order Completed", "messageId": "order-msg-1",
+  const std::string order =
+      R"({"userId": "buyer", "event": "Order Completed", "messageId": "order-msg-1",
                                 "properties": {"order_id": "A1", "revenue": 120.5},
                                 "timestamp": "2026-03-01T10:00:00Z"})";
   for (int i = 0; i < 3; ++i) REQUIRE(d.post("/v1/track", order)->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "buyer", "event": "Order Completed", "messageId": "order-msg-2",
+  REQUIRE(d.post("/v1/track",
+                 R"({"userId": "buyer", "event": "Order Completed", "messageId": "order-msg-2",
                                   "properties": {"order_id": "A2", "total": "79.5"},
                                   "timestamp": "2026-02-01T10:00:00Z"})")
               ->status == 200);
@@ -279,20 +288,29 @@ TEST_CASE("a repeated messageId is accepted and stored once, and orders are coun
   CHECK((*buyer)["orders"]["last_order_at"] == "2026-03-01T10:00:00.000Z");
 }
 
-TEST_CASE("identify merges the anonymous visitor into the known customer; alias merges explicitly") {
+TEST_CASE(
+    "identify merges the anonymous visitor into the known customer; alias merges explicitly") {
   TempDir tmp;
   Daemon d(tmp.path());
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/track", R"({"anonymousId": "visitor-1", "event": "Product Viewed"})")->status == 200);
-  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "visitor-1", "traits": {"favourite": "jazz"}})")->status == 200);
-  REQUIRE(d.post("/v1/identify", R"({"userId": "ann", "traits": {"name": "Ann", "favourite": "rock"}})")->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "ann", "event": "Order Completed", "properties": {"revenue": 10}})")->status == 200);
+  REQUIRE(
+      d.post("/v1/track", R"({"anonymousId": "visitor-1", "event": "Product Viewed"})")->status ==
+      200);
+  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "visitor-1", "traits": {"favourite": "jazz"}})")
+              ->status == 200);
+  REQUIRE(
+      d.post("/v1/identify", R"({"userId": "ann", "traits": {"name": "Ann", "favourite": "rock"}})")
+          ->status == 200);
+  REQUIRE(d.post("/v1/track",
+                 R"({"userId": "ann", "event": "Order Completed", "properties": {"revenue": 10}})")
+              ->status == 200);
   auto before = d.customer("anon:visitor-1");
   REQUIRE(before);
   CHECK(before.value()["id"] != d.customer("ann").value()["id"]);
 
   // The visitor logs in: one profile, nothing lost, the known profile's traits win.
-  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "visitor-1", "userId": "ann"})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "visitor-1", "userId": "ann"})")->status ==
+          200);
   auto ann = d.customer("ann");
   REQUIRE(ann);
   CHECK(d.customer("anon:visitor-1").value()["id"] == (*ann)["id"]);
@@ -302,9 +320,16 @@ TEST_CASE("identify merges the anonymous visitor into the known customer; alias 
   CHECK((*ann)["orders"]["count"] == 1);
 
   // alias: an old user id becomes the same person.
-  REQUIRE(d.post("/v1/identify", R"({"userId": "ann-old-crm-id", "traits": {"email": "ann@example.com"}})")->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "ann-old-crm-id", "event": "Order Completed", "properties": {"revenue": 5}})")->status == 200);
-  REQUIRE(d.post("/v1/alias", R"({"previousId": "ann-old-crm-id", "userId": "ann"})")->status == 200);
+  REQUIRE(d.post("/v1/identify",
+                 R"({"userId": "ann-old-crm-id", "traits": {"email": "ann@example.com"}})")
+              ->status == 200);
+  REQUIRE(
+      d.post(
+           "/v1/track",
+           R"({"userId": "ann-old-crm-id", "event": "Order Completed", "properties": {"revenue": 5}})")
+          ->status == 200);
+  REQUIRE(d.post("/v1/alias", R"({"previousId": "ann-old-crm-id", "userId": "ann"})")->status ==
+          200);
   auto merged = d.customer("ann");
   REQUIRE(merged);
   CHECK((*merged)["orders"]["count"] == 2);
@@ -317,7 +342,8 @@ TEST_CASE("a restart keeps everything, also after kill -9 of an acknowledged wri
   TempDir tmp;
   Daemon d(tmp.path());
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "persist", "traits": {"tier": "gold"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "persist", "traits": {"tier": "gold"}})")->status ==
+          200);
   CHECK(d.stop() == 0);
   CHECK(d.log().find("msg=stopped") != std::string::npos);
 
@@ -343,8 +369,13 @@ TEST_CASE("DELETE erases the profile, its identities and its events") {
   TempDir tmp;
   Daemon d(tmp.path());
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "gone", "traits": {"email": "gone@example.com", "phone": "+86 138 0013 8000"}})")->status == 200);
-  REQUIRE(d.post("/v1/identify", R"({"userId": "stays", "traits": {"email": "stays@example.com"}})")->status == 200);
+  REQUIRE(
+      d.post(
+           "/v1/identify",
+           R"({"userId": "gone", "traits": {"email": "gone@example.com", "phone": "+86 138 0013 8000"}})")
+          ->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "stays", "traits": {"email": "stays@example.com"}})")
+              ->status == 200);
   REQUIRE(d.customer("phone:+8613800138000").has_value());
 
   auto r = d.del("/v1/customers/email:gone@example.com");
@@ -368,7 +399,9 @@ TEST_CASE("customers.default_region: one person whichever way their number is wr
   TempDir tmp;
   Daemon d(tmp.path(), "customers:\n  default_region: US\n");
   REQUIRE(d.start());
-  REQUIRE(d.post("/v1/identify", R"({"userId": "pat", "traits": {"phone": "415-555-0100"}})")->status == 200);
+  REQUIRE(
+      d.post("/v1/identify", R"({"userId": "pat", "traits": {"phone": "415-555-0100"}})")->status ==
+      200);
   auto by_e164 = d.customer("phone:+14155550100");
   REQUIRE(by_e164);
   CHECK((*by_e164)["userId"] == "pat");
@@ -376,6 +409,8 @@ TEST_CASE("customers.default_region: one person whichever way their number is wr
   REQUIRE(by_local);
   CHECK((*by_local)["id"] == (*by_e164)["id"]);
   // A later message with the number in another form reaches the same person.
-  REQUIRE(d.post("/v1/identify", R"({"anonymousId": "device-9", "traits": {"phone": "+1 415 555 0100"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify",
+                 R"({"anonymousId": "device-9", "traits": {"phone": "+1 415 555 0100"}})")
+              ->status == 200);
   CHECK(d.customer("anon:device-9").value()["id"] == (*by_e164)["id"]);
 }

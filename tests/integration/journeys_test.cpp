@@ -19,9 +19,10 @@ constexpr const char* kStart = "2026-03-02T01:00:00Z";  // a Monday, 09:00 in As
 
 std::string journeyConfig(const fs::path& dir) {
   std::string out = (dir / "outbox").string();
-  return std::string("journeys: ") + JOURNEYD_SOURCE_DIR + "/journeys\n" + "templates: " + JOURNEYD_SOURCE_DIR +
-         "/templates\n" + "channels:\n" + "  email: {connector: log, kind: email, path: " + out +
-         "/email.ndjson}\n" + "  sms: {connector: log, kind: sms, path: " + out + "/sms.ndjson}\n" +
+  return std::string("journeys: ") + JOURNEYD_SOURCE_DIR + "/journeys\n" +
+         "templates: " + JOURNEYD_SOURCE_DIR + "/templates\n" + "channels:\n" +
+         "  email: {connector: log, kind: email, path: " + out + "/email.ndjson}\n" +
+         "  sms: {connector: log, kind: sms, path: " + out + "/sms.ndjson}\n" +
          "  webhook: {connector: log, kind: webhook, path: " + out + "/webhook.ndjson}\n";
 }
 
@@ -80,11 +81,14 @@ std::vector<std::string> steps(const std::vector<json>& messages) {
 
 }  // namespace
 
-TEST_CASE("newcomer guide: welcome now, a guide after a day, a coupon two days later without an order") {
+TEST_CASE(
+    "newcomer guide: welcome now, a guide after a day, a coupon two days later without an order") {
   JourneyDaemon j;
-  j.send("/v1/identify", {{"userId", "new-1"},
-                          {"traits", {{"email", "new1@example.com"}, {"phone", "+8613800000011"}, {"first_name", "林"}}},
-                          {"context", {{"timezone", "Asia/Shanghai"}, {"locale", "zh-CN"}}}});
+  j.send("/v1/identify",
+         {{"userId", "new-1"},
+          {"traits",
+           {{"email", "new1@example.com"}, {"phone", "+8613800000011"}, {"first_name", "林"}}},
+          {"context", {{"timezone", "Asia/Shanghai"}, {"locale", "zh-CN"}}}});
   j.send("/v1/track", {{"userId", "new-1"}, {"event", "Signed Up"}});
   auto first = j.messages("new-1", 1);
   REQUIRE(first.size() == 1);
@@ -105,7 +109,8 @@ TEST_CASE("newcomer guide: welcome now, a guide after a day, a coupon two days l
   CHECK(steps(third) == std::vector<std::string>{"welcome", "first-steps", "first-order-coupon"});
   CHECK(third[2]["channel"] == "sms");
   CHECK(third[2]["to"] == "+8613800000011");
-  CHECK(third[2]["idempotency_key"].get<std::string>().find("first-order-coupon") != std::string::npos);
+  CHECK(third[2]["idempotency_key"].get<std::string>().find("first-order-coupon") !=
+        std::string::npos);
 
   auto e = j.enrollment("new-1", "newcomer-guide");
   CHECK(e["status"] == "completed");
@@ -118,7 +123,8 @@ TEST_CASE("newcomer guide: a first order ends the journey as converted, mid-wait
   j.advance("1d");
   CHECK(j.messages("new-2", 2).size() == 2);
   j.advance("12h");
-  j.send("/v1/track", {{"userId", "new-2"}, {"event", "Order Completed"}, {"properties", {{"revenue", 42}}}});
+  j.send("/v1/track",
+         {{"userId", "new-2"}, {"event", "Order Completed"}, {"properties", {{"revenue", 42}}}});
   auto e = j.enrollment("new-2", "newcomer-guide");
   CHECK(e["status"] == "converted");
   CHECK(e["exit_reason"] == "converted");
@@ -135,13 +141,17 @@ TEST_CASE("newcomer guide: a first order ends the journey as converted, mid-wait
 
 TEST_CASE("cart abandon: one instance per cart, the order of one cart ends only that one") {
   JourneyDaemon j;
-  j.send("/v1/identify", {{"userId", "cart-1"}, {"traits", {{"email", "cart1@example.com"}}},
+  j.send("/v1/identify", {{"userId", "cart-1"},
+                          {"traits", {{"email", "cart1@example.com"}}},
                           {"context", {{"timezone", "Asia/Shanghai"}}}});
-  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "A"}}}});
-  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "B"}}}});
+  j.send("/v1/track",
+         {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "A"}}}});
+  j.send("/v1/track",
+         {{"userId", "cart-1"}, {"event", "Product Added"}, {"properties", {{"cart_id", "B"}}}});
   j.advance("30m");
-  j.send("/v1/track", {{"userId", "cart-1"}, {"event", "Order Completed"}, {"properties", {{"cart_id", "A"}}}});
-  j.advance("1h");   // 10:30 local on Monday: cart B waits for the next weekday 10:00
+  j.send("/v1/track",
+         {{"userId", "cart-1"}, {"event", "Order Completed"}, {"properties", {{"cart_id", "A"}}}});
+  j.advance("1h");  // 10:30 local on Monday: cart B waits for the next weekday 10:00
   CHECK(j.messages("cart-1", 0).empty());
   j.advance("23h30m");  // Tuesday 10:00 local: the nudge for B goes out
   auto m = j.messages("cart-1", 1);
@@ -153,7 +163,8 @@ TEST_CASE("cart abandon: one instance per cart, the order of one cart ends only 
   std::set<std::string> statuses;
   auto c = j.d.customer("cart-1");
   for (const auto& e : (*c)["enrollments"]) {
-    if (e["journey"] == "cart-abandon") statuses.insert(e["key"].get<std::string>() + "=" + e["status"].get<std::string>());
+    if (e["journey"] == "cart-abandon")
+      statuses.insert(e["key"].get<std::string>() + "=" + e["status"].get<std::string>());
   }
   CHECK(statuses == std::set<std::string>{"A=converted", "B=completed"});
 }
@@ -161,9 +172,12 @@ TEST_CASE("cart abandon: one instance per cart, the order of one cart ends only 
 TEST_CASE("referral: the friend's first order rewards the referrer through the webhook channel") {
   JourneyDaemon j;
   j.send("/v1/identify", {{"userId", "friend"}, {"traits", {{"email", "friend@example.com"}}}});
-  j.send("/v1/track", {{"userId", "friend"},
-                       {"event", "Order Completed"},
-                       {"properties", {{"order_id", "o-9"}, {"referrer_id", "ref-1"}, {"first_order", true}, {"revenue", 20}}}});
+  j.send(
+      "/v1/track",
+      {{"userId", "friend"},
+       {"event", "Order Completed"},
+       {"properties",
+        {{"order_id", "o-9"}, {"referrer_id", "ref-1"}, {"first_order", true}, {"revenue", 20}}}});
   auto m = j.messages("friend", 1);
   REQUIRE_FALSE(m.empty());
   CHECK(m[0]["step"] == "reward-referrer");
@@ -171,7 +185,9 @@ TEST_CASE("referral: the friend's first order rewards the referrer through the w
   CHECK(j.d.customer("friend").value()["traits"]["referral_rewarded"] == true);
   // An order without a referrer does not start it.
   j.send("/v1/identify", {{"userId", "plain"}, {"traits", {{"email", "plain@example.com"}}}});
-  j.send("/v1/track", {{"userId", "plain"}, {"event", "Order Completed"}, {"properties", {{"order_id", "o-10"}}}});
+  j.send(
+      "/v1/track",
+      {{"userId", "plain"}, {"event", "Order Completed"}, {"properties", {{"order_id", "o-10"}}}});
   CHECK(j.enrollment("plain", "referral").is_null());
 }
 
@@ -179,12 +195,14 @@ TEST_CASE("a paused journey holds its customers in place; resuming continues the
   JourneyDaemon j;
   j.send("/v1/identify", {{"userId", "p-1"}, {"traits", {{"email", "p1@example.com"}}}});
   j.send("/v1/track", {{"userId", "p-1"}, {"event", "Signed Up"}});
-  REQUIRE(j.messages("p-1", 1).size() == 1);  // entered (journeys react asynchronously to ingested data)
+  REQUIRE(j.messages("p-1", 1).size() ==
+          1);  // entered (journeys react asynchronously to ingested data)
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
   REQUIRE(c.Post("/v1/journeys/newcomer-guide/pause", "", "application/json")->status == 200);
   j.advance("2d");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // give the scheduler a chance to (wrongly) act
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(200));  // give the scheduler a chance to (wrongly) act
   CHECK(j.messages("p-1", 1).size() == 1);
   CHECK(j.enrollment("p-1", "newcomer-guide")["step"] == "wait-first-day");
   REQUIRE(c.Post("/v1/journeys/newcomer-guide/resume", "", "application/json")->status == 200);
@@ -202,51 +220,63 @@ TEST_CASE("a paused journey holds its customers in place; resuming continues the
   CHECK(found);
 }
 
-TEST_CASE("the API trigger enrolls through POST /v1/journeys/{id}/enroll and refuses other journeys") {
+TEST_CASE(
+    "the API trigger enrolls through POST /v1/journeys/{id}/enroll and refuses other journeys") {
   JourneyDaemon j;
   j.send("/v1/identify", {{"userId", "api-1"}, {"traits", {{"email", "api1@example.com"}}}});
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
-  auto wrong = c.Post("/v1/journeys/newcomer-guide/enroll", R"({"userId": "api-1"})", "application/json");
+  auto wrong =
+      c.Post("/v1/journeys/newcomer-guide/enroll", R"({"userId": "api-1"})", "application/json");
   REQUIRE(wrong);
   CHECK(wrong->status == 409);
-  auto missing = c.Post("/v1/journeys/no-such-journey/enroll", R"({"userId": "api-1"})", "application/json");
+  auto missing =
+      c.Post("/v1/journeys/no-such-journey/enroll", R"({"userId": "api-1"})", "application/json");
   REQUIRE(missing);
   CHECK(missing->status == 404);
 }
 
-TEST_CASE("win-back: 60 days after the last order the customer turns dormant, gets a coupon, then a reminder") {
+TEST_CASE(
+    "win-back: 60 days after the last order the customer turns dormant, gets a coupon, then a "
+    "reminder") {
   JourneyDaemon j;
-  j.send("/v1/identify", {{"userId", "wb-1"}, {"traits", {{"email", "wb1@example.com"}, {"phone", "+8613800000077"}}}});
-  j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 88}}}});
+  j.send("/v1/identify", {{"userId", "wb-1"},
+                          {"traits", {{"email", "wb1@example.com"}, {"phone", "+8613800000077"}}}});
+  j.send("/v1/track",
+         {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 88}}}});
   j.advance("59d");
   CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
   j.advance("1d");  // exactly 60 days: the scheduled segment re-check moves the customer
   std::vector<json> m;
   for (int i = 0; i < 500; ++i) {
     m = j.messages("wb-1", 0);
-    bool coupon = std::any_of(m.begin(), m.end(), [](const json& x) { return x["step"] == "comeback-coupon"; });
+    bool coupon = std::any_of(m.begin(), m.end(),
+                              [](const json& x) { return x["step"] == "comeback-coupon"; });
     if (coupon) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto profile = j.d.customer("wb-1").value();
   CHECK(profile["segments"].contains("dormant"));
-  auto coupon = std::find_if(m.begin(), m.end(), [](const json& x) { return x["step"] == "comeback-coupon"; });
+  auto coupon = std::find_if(m.begin(), m.end(),
+                             [](const json& x) { return x["step"] == "comeback-coupon"; });
   REQUIRE(coupon != m.end());
   CHECK((*coupon)["created_at"] == "2026-05-01T01:00:00.000Z");
   j.advance("3d");
   bool reminded = false;
   for (int i = 0; i < 500 && !reminded; ++i) {
     m = j.messages("wb-1", 0);
-    reminded = std::any_of(m.begin(), m.end(), [](const json& x) { return x["step"] == "coupon-reminder"; });
+    reminded = std::any_of(m.begin(), m.end(),
+                           [](const json& x) { return x["step"] == "coupon-reminder"; });
     if (!reminded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(reminded);
   // Ordering again leaves the segment (and the history keeps both moves).
-  j.send("/v1/track", {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 10}}}});
+  j.send("/v1/track",
+         {{"userId", "wb-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 10}}}});
   CHECK_FALSE(j.d.customer("wb-1").value()["segments"].contains("dormant"));
-  auto report = runCommand({JOURNEYD_BINARY, "report", "segments", "--json", "--config", j.d.configPath().string()},
-                           j.tmp.path());
+  auto report = runCommand(
+      {JOURNEYD_BINARY, "report", "segments", "--json", "--config", j.d.configPath().string()},
+      j.tmp.path());
   REQUIRE(report.status == 0);
   auto r = json::parse(report.out);
   CHECK(r["changes"]["dormant"]["entered"] == 1);
@@ -257,13 +287,16 @@ TEST_CASE("win-back: 60 days after the last order the customer turns dormant, ge
   CHECK(moved);
 }
 
-TEST_CASE("birthday: the greeting goes out at 09:00 on the birthday in the customer's own timezone") {
+TEST_CASE(
+    "birthday: the greeting goes out at 09:00 on the birthday in the customer's own timezone") {
   JourneyDaemon j;
   // Start: Monday 2026-03-02 09:00 Shanghai. Birthday 5 March → 2026-03-05T01:00Z (09:00 +08:00);
   // a New York customer with the same birthday gets it at 09:00 New York time, 14:00Z.
-  j.send("/v1/identify", {{"userId", "bd-sh"}, {"traits", {{"email", "sh@example.com"}, {"birthday", "1990-03-05"}}},
+  j.send("/v1/identify", {{"userId", "bd-sh"},
+                          {"traits", {{"email", "sh@example.com"}, {"birthday", "1990-03-05"}}},
                           {"context", {{"timezone", "Asia/Shanghai"}}}});
-  j.send("/v1/identify", {{"userId", "bd-ny"}, {"traits", {{"email", "ny@example.com"}, {"birthday", "1985-03-05"}}},
+  j.send("/v1/identify", {{"userId", "bd-ny"},
+                          {"traits", {{"email", "ny@example.com"}, {"birthday", "1985-03-05"}}},
                           {"context", {{"timezone", "America/New_York"}}}});
   j.advance("2d23h59m");  // 2026-03-05T00:59Z
   CHECK(j.messages("bd-sh", 0).empty());
@@ -279,7 +312,9 @@ TEST_CASE("birthday: the greeting goes out at 09:00 on the birthday in the custo
   CHECK(ny[0]["created_at"] == "2026-03-05T14:00:00.000Z");
 }
 
-TEST_CASE("attribute_changed starts a journey when a trait really changes, and schedule broadcasts to the audience") {
+TEST_CASE(
+    "attribute_changed starts a journey when a trait really changes, and schedule broadcasts to "
+    "the audience") {
   TempDir tmp;
   writeFile(tmp.path() / "journeys" / "upgrade.yaml", R"(journey: plan-upgrade
 trigger:
@@ -304,12 +339,18 @@ steps:
     template: t/hello
 )");
   writeFile(tmp.path() / "templates" / "t" / "hello.yaml",
-            "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello {{ customer.email }}</p>\n");
-  Daemon d(tmp.path(), "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: email, path: " +
-                           (tmp.path() / "email.ndjson").string() + "}\n");
+            "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello {{ "
+            "customer.email }}</p>\n");
+  Daemon d(tmp.path(),
+           "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: "
+           "email, path: " +
+               (tmp.path() / "email.ndjson").string() + "}\n");
   REQUIRE(d.start({"--virtual-clock", kStart}));  // Monday 09:00 in Shanghai
-  auto post = [&](const json& body) { REQUIRE(d.post("/v1/identify", body.dump())->status == 200); };
-  post({{"userId", "a"}, {"traits", {{"email", "a@example.com"}, {"plan", "silver"}, {"newsletter", true}}}});
+  auto post = [&](const json& body) {
+    REQUIRE(d.post("/v1/identify", body.dump())->status == 200);
+  };
+  post({{"userId", "a"},
+        {"traits", {{"email", "a@example.com"}, {"plan", "silver"}, {"newsletter", true}}}});
   post({{"userId", "b"}, {"traits", {{"email", "b@example.com"}, {"newsletter", false}}}});
   post({{"userId", "a"}, {"traits", {{"plan", "silver"}}}});  // no change: nothing starts
   auto enrollments = [&](const std::string& id, const std::string& journey) {
@@ -335,7 +376,9 @@ steps:
   CHECK(enrollments("b", "weekly-digest") == 0);  // not in the audience
 }
 
-TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM tiers, and only its members are invited") {
+TEST_CASE(
+    "member exclusive: the high-value segment comes from the fitted RFM tiers, and only its "
+    "members are invited") {
   JourneyDaemon j;
   // The CDNOW sample as this shop's order history, through the real import.
   std::ifstream in(std::string(JOURNEYD_SOURCE_DIR) + "/tests/data/cdnow/CDNOW_sample.txt");
@@ -350,9 +393,13 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
     double cds = 0, dollars = 0;
     if (!(fields >> master >> id >> date >> cds >> dollars)) continue;
     ++orders[id];
-    out << json{{"type", "track"}, {"userId", id}, {"event", "Order Completed"},
-                {"messageId", "cdnow-" + std::to_string(++row)}, {"properties", {{"revenue", dollars}}},
-                {"timestamp", date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2) + "T12:00:00Z"}}
+    out << json{{"type", "track"},
+                {"userId", id},
+                {"event", "Order Completed"},
+                {"messageId", "cdnow-" + std::to_string(++row)},
+                {"properties", {{"revenue", dollars}}},
+                {"timestamp", date.substr(0, 4) + "-" + date.substr(4, 2) + "-" +
+                                  date.substr(6, 2) + "T12:00:00Z"}}
                .dump()
         << "\n";
   }
@@ -361,8 +408,8 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
                               (j.tmp.path() / "orders.ndjson").string()},
                              j.tmp.path());
   REQUIRE(imported.status == 0);
-  auto fit = runCommand({JOURNEYD_BINARY, "model", "fit", "--config", j.d.configPath().string(), "--as-of",
-                         "1998-06-30", "--json"},
+  auto fit = runCommand({JOURNEYD_BINARY, "model", "fit", "--config", j.d.configPath().string(),
+                         "--as-of", "1998-06-30", "--json"},
                         j.tmp.path());
   REQUIRE(fit.status == 0);
   j.d.signal(SIGHUP);  // the daemon picks up the fitted models
@@ -373,7 +420,8 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   // The most frequent buyer and a one-time buyer; an identify (a change) re-evaluates segments.
-  auto best = std::max_element(orders.begin(), orders.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  auto best = std::max_element(orders.begin(), orders.end(),
+                               [](auto& a, auto& b) { return a.second < b.second; });
   auto once = std::find_if(orders.begin(), orders.end(), [](auto& o) { return o.second == 1; });
   j.send("/v1/identify", {{"userId", best->first}, {"traits", {{"email", "best@example.com"}}}});
   j.send("/v1/identify", {{"userId", once->first}, {"traits", {{"email", "once@example.com"}}}});
@@ -384,7 +432,8 @@ TEST_CASE("member exclusive: the high-value segment comes from the fitted RFM ti
   CHECK_FALSE(j.d.customer(once->first).value()["segments"].contains("high-value"));
 
   for (const auto& id : {best->first, once->first}) {
-    j.send("/v1/track", {{"userId", id}, {"event", "Member Event Announced"},
+    j.send("/v1/track", {{"userId", id},
+                         {"event", "Member Event Announced"},
                          {"properties", {{"event_id", "gala"}, {"event_date", "2026-03-20"}}}});
   }
   auto messages = j.messages(best->first, 1);
@@ -402,10 +451,13 @@ void inviteToMemberEvent(JourneyDaemon& j, const std::string& id, const std::str
   static int phones = 0;
   json identify = {{"userId", id},
                    {"traits",
-                    {{"email", id + "@example.com"}, {"phone", "+1212555010" + std::to_string(++phones % 10)}, {"clv_12m", 5000}}}};
+                    {{"email", id + "@example.com"},
+                     {"phone", "+1212555010" + std::to_string(++phones % 10)},
+                     {"clv_12m", 5000}}}};
   if (!timezone.empty()) identify["context"] = {{"timezone", timezone}};
   j.send("/v1/identify", identify);
-  j.send("/v1/track", {{"userId", id}, {"event", "Member Event Announced"},
+  j.send("/v1/track", {{"userId", id},
+                       {"event", "Member Event Announced"},
                        {"properties", {{"event_id", "gala"}, {"event_date", event_date}}}});
 }
 
@@ -434,7 +486,8 @@ std::string emailSubject(const JourneyDaemon& j, const std::string& to) {
 
 }  // namespace
 
-TEST_CASE("member exclusive: an event date is a day of the customer's calendar, in waits and templates") {
+TEST_CASE(
+    "member exclusive: an event date is a day of the customer's calendar, in waits and templates") {
   JourneyDaemon j;
   // The event is on Friday 2026-03-20. The reminder goes "the day before at 10:00" local time:
   // 2026-03-19 10:00 in New York is 14:00Z, in Shanghai 02:00Z. A full timestamp with an offset
@@ -444,15 +497,18 @@ TEST_CASE("member exclusive: an event date is a day of the customer's calendar, 
   inviteToMemberEvent(j, "me-at", "America/New_York", "2026-03-20T18:00:00-04:00");
   for (const char* id : {"me-ny", "me-sh", "me-at"}) {
     CAPTURE(id);
-    CHECK(emailSubject(j, std::string(id) + "@example.com") == "You're invited: a members-only event on March 20");
+    CHECK(emailSubject(j, std::string(id) + "@example.com") ==
+          "You're invited: a members-only event on March 20");
     json waiting = j.enrollment(id, "member-exclusive");
     CHECK(waiting["step"] == "day-before-event");
-    CHECK(waiting["wake_at"] == (std::string(id) == "me-sh" ? "2026-03-19T02:00:00.000Z" : "2026-03-19T14:00:00.000Z"));
+    CHECK(waiting["wake_at"] ==
+          (std::string(id) == "me-sh" ? "2026-03-19T02:00:00.000Z" : "2026-03-19T14:00:00.000Z"));
   }
 
   j.advance("17d1h");  // 2026-03-19T02:00Z
   REQUIRE(messageOf(j.messages("me-sh", 2), "event-reminder"));
-  CHECK(messageOf(j.messages("me-sh", 2), "event-reminder").value()["created_at"] == "2026-03-19T02:00:00.000Z");
+  CHECK(messageOf(j.messages("me-sh", 2), "event-reminder").value()["created_at"] ==
+        "2026-03-19T02:00:00.000Z");
   CHECK_FALSE(messageOf(j.messages("me-ny", 1), "event-reminder"));
   j.advance("12h");  // 2026-03-19T14:00Z = 10:00 in New York
   for (const char* id : {"me-ny", "me-at"}) {
@@ -466,7 +522,8 @@ TEST_CASE("member exclusive: an event date is a day of the customer's calendar, 
   // Shanghai, inside its two days as well): the wait for attendance is still open.
   j.advance("1d6h");  // 2026-03-20T20:00Z
   for (const char* id : {"me-ny", "me-sh", "me-at"}) {
-    j.send("/v1/track", {{"userId", id}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
+    j.send("/v1/track",
+           {{"userId", id}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
   }
   for (const char* id : {"me-ny", "me-sh", "me-at"}) {
     CAPTURE(id);
@@ -477,47 +534,62 @@ TEST_CASE("member exclusive: an event date is a day of the customer's calendar, 
 TEST_CASE("member exclusive: a customer without a timezone has the business's (policy.timezone)") {
   JourneyDaemon j("policy:\n  timezone: America/New_York\n");
   inviteToMemberEvent(j, "me-none", "", "2026-03-20");
-  CHECK(emailSubject(j, "me-none@example.com") == "You're invited: a members-only event on March 20");
+  CHECK(emailSubject(j, "me-none@example.com") ==
+        "You're invited: a members-only event on March 20");
   CHECK(j.enrollment("me-none", "member-exclusive")["wake_at"] == "2026-03-19T14:00:00.000Z");
   j.advance("17d13h");  // 2026-03-19T14:00Z = 10:00 in New York
   auto reminder = messageOf(j.messages("me-none", 2), "event-reminder");
   REQUIRE(reminder);
   CHECK((*reminder)["created_at"] == "2026-03-19T14:00:00.000Z");
   j.advance("1d6h");  // 2026-03-20T20:00Z, 16:00 on the event day in New York
-  j.send("/v1/track", {{"userId", "me-none"}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
+  j.send(
+      "/v1/track",
+      {{"userId", "me-none"}, {"event", "Event Attended"}, {"properties", {{"event_id", "gala"}}}});
   CHECK(messageOf(j.messages("me-none", 3), "thank-you"));
 }
 
-TEST_CASE("NPS survey: asked three days after an order on a weekday morning, detractors get a follow-up") {
+TEST_CASE(
+    "NPS survey: asked three days after an order on a weekday morning, detractors get a "
+    "follow-up") {
   JourneyDaemon j;
-  j.send("/v1/identify", {{"userId", "nps-1"}, {"traits", {{"email", "nps1@example.com"}}},
+  j.send("/v1/identify", {{"userId", "nps-1"},
+                          {"traits", {{"email", "nps1@example.com"}}},
                           {"context", {{"timezone", "Asia/Shanghai"}}}});
-  j.send("/v1/track", {{"userId", "nps-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 30}}}});
+  j.send("/v1/track",
+         {{"userId", "nps-1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 30}}}});
   j.advance("3d1h");  // Thursday 10:00 Shanghai
   auto asked = j.messages("nps-1", 1);
   REQUIRE(asked.size() == 1);
   CHECK(asked[0]["template"] == "nps/survey");
   CHECK(asked[0]["created_at"] == "2026-03-05T02:00:00.000Z");
   j.advance("1h");
-  j.send("/v1/track", {{"userId", "nps-1"}, {"event", "Survey Answered"}, {"properties", {{"score", 4}}}});
+  j.send("/v1/track",
+         {{"userId", "nps-1"}, {"event", "Survey Answered"}, {"properties", {{"score", 4}}}});
   auto answered = j.messages("nps-1", 2);
   REQUIRE(answered.size() == 2);
   CHECK(answered[1]["template"] == "nps/detractor-follow-up");
 }
 
-TEST_CASE("SIGHUP reloads journeys: customers in flight move to the same step of the new version, and a broken file keeps the old one") {
+TEST_CASE(
+    "SIGHUP reloads journeys: customers in flight move to the same step of the new version, and a "
+    "broken file keeps the old one") {
   TempDir tmp;
   auto journey = [](const std::string& wait) {
-    return "journey: hello\ntrigger:\n  event: Hi\nsteps:\n  - send: first\n    channel: email\n    template: t/hello\n"
-           "  - wait: " + wait + "\n    id: pause\n  - send: second\n    channel: email\n    template: t/hello\n";
+    return "journey: hello\ntrigger:\n  event: Hi\nsteps:\n  - send: first\n    channel: email\n   "
+           " template: t/hello\n"
+           "  - wait: " +
+           wait + "\n    id: pause\n  - send: second\n    channel: email\n    template: t/hello\n";
   };
   writeFile(tmp.path() / "journeys" / "hello.yaml", journey("2d"));
   writeFile(tmp.path() / "templates" / "t" / "hello.yaml",
             "channel: email\nlocales:\n  en:\n    subject: Hello\n    html: <p>Hello</p>\n");
-  Daemon d(tmp.path(), "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: email, path: " +
-                           (tmp.path() / "email.ndjson").string() + "}\n");
+  Daemon d(tmp.path(),
+           "journeys: journeys\ntemplates: templates\nchannels:\n  email: {connector: log, kind: "
+           "email, path: " +
+               (tmp.path() / "email.ndjson").string() + "}\n");
   REQUIRE(d.start({"--virtual-clock", kStart}));
-  REQUIRE(d.post("/v1/identify", R"({"userId": "r1", "traits": {"email": "r1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "r1", "traits": {"email": "r1@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "r1", "event": "Hi"})")->status == 200);
   const std::string old_version = d.customer("r1").value()["enrollments"][0]["version"];
 
@@ -544,12 +616,15 @@ TEST_CASE("SIGHUP reloads journeys: customers in flight move to the same step of
   CHECK(refused);
   CHECK(d.log().find("hello.yaml:3:3: error: unknown key 'evnt'") != std::string::npos);
   // The running version still works.
-  REQUIRE(d.post("/v1/identify", R"({"userId": "r2", "traits": {"email": "r2@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "r2", "traits": {"email": "r2@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "r2", "event": "Hi"})")->status == 200);
   CHECK(d.customer("r2").value()["enrollments"].size() == 1);
 }
 
-TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering is refused; using it stops marketing") {
+TEST_CASE(
+    "unsubscribe: every email carries a signed one-click link; tampering is refused; using it "
+    "stops marketing") {
   JourneyDaemon j;
   j.send("/v1/identify", {{"userId", "un-1"}, {"traits", {{"email", "un1@example.com"}}}});
   j.send("/v1/track", {{"userId", "un-1"}, {"event", "Signed Up"}});
@@ -584,16 +659,19 @@ TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering i
 
   std::string forged = token;
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
-  auto refused = c.Post("/u/" + forged, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  auto refused =
+      c.Post("/u/" + forged, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   REQUIRE(refused);
   CHECK(refused->status == 400);
   CHECK_FALSE(j.d.customer("un-1").value()["traits"].contains("consent"));
 
   // One click (RFC 8058): the topic's consent is withdrawn; the journey's exit_when ends it.
-  auto done = c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  auto done =
+      c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   REQUIRE(done);
   CHECK(done->status == 200);
-  auto again = c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  auto again =
+      c.Post("/u/" + token, "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
   REQUIRE(again);
   CHECK(again->status == 200);  // replaying the link changes nothing and says so kindly
   auto profile = j.d.customer("un-1").value();
@@ -606,30 +684,38 @@ TEST_CASE("unsubscribe: every email carries a signed one-click link; tampering i
   CHECK(j.messages("un-1", 1).size() == 1);  // nothing after the welcome
 
   // Another topic still reaches them: the referral thank-you is not onboarding.
-  j.send("/v1/track", {{"userId", "un-1"}, {"event", "Order Completed"},
-                       {"properties", {{"order_id", "o-77"}, {"referrer_id", "r"}, {"first_order", true}}}});
+  j.send("/v1/track",
+         {{"userId", "un-1"},
+          {"event", "Order Completed"},
+          {"properties", {{"order_id", "o-77"}, {"referrer_id", "r"}, {"first_order", true}}}});
   auto messages = j.messages("un-1", 2);
   REQUIRE(messages.size() >= 2);
   CHECK(messages[1]["status"] != "skipped");
 
   // "All marketing email" withdraws the channel's consent; later marketing email is skipped.
-  auto all = c.Post("/u/" + token + "?scope=all", "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  auto all = c.Post("/u/" + token + "?scope=all", "List-Unsubscribe=One-Click",
+                    "application/x-www-form-urlencoded");
   REQUIRE(all);
   CHECK(all->status == 200);
   profile = j.d.customer("un-1").value();
   CHECK(profile["traits"]["consent"]["email"] == false);
   CHECK(profile["traits"]["consent"]["topics"]["onboarding"] == false);
   int unsubscribed_events = 0;
-  for (const auto& ev : profile["events"]) unsubscribed_events += ev.value("event", "") == "Unsubscribed";
+  for (const auto& ev : profile["events"])
+    unsubscribed_events += ev.value("event", "") == "Unsubscribed";
   CHECK(unsubscribed_events == 2);  // one per choice, not per replay
 }
 
-TEST_CASE("quiet hours: a welcome due at 22:00 in Shanghai waits in the outbox until 08:00, then goes out") {
+TEST_CASE(
+    "quiet hours: a welcome due at 22:00 in Shanghai waits in the outbox until 08:00, then goes "
+    "out") {
   TempDir tmp;
   Daemon d(tmp.path(), journeyConfig(tmp.path()) +
-                           "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", end: \"08:00\"}\n");
+                           "policy:\n  timezone: Asia/Shanghai\n  quiet_hours: {start: \"21:00\", "
+                           "end: \"08:00\"}\n");
   REQUIRE(d.start({"--virtual-clock", "2026-03-02T14:00:00Z"}));  // 22:00 in Shanghai
-  REQUIRE(d.post("/v1/identify", R"({"userId": "q1", "traits": {"email": "q1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "q1", "traits": {"email": "q1@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "q1", "event": "Signed Up"})")->status == 200);
   auto m = d.customer("q1").value()["messages"];
   REQUIRE(m.size() == 1);
@@ -638,7 +724,8 @@ TEST_CASE("quiet hours: a welcome due at 22:00 in Shanghai waits in the outbox u
   auto c = d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
   REQUIRE(c.Post("/v1/clock", R"({"advance": "9h59m"})", "application/json")->status == 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a few dispatcher polls: still held
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(400));  // a few dispatcher polls: still held
   CHECK(d.customer("q1").value()["messages"][0]["status"] == "pending");
   REQUIRE(c.Post("/v1/clock", R"({"advance": "1m"})", "application/json")->status == 200);
   bool sent = false;
@@ -656,8 +743,11 @@ TEST_CASE("the global holdout gets no marketing, and the skip says why") {
   int held = 0, sent = 0;
   for (int i = 0; i < 40; ++i) {
     const std::string id = "h" + std::to_string(i);
-    REQUIRE(d.post("/v1/identify", json{{"userId", id}, {"traits", {{"email", id + "@example.com"}}}}.dump())->status == 200);
-    REQUIRE(d.post("/v1/track", json{{"userId", id}, {"event", "Signed Up"}}.dump())->status == 200);
+    REQUIRE(d.post("/v1/identify",
+                   json{{"userId", id}, {"traits", {{"email", id + "@example.com"}}}}.dump())
+                ->status == 200);
+    REQUIRE(d.post("/v1/track", json{{"userId", id}, {"event", "Signed Up"}}.dump())->status ==
+            200);
     auto m = d.customer(id).value()["messages"];
     REQUIRE(m.size() == 1);
     if (m[0]["status"] == "skipped") {
@@ -673,12 +763,15 @@ TEST_CASE("the global holdout gets no marketing, and the skip says why") {
 
 TEST_CASE("frequency caps and per-channel consent skip messages and record why") {
   TempDir tmp;
-  Daemon d(tmp.path(), journeyConfig(tmp.path()) + "policy:\n  caps:\n    - {channel: email, max: 2, per: 7d}\n");
+  Daemon d(tmp.path(), journeyConfig(tmp.path()) +
+                           "policy:\n  caps:\n    - {channel: email, max: 2, per: 7d}\n");
   REQUIRE(d.start({"--virtual-clock", kStart}));
   // The newcomer guide sends email at day 0, 1 and (as SMS) 3; a cart nudge on top hits the cap.
-  REQUIRE(d.post("/v1/identify", R"({"userId": "cap-1", "traits": {"email": "cap@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "cap-1", "traits": {"email": "cap@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Signed Up"})")->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Signed Up", "messageId": "again"})")->status == 200);
+  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Signed Up", "messageId": "again"})")
+              ->status == 200);
   auto c = d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
   REQUIRE(c.Post("/v1/clock", R"({"advance": "1d"})", "application/json")->status == 200);
@@ -689,8 +782,11 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   REQUIRE(messages.size() >= 2);
-  REQUIRE(d.post("/v1/track", R"({"userId": "cap-1", "event": "Product Added", "properties": {"cart_id": "k"}})")->status == 200);
-  REQUIRE(c.Post("/v1/clock", R"({"advance": "1h"})", "application/json")->status == 200);  // no order: wait for 10:00
+  REQUIRE(d.post("/v1/track",
+                 R"({"userId": "cap-1", "event": "Product Added", "properties": {"cart_id": "k"}})")
+              ->status == 200);
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "1h"})", "application/json")->status ==
+          200);  // no order: wait for 10:00
   for (int i = 0; i < 500; ++i) {
     const json profile = d.customer("cap-1").value();
     bool waiting = false;
@@ -698,12 +794,15 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
     if (waiting) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  REQUIRE(c.Post("/v1/clock", R"({"advance": "8h"})", "application/json")->status == 200);  // 10:00: the nudge is due
+  REQUIRE(c.Post("/v1/clock", R"({"advance": "8h"})", "application/json")->status ==
+          200);  // 10:00: the nudge is due
   bool capped = false;
   for (int i = 0; i < 500 && !capped; ++i) {
     messages = d.customer("cap-1").value()["messages"];
-    for (const auto& m : messages) capped |= m["status"] == "skipped" &&
-                m["reason"].get<std::string>().rfind("capped: at most 2 email per 1w, already taken by newcomer-guide/", 0) == 0;
+    for (const auto& m : messages)
+      capped |= m["status"] == "skipped" &&
+                m["reason"].get<std::string>().rfind(
+                    "capped: at most 2 email per 1w, already taken by newcomer-guide/", 0) == 0;
     if (!capped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   CHECK(capped);
@@ -711,8 +810,16 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
   // No consent for email: recorded as such, nothing sent. (The referral journey has no
   // exit_when on consent, so its thank-you email reaches the policy and is skipped there; its
   // webhook to the reward system is not a message to the person and goes.)
-  REQUIRE(d.post("/v1/identify", R"({"userId": "nc-1", "traits": {"email": "nc@example.com", "consent": {"email": false}}})")->status == 200);
-  REQUIRE(d.post("/v1/track", R"({"userId": "nc-1", "event": "Order Completed", "properties": {"order_id": "n1", "referrer_id": "r", "first_order": true}})")->status == 200);
+  REQUIRE(
+      d.post(
+           "/v1/identify",
+           R"({"userId": "nc-1", "traits": {"email": "nc@example.com", "consent": {"email": false}}})")
+          ->status == 200);
+  REQUIRE(
+      d.post(
+           "/v1/track",
+           R"({"userId": "nc-1", "event": "Order Completed", "properties": {"order_id": "n1", "referrer_id": "r", "first_order": true}})")
+          ->status == 200);
   auto m = d.customer("nc-1").value()["messages"];
   REQUIRE(m.size() == 2);
   CHECK(m[0]["channel"] == "email");  // newest first
@@ -722,16 +829,20 @@ TEST_CASE("frequency caps and per-channel consent skip messages and record why")
   CHECK(m[1]["status"] != "skipped");
 }
 
-TEST_CASE("a suppressed address gets nothing on that channel; the list is managed over the admin API") {
+TEST_CASE(
+    "a suppressed address gets nothing on that channel; the list is managed over the admin API") {
   JourneyDaemon j;
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
-  auto bad = c.Post("/v1/suppressions", R"({"channel": "email", "address": "not-an-address"})", "application/json");
+  auto bad = c.Post("/v1/suppressions", R"({"channel": "email", "address": "not-an-address"})",
+                    "application/json");
   REQUIRE(bad);
   CHECK(bad->status == 400);
   CHECK(json::parse(bad->body)["error"]["field"] == "address");
-  auto added = c.Post("/v1/suppressions", R"({"channel": "email", "address": " Bounce@Example.com ", "reason": "hard_bounce"})",
-                      "application/json");
+  auto added =
+      c.Post("/v1/suppressions",
+             R"({"channel": "email", "address": " Bounce@Example.com ", "reason": "hard_bounce"})",
+             "application/json");
   REQUIRE(added);
   REQUIRE(added->status == 200);
   CHECK(json::parse(added->body)["address"] == "bounce@example.com");
@@ -755,12 +866,15 @@ TEST_CASE("a suppressed address gets nothing on that channel; the list is manage
   CHECK(after[1]["status"] != "skipped");
 }
 
-TEST_CASE("explain tells a customer's story: entry checks, branches with their values, waits, policy, outcomes") {
+TEST_CASE(
+    "explain tells a customer's story: entry checks, branches with their values, waits, policy, "
+    "outcomes") {
   JourneyDaemon j;
   // No phone: the day-3 SMS coupon cannot go out, and explain must say so.
   j.send("/v1/identify", {{"userId", "ex-1"}, {"traits", {{"email", "ex@example.com"}}}});
   j.send("/v1/track", {{"userId", "ex-1"}, {"event", "Signed Up"}});
-  j.send("/v1/track", {{"userId", "ex-1"}, {"event", "Signed Up"}, {"messageId", "twice"}});  // already in
+  j.send("/v1/track",
+         {{"userId", "ex-1"}, {"event", "Signed Up"}, {"messageId", "twice"}});  // already in
   j.advance("1d");
   j.messages("ex-1", 2);
   j.advance("2d");
@@ -816,7 +930,8 @@ TEST_CASE("explain tells a customer's story: entry checks, branches with their v
   const auto& lines = body["journeys"][0]["lines"];
   REQUIRE(lines.size() >= 3);
   CHECK(lines[lines.size() - 3]["text"] == "send sms newcomer/coupon");
-  CHECK(lines[lines.size() - 2]["text"] == "message sms newcomer/coupon → skipped: missing address: the customer has no phone");
+  CHECK(lines[lines.size() - 2]["text"] ==
+        "message sms newcomer/coupon → skipped: missing address: the customer has no phone");
   CHECK(lines.back()["text"] == "exit: completed — end of the journey");
   auto text_api = j.d.get("/v1/customers/ex-1/explain?journey=newcomer-guide&format=text");
   REQUIRE(text_api);
@@ -833,11 +948,14 @@ TEST_CASE("explain tells a customer's story: entry checks, branches with their v
   // list, which is about the address, stays.
   auto c = j.d.client();
   c.set_bearer_token_auth(Daemon::kAdminKey);
-  REQUIRE(c.Post("/v1/suppressions", R"({"channel": "email", "address": "ex@example.com", "reason": "complaint"})",
-                 "application/json")->status == 200);
+  REQUIRE(c.Post("/v1/suppressions",
+                 R"({"channel": "email", "address": "ex@example.com", "reason": "complaint"})",
+                 "application/json")
+              ->status == 200);
   REQUIRE(c.Delete("/v1/customers/ex-1")->status == 200);
   CHECK(json::parse(c.Get("/v1/suppressions")->body)["suppressions"].size() == 1);
-  auto report = runCommand({JOURNEYD_BINARY, "report", "newcomer-guide", "--json", "--config", j.d.configPath().string()},
+  auto report = runCommand({JOURNEYD_BINARY, "report", "newcomer-guide", "--json", "--config",
+                            j.d.configPath().string()},
                            j.tmp.path());
   REQUIRE(report.status == 0);
   auto r = json::parse(report.out);
@@ -850,7 +968,8 @@ TEST_CASE("journey log lines older than store.journey_log_retention are pruned b
   // Continues the store: section the test daemon's config starts with.
   Daemon d(tmp.path(), "  journey_log_retention: 1d\n" + journeyConfig(tmp.path()));
   REQUIRE(d.start({"--virtual-clock", kStart}));
-  REQUIRE(d.post("/v1/identify", R"({"userId": "old-1", "traits": {"email": "old1@example.com"}})")->status == 200);
+  REQUIRE(d.post("/v1/identify", R"({"userId": "old-1", "traits": {"email": "old1@example.com"}})")
+              ->status == 200);
   REQUIRE(d.post("/v1/track", R"({"userId": "old-1", "event": "Signed Up"})")->status == 200);
   // The oldest journey-log line (the outbox's own "… sent" lines are the messages' record, kept).
   auto first = [&] {
@@ -858,7 +977,8 @@ TEST_CASE("journey log lines older than store.journey_log_retention are pruned b
     if (e["journeys"].empty()) return std::string();
     for (const auto& l : e["journeys"][0]["lines"]) {
       const std::string text = l["text"];
-      if (text.rfind("message ", 0) != 0 || text.find("→") != std::string::npos) return l["time"].get<std::string>();
+      if (text.rfind("message ", 0) != 0 || text.find("→") != std::string::npos)
+        return l["time"].get<std::string>();
     }
     return std::string();
   };
@@ -902,8 +1022,9 @@ TEST_CASE("SIGHUP applies a changed delivery policy to the messages planned afte
   CHECK(first[0]["reason"].is_null());  // no quiet hours configured: queued as is
 
   // Quiet hours over the whole (UTC) day from now on.
-  writeFile(j.d.configPath(), readAll(j.d.configPath()) +
-                                  "policy:\n  timezone: UTC\n  quiet_hours: {start: \"00:00\", end: \"23:59\"}\n");
+  writeFile(j.d.configPath(),
+            readAll(j.d.configPath()) +
+                "policy:\n  timezone: UTC\n  quiet_hours: {start: \"00:00\", end: \"23:59\"}\n");
   j.d.signal(SIGHUP);
   for (int i = 0; i < 500 && j.d.log().find("msg=\"reloaded\"") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

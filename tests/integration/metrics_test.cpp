@@ -62,7 +62,8 @@ std::optional<double> sample(const std::string& text, const std::string& series)
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
       return std::stod(line.substr(series.size() + 1));
     }
   }
@@ -88,7 +89,8 @@ std::set<std::string> metricNames(const std::string& text) {
     std::string n = it->str();
     for (const char* suffix : {"_bucket", "_sum", "_count"}) {
       const std::string s = suffix;
-      if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0) n.resize(n.size() - s.size());
+      if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0)
+        n.resize(n.size() - s.size());
     }
     out.insert(n);
   }
@@ -125,21 +127,24 @@ struct MetricsDaemon {
   MetricsDaemon() {
     writeFile(tmp.path() / "journeys" / "signup.yaml", kJourney);
     writeFile(tmp.path() / "templates" / "t" / "hook.yaml",
-              "channel: webhook\nlocales:\n  en:\n    body: '{\"customer\": {{ customer.id | json }}}'\n");
+              "channel: webhook\nlocales:\n  en:\n    body: '{\"customer\": {{ customer.id | json "
+              "}}}'\n");
     writeFile(tmp.path() / "templates" / "t" / "mail.yaml",
               "channel: email\nlocales:\n  en:\n    subject: Hi\n    text: Hello\n");
     const std::string hook = "http://127.0.0.1:" + std::to_string(receiver.port());
     const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     d = std::make_unique<Daemon>(
-        tmp.path(), "journeys: " + (tmp.path() / "journeys").string() + "\ntemplates: " +
-                        (tmp.path() / "templates").string() + "\nchannels:\n" +
-                        "  partner:\n    connector: webhook\n    url: " + hook + "/partner\n    secret: " + secret +
+        tmp.path(), "journeys: " + (tmp.path() / "journeys").string() +
+                        "\ntemplates: " + (tmp.path() / "templates").string() + "\nchannels:\n" +
+                        "  partner:\n    connector: webhook\n    url: " + hook +
+                        "/partner\n    secret: " + secret +
                         "\n"
                         // One send a day, on a clock that stands still: the second waits, due.
-                        "  throttled:\n    connector: webhook\n    url: " + hook + "/throttled\n    secret: " + secret +
+                        "  throttled:\n    connector: webhook\n    url: " +
+                        hook + "/throttled\n    secret: " + secret +
                         "\n    rate_limit: 1/d\n"
-                        "  email: {connector: log, kind: email, path: " + (tmp.path() / "email.ndjson").string() +
-                        "}\n");
+                        "  email: {connector: log, kind: email, path: " +
+                        (tmp.path() / "email.ndjson").string() + "}\n");
     REQUIRE(d->start({"--virtual-clock", "2026-03-02T10:00:00Z"}));
   }
 
@@ -177,9 +182,12 @@ struct MetricsDaemon {
 
 }  // namespace
 
-TEST_CASE("metrics: journeys, channels, latencies and the backlog move with real traffic; promtool accepts the page") {
+TEST_CASE(
+    "metrics: journeys, channels, latencies and the backlog move with real traffic; promtool "
+    "accepts the page") {
   const std::string tool = promtool();
-  REQUIRE_MESSAGE(!tool.empty(), "promtool not found: run scripts/install-deps.sh (Debian package prometheus)");
+  REQUIRE_MESSAGE(!tool.empty(),
+                  "promtool not found: run scripts/install-deps.sh (Debian package prometheus)");
   MetricsDaemon m;
 
   const std::string before = m.scrape();
@@ -189,7 +197,8 @@ TEST_CASE("metrics: journeys, channels, latencies and the backlog move with real
 
   m.track("c1", "Go");
   m.track("c2", "Go");
-  for (int i = 0; i < 1000 && (m.receiver.count("partner") < 2 || m.receiver.count("throttled") < 1); ++i) {
+  for (int i = 0;
+       i < 1000 && (m.receiver.count("partner") < 2 || m.receiver.count("throttled") < 1); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   REQUIRE(m.receiver.count("partner") == 2);
@@ -221,10 +230,14 @@ TEST_CASE("metrics: journeys, channels, latencies and the backlog move with real
   CHECK(sample(text, R"(journeyd_messages_sent_total{channel="partner"})") == 2);
   CHECK(sample(text, R"(journeyd_messages_sent_total{channel="throttled"})") == 1);
   CHECK(sample(text, R"(journeyd_messages_failed_total{channel="partner"})") == 0);
-  CHECK(sample(text, R"(journeyd_messages_skipped_total{channel="email",reason="missing_address"})") == 2);
-  CHECK(sample(text, R"(journeyd_messages_skipped_total{channel="partner",reason="consent"})") == 0);
+  CHECK(sample(text,
+               R"(journeyd_messages_skipped_total{channel="email",reason="missing_address"})") ==
+        2);
+  CHECK(sample(text, R"(journeyd_messages_skipped_total{channel="partner",reason="consent"})") ==
+        0);
   CHECK(sample(text, R"(journeyd_delivery_latency_seconds_count{channel="partner"})") == 2);
-  CHECK(sample(text, R"(journeyd_delivery_latency_seconds_bucket{channel="partner",le="+Inf"})") == 2);
+  CHECK(sample(text, R"(journeyd_delivery_latency_seconds_bucket{channel="partner",le="+Inf"})") ==
+        2);
   CHECK(sample(text, R"(journeyd_delivery_latency_seconds_count{channel="throttled"})") == 1);
   CHECK(sample(text, R"(journeyd_connector_send_seconds_count{channel="partner"})") == 2);
   CHECK(sample(text, R"(journeyd_outbox_backlog{channel="throttled"})") == 1);
@@ -241,17 +254,23 @@ TEST_CASE("metrics: journeys, channels, latencies and the backlog move with real
   CHECK(checked.status == 0);
 }
 
-TEST_CASE("metrics: the alert rules pass promtool check and their unit tests, and they and the dashboard name only exported metrics") {
+TEST_CASE(
+    "metrics: the alert rules pass promtool check and their unit tests, and they and the dashboard "
+    "name only exported metrics") {
   const std::string tool = promtool();
-  REQUIRE_MESSAGE(!tool.empty(), "promtool not found: run scripts/install-deps.sh (Debian package prometheus)");
-  const fs::path rules = fs::path(JOURNEYD_SOURCE_DIR) / "etc" / "prometheus" / "journeyd-alerts.yml";
-  const fs::path dashboard = fs::path(JOURNEYD_SOURCE_DIR) / "etc" / "grafana" / "journeyd-dashboard.json";
+  REQUIRE_MESSAGE(!tool.empty(),
+                  "promtool not found: run scripts/install-deps.sh (Debian package prometheus)");
+  const fs::path rules =
+      fs::path(JOURNEYD_SOURCE_DIR) / "etc" / "prometheus" / "journeyd-alerts.yml";
+  const fs::path dashboard =
+      fs::path(JOURNEYD_SOURCE_DIR) / "etc" / "grafana" / "journeyd-dashboard.json";
   TempDir tmp;
   auto checked = runCommand({tool, "check", "rules", rules.string()}, tmp.path());
   INFO(checked.out << checked.err);
   CHECK(checked.status == 0);
   // The rules' own unit tests: each alert fires when it should, with the words it should.
-  const fs::path cases = fs::path(JOURNEYD_SOURCE_DIR) / "tests" / "integration" / "alerts_test.yml";
+  const fs::path cases =
+      fs::path(JOURNEYD_SOURCE_DIR) / "tests" / "integration" / "alerts_test.yml";
   auto tested = runCommand({tool, "test", "rules", cases.string()}, tmp.path());
   INFO(tested.out << tested.err);
   CHECK(tested.status == 0);
@@ -262,10 +281,12 @@ TEST_CASE("metrics: the alert rules pass promtool check and their unit tests, an
   REQUIRE(board["panels"].is_array());
   std::string queries;
   for (const auto& panel : board["panels"]) {
-    for (const auto& target : panel.value("targets", json::array())) queries += target.value("expr", "") + "\n";
+    for (const auto& target : panel.value("targets", json::array()))
+      queries += target.value("expr", "") + "\n";
   }
   CHECK(!queries.empty());
-  for (const auto& [file, text] : {std::pair{rules.string(), readAll(rules)}, std::pair{dashboard.string(), queries}}) {
+  for (const auto& [file, text] :
+       {std::pair{rules.string(), readAll(rules)}, std::pair{dashboard.string(), queries}}) {
     for (const auto& name : metricNames(text)) {
       CAPTURE(file);
       CAPTURE(name);

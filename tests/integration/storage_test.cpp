@@ -22,15 +22,19 @@ using json = nlohmann::json;
 
 namespace {
 
-/// A journey that sends on sign-up after a short wait, to a log channel outside the failing storage.
+/// A journey that sends on sign-up after a short wait, to a log channel outside the failing
+/// storage.
 std::string journeyConfig(const fs::path& dir) {
   writeFile(dir / "journeys/hello.yaml",
             "journey: hello\ntrigger: {event: Signed Up}\n"
             "steps:\n  - wait: 2s\n  - send: hello\n    channel: hook\n    template: hello\n");
-  writeFile(dir / "templates/hello.yaml",
-            "channel: webhook\nlocales:\n  en:\n    body: '{\"user\": \"{{ customer.user_id }}\"}'\n");
-  return "journeys: " + (dir / "journeys").string() + "\ntemplates: " + (dir / "templates").string() +
-         "\nchannels:\n  hook: {connector: log, kind: webhook, path: " + (dir / "sent.ndjson").string() + "}\n";
+  writeFile(
+      dir / "templates/hello.yaml",
+      "channel: webhook\nlocales:\n  en:\n    body: '{\"user\": \"{{ customer.user_id }}\"}'\n");
+  return "journeys: " + (dir / "journeys").string() +
+         "\ntemplates: " + (dir / "templates").string() +
+         "\nchannels:\n  hook: {connector: log, kind: webhook, path: " +
+         (dir / "sent.ndjson").string() + "}\n";
 }
 
 json readyz(const Daemon& d) {
@@ -76,15 +80,21 @@ std::map<std::string, int> waitDelivered(const fs::path& file, size_t n) {
 }
 
 std::string signUp(const std::string& user) {
-  return json{{"batch",
-               {{{"type", "identify"}, {"userId", user}, {"traits", {{"email", user + "@example.com"}}}},
-                {{"type", "track"}, {"userId", user}, {"event", "Signed Up"}, {"messageId", "signup-" + user}}}}}
+  return json{
+      {"batch",
+       {{{"type", "identify"}, {"userId", user}, {"traits", {{"email", user + "@example.com"}}}},
+        {{"type", "track"},
+         {"userId", user},
+         {"event", "Signed Up"},
+         {"messageId", "signup-" + user}}}}}
       .dump();
 }
 
 }  // namespace
 
-TEST_CASE("I/O errors: 503 with a JSON error, readiness says why, work pauses and resumes, nothing lost") {
+TEST_CASE(
+    "I/O errors: 503 with a JSON error, readiness says why, work pauses and resumes, nothing "
+    "lost") {
   TempDir tmp;
   // synchronous: full, so every commit syncs and a failing fsync fails the commit (with the
   // default `normal`, WAL commits do not sync; syncs come with checkpoints).
@@ -154,11 +164,15 @@ TEST_CASE("I/O errors: 503 with a JSON error, readiness says why, work pauses an
 
   // After a kill -9 the database opens clean (no shim) with everything acknowledged.
   d.kill(SIGKILL);
-  auto check = runCommand({"/usr/bin/sqlite3", (tmp.path() / "data/journeyd.db").string(), "PRAGMA integrity_check;"}, tmp.path());
+  auto check = runCommand(
+      {"/usr/bin/sqlite3", (tmp.path() / "data/journeyd.db").string(), "PRAGMA integrity_check;"},
+      tmp.path());
   CHECK(check.out == "ok\n");
 }
 
-TEST_CASE("disk full: a database on a small filesystem answers 503 when full and goes on when space returns") {
+TEST_CASE(
+    "disk full: a database on a small filesystem answers 503 when full and goes on when space "
+    "returns") {
   TempDir tmp;
   const fs::path mnt = tmp.path() / "small";
   fs::create_directories(mnt);
@@ -213,7 +227,8 @@ TEST_CASE("disk full: a database on a small filesystem answers 503 when full and
   REQUIRE(after);
   CHECK(after->status == 200);
   auto got = waitDelivered(tmp.path() / "sent.ndjson", 1);
-  CHECK_MESSAGE(got["after-full"] == 1, d.log().substr(d.log().size() > 3000 ? d.log().size() - 3000 : 0));
+  CHECK_MESSAGE(got["after-full"] == 1,
+                d.log().substr(d.log().size() > 3000 ? d.log().size() - 3000 : 0));
 
   // Nothing acknowledged is lost, also across a kill -9.
   d.kill(SIGKILL);
@@ -225,7 +240,8 @@ TEST_CASE("disk full: a database on a small filesystem answers 503 when full and
   d.kill(SIGKILL);
 }
 
-TEST_CASE("the watchdog means healthy: a wedged writer stops WATCHDOG=1, and its recovery resumes it") {
+TEST_CASE(
+    "the watchdog means healthy: a wedged writer stops WATCHDOG=1, and its recovery resumes it") {
   TempDir tmp;
   // A notify socket like systemd's, so the daemon sends its sd_notify datagrams here.
   const fs::path sock_path = tmp.path() / "notify.sock";
@@ -248,7 +264,8 @@ TEST_CASE("the watchdog means healthy: a wedged writer stops WATCHDOG=1, and its
       if (poll(&p, 1, 100) <= 0) continue;
       char buf[512];
       const ssize_t n = recv(sock, buf, sizeof(buf) - 1, 0);
-      if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("WATCHDOG=1") != std::string::npos) ++count;
+      if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("WATCHDOG=1") != std::string::npos)
+        ++count;
     }
     return count;
   };
@@ -264,7 +281,8 @@ TEST_CASE("the watchdog means healthy: a wedged writer stops WATCHDOG=1, and its
 
   // Wedge the writer inside a write (the shim blocks it), as a stuck disk or a bug would.
   writeFile(fault, "hang");
-  std::thread blocked([&] { (void)d.post("/v1/identify", R"({"userId": "stuck", "traits": {"a": 1}})"); });
+  std::thread blocked(
+      [&] { (void)d.post("/v1/identify", R"({"userId": "stuck", "traits": {"a": 1}})"); });
   pets(3);  // a pet already under way may still arrive
   CHECK(pets(8) == 0);
   CHECK(d.log().find("watchdog: no progress") != std::string::npos);

@@ -25,15 +25,16 @@ struct PolicyDaemon {
   TempDir tmp;
   std::unique_ptr<Daemon> d;
 
-  PolicyDaemon(const std::vector<std::pair<std::string, std::string>>& journeys, const std::string& policy,
-               const char* start) {
+  PolicyDaemon(const std::vector<std::pair<std::string, std::string>>& journeys,
+               const std::string& policy, const char* start) {
     for (const auto& [name, yaml] : journeys) writeFile(tmp.path() / "journeys" / name, yaml);
     writeFile(tmp.path() / "templates" / "t" / "mail.yaml", kTemplates);
     const std::string out = (tmp.path() / "outbox").string();
-    d = std::make_unique<Daemon>(tmp.path(), "journeys: " + (tmp.path() / "journeys").string() +
-                                                 "\ntemplates: " + (tmp.path() / "templates").string() +
-                                                 "\nchannels:\n  email: {connector: log, kind: email, path: " + out +
-                                                 "/email.ndjson}\n" + policy);
+    d = std::make_unique<Daemon>(
+        tmp.path(), "journeys: " + (tmp.path() / "journeys").string() +
+                        "\ntemplates: " + (tmp.path() / "templates").string() +
+                        "\nchannels:\n  email: {connector: log, kind: email, path: " + out +
+                        "/email.ndjson}\n" + policy);
     REQUIRE(d->start({"--virtual-clock", start}));
   }
 
@@ -62,7 +63,8 @@ struct PolicyDaemon {
       auto c = d->customer(customer);
       REQUIRE(c);
       out = json::array();
-      for (auto it = (*c)["messages"].rbegin(); it != (*c)["messages"].rend(); ++it) out.push_back(*it);
+      for (auto it = (*c)["messages"].rbegin(); it != (*c)["messages"].rend(); ++it)
+        out.push_back(*it);
       if (ready(out)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -109,7 +111,9 @@ constexpr const char* kTenPmShanghai = "2026-03-02T14:00:00Z";
 
 }  // namespace
 
-TEST_CASE("an email held by quiet hours is not sent after the customer opts out: withdrawn, explained, reported") {
+TEST_CASE(
+    "an email held by quiet hours is not sent after the customer opts out: withdrawn, explained, "
+    "reported") {
   PolicyDaemon p({{"hold.yaml", kHoldJourney}}, kQuietShanghai, kTenPmShanghai);
   p.post("/v1/identify", {{"userId", "w1"}, {"traits", {{"email", "w1@example.com"}}}});
   p.post("/v1/identify", {{"userId", "w2"}, {"traits", {{"email", "w2@example.com"}}}});
@@ -127,19 +131,24 @@ TEST_CASE("an email held by quiet hours is not sent after the customer opts out:
   REQUIRE(statusIs(w1, 0, "skipped"));
   CHECK(w1[0]["reason"] == "withdrawn: unsubscribed");
   CHECK(p.emailsSent() == 1);
-  CHECK(p.explain("w1").find("message email t/mail → skipped: withdrawn: unsubscribed") != std::string::npos);
+  CHECK(p.explain("w1").find("message email t/mail → skipped: withdrawn: unsubscribed") !=
+        std::string::npos);
   const json report = p.report("hold");
   CHECK(report["messages_by_step"]["mail"]["skipped"] == 1);
   CHECK(report["messages_by_step"]["mail"]["sent"] == 1);
   CHECK(report["messages_by_step"]["mail"]["reasons"]["withdrawn: unsubscribed"] == 1);
 }
 
-TEST_CASE("a held email to an address suppressed meanwhile is withdrawn; lifting the suppression lets the next one go") {
+TEST_CASE(
+    "a held email to an address suppressed meanwhile is withdrawn; lifting the suppression lets "
+    "the next one go") {
   PolicyDaemon p({{"hold.yaml", kHoldJourney}}, kQuietShanghai, kTenPmShanghai);
   p.post("/v1/identify", {{"userId", "s1"}, {"traits", {{"email", "S1@Example.com"}}}});
   p.post("/v1/track", {{"userId", "s1"}, {"event", "Hold"}});
-  REQUIRE(statusIs(p.messages("s1", [](const json& m) { return statusIs(m, 0, "pending"); }), 0, "pending"));
-  p.admin("/v1/suppressions", {{"channel", "email"}, {"address", "s1@example.com"}, {"reason", "complaint"}});
+  REQUIRE(statusIs(p.messages("s1", [](const json& m) { return statusIs(m, 0, "pending"); }), 0,
+                   "pending"));
+  p.admin("/v1/suppressions",
+          {{"channel", "email"}, {"address", "s1@example.com"}, {"reason", "complaint"}});
   p.advance("10h");
   auto m = p.messages("s1", [](const json& m) { return statusIs(m, 0, "skipped"); });
   REQUIRE(statusIs(m, 0, "skipped"));
@@ -147,7 +156,9 @@ TEST_CASE("a held email to an address suppressed meanwhile is withdrawn; lifting
   CHECK(p.emailsSent() == 0);
 }
 
-TEST_CASE("a message deferred by a frequency cap is withdrawn when consent for its topic goes meanwhile") {
+TEST_CASE(
+    "a message deferred by a frequency cap is withdrawn when consent for its topic goes "
+    "meanwhile") {
   constexpr const char* kNews = R"(journey: news
 topic: newsletter
 when_capped: defer
@@ -165,12 +176,15 @@ steps:
   PolicyDaemon p({{"news.yaml", kNews}}, "", "2026-03-02T03:00:00Z");
   p.post("/v1/identify", {{"userId", "c1"}, {"traits", {{"email", "c1@example.com"}}}});
   p.post("/v1/track", {{"userId", "c1"}, {"event", "News"}, {"messageId", "n1"}});
-  REQUIRE(statusIs(p.messages("c1", [](const json& m) { return statusIs(m, 0, "sent"); }), 0, "sent"));
+  REQUIRE(
+      statusIs(p.messages("c1", [](const json& m) { return statusIs(m, 0, "sent"); }), 0, "sent"));
   p.post("/v1/track", {{"userId", "c1"}, {"event", "News"}, {"messageId", "n2"}});
   auto deferred = p.messages("c1", [](const json& m) { return statusIs(m, 1, "pending"); });
   REQUIRE(statusIs(deferred, 1, "pending"));
-  CHECK(deferred[1]["reason"].get<std::string>().find("capped: at most 1 messages per 1d") != std::string::npos);
-  p.post("/v1/identify", {{"userId", "c1"}, {"traits", {{"consent", {{"topics", {{"newsletter", false}}}}}}}});
+  CHECK(deferred[1]["reason"].get<std::string>().find("capped: at most 1 messages per 1d") !=
+        std::string::npos);
+  p.post("/v1/identify",
+         {{"userId", "c1"}, {"traits", {{"consent", {{"topics", {{"newsletter", false}}}}}}}});
   p.advance("1d");
   auto m = p.messages("c1", [](const json& m) { return statusIs(m, 1, "skipped"); });
   REQUIRE(statusIs(m, 1, "skipped"));
@@ -178,21 +192,27 @@ steps:
   CHECK(p.emailsSent() == 1);
 }
 
-TEST_CASE("an early exit withdraws the enrollment's messages still waiting for their send window; pending_on_exit: send keeps them") {
+TEST_CASE(
+    "an early exit withdraws the enrollment's messages still waiting for their send window; "
+    "pending_on_exit: send keeps them") {
   // Saturday 12:00 UTC: the window opens Monday 10:00. The order (the goal) comes on Sunday.
   auto journey = [](const char* id, const char* pending) {
-    return std::string("journey: ") + id + "\nsend_window: weekdays 10:00-18:00\npending_on_exit: " + pending +
+    return std::string("journey: ") + id +
+           "\nsend_window: weekdays 10:00-18:00\npending_on_exit: " + pending +
            "\ntrigger:\n  event: Browse\ngoal:\n  event: Order Completed\n  within: 7d\nsteps:\n"
            "  - send: nudge\n    channel: email\n    template: t/mail\n  - wait: 5d\n";
   };
-  PolicyDaemon p({{"cancel.yaml", journey("cancel", "cancel")}, {"keep.yaml", journey("keep", "send")}}, "",
-                 "2026-03-07T12:00:00Z");
+  PolicyDaemon p(
+      {{"cancel.yaml", journey("cancel", "cancel")}, {"keep.yaml", journey("keep", "send")}}, "",
+      "2026-03-07T12:00:00Z");
   p.post("/v1/identify", {{"userId", "e1"}, {"traits", {{"email", "e1@example.com"}}}});
   p.post("/v1/track", {{"userId", "e1"}, {"event", "Browse"}});
-  auto held = p.messages("e1", [](const json& m) { return statusIs(m, 0, "pending") && statusIs(m, 1, "pending"); });
+  auto held = p.messages(
+      "e1", [](const json& m) { return statusIs(m, 0, "pending") && statusIs(m, 1, "pending"); });
   REQUIRE(held.size() == 2);
   p.advance("1d");
-  p.post("/v1/track", {{"userId", "e1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 20}}}});
+  p.post("/v1/track",
+         {{"userId", "e1"}, {"event", "Order Completed"}, {"properties", {{"revenue", 20}}}});
   p.advance("1d");  // Monday 12:00 UTC: inside the window
   auto m = p.messages("e1", [](const json& m) {
     return m.size() == 2 && m[0]["status"] != "pending" && m[1]["status"] != "pending";
@@ -204,5 +224,6 @@ TEST_CASE("an early exit withdraws the enrollment's messages still waiting for t
   CHECK(by_journey["cancel"]["reason"] == "withdrawn: the customer left the journey (converted)");
   CHECK(by_journey["keep"]["status"] == "sent");
   CHECK(p.emailsSent() == 1);
-  CHECK(p.explain("e1").find("withdrawn: the customer left the journey (converted)") != std::string::npos);
+  CHECK(p.explain("e1").find("withdrawn: the customer left the journey (converted)") !=
+        std::string::npos);
 }

@@ -56,7 +56,7 @@ TEST_CASE("unconditional expected purchases match Hardie's spreadsheet") {
   struct Row {
     double t, want;
   };
-  const Row rows[] = {{0.1429, 0.0078}, {1, 0.0532},      {3, 0.1506},
+  const Row rows[] = {{0.1429, 0.0078},  {1, 0.0532},  {3, 0.1506},
                       {31.8571, 1.0405}, {32, 1.0437}, {78, 1.8580}};
   for (const Row& row : rows) {
     CAPTURE(row.t);
@@ -109,8 +109,10 @@ TEST_CASE("lifetimes' five best customers for next week") {
     BtydSummary s;
     double want;
   };
-  const Row rows[] = {{{18, 35.14, 35.86}, 0.424877}, {{19, 34.00, 34.14}, 0.474738},
-                      {{17, 28.43, 28.86}, 0.486526}, {{29, 37.71, 38.00}, 0.662396},
+  const Row rows[] = {{{18, 35.14, 35.86}, 0.424877},
+                      {{19, 34.00, 34.14}, 0.474738},
+                      {{17, 28.43, 28.86}, 0.486526},
+                      {{29, 37.71, 38.00}, 0.662396},
                       {{26, 30.86, 31.00}, 0.710623}};
   for (const Row& row : rows) {
     CAPTURE(row.want);

@@ -29,8 +29,7 @@ TEST_CASE("CDNOW calibration summaries match the published table row for row") {
     REQUIRE(orders.count(want.id) == 1);
     const BtydSummary got =
         summarizeOrders(orders.at(want.id), as_of, {.time_unit_days = 7.0}).value();
-    const bool same = got.x == want.x && round2(got.t_x) == want.t_x &&
-                      round2(got.T) == want.T &&
+    const bool same = got.x == want.x && round2(got.t_x) == want.t_x && round2(got.T) == want.T &&
                       std::fabs(got.monetary - with_spend[i].zbar) <= 0.01;
     if (!same) {
       ++mismatches;
@@ -52,11 +51,11 @@ TEST_CASE("same-day orders merge into one purchase and the first purchase is not
   const TimeMs day0 = parseIsoTime("2024-03-01T09:00:00Z").value();
   const std::vector<Order> orders{
       {day0, 10.0},
-      {day0 + 5 * kHourMs, 5.0},       // same UTC day: merged into the first purchase
-      {day0 + 2 * kDayMs, 20.0},       // repeat 1
-      {day0 + 2 * kDayMs + 1, 4.0},    // same day as repeat 1
-      {day0 + 9 * kDayMs, 30.0},       // repeat 2
-      {day0 + 40 * kDayMs, 99.0},      // after the as-of day: ignored
+      {day0 + 5 * kHourMs, 5.0},     // same UTC day: merged into the first purchase
+      {day0 + 2 * kDayMs, 20.0},     // repeat 1
+      {day0 + 2 * kDayMs + 1, 4.0},  // same day as repeat 1
+      {day0 + 9 * kDayMs, 30.0},     // repeat 2
+      {day0 + 40 * kDayMs, 99.0},    // after the as-of day: ignored
   };
   const TimeMs as_of = day0 + 20 * kDayMs;
   const BtydSummary s = summarizeOrders(orders, as_of).value();

@@ -1,6 +1,6 @@
 #pragma once
-// Loaders for the CDNOW reference files (tests/data/cdnow, see REFERENCE.md and SOURCES.md there) used by the
-// intelligence tests. Test-only code: it reads files.
+// Loaders for the CDNOW reference files (tests/data/cdnow, see REFERENCE.md and SOURCES.md there)
+// used by the intelligence tests. Test-only code: it reads files.
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -18,8 +18,8 @@ inline std::string dataPath(const std::string& name) {
 
 /// YYYYMMDD as midnight UTC.
 inline TimeMs dateMs(const std::string& yyyymmdd) {
-  const std::string iso = yyyymmdd.substr(0, 4) + "-" + yyyymmdd.substr(4, 2) + "-" +
-                          yyyymmdd.substr(6, 2);
+  const std::string iso =
+      yyyymmdd.substr(0, 4) + "-" + yyyymmdd.substr(4, 2) + "-" + yyyymmdd.substr(6, 2);
   return parseIsoTime(iso).value();
 }
 

@@ -16,14 +16,14 @@ TEST_CASE("CLV reproduces lifetimes' printed figures with its 30-unit 'months'")
   const auto gamma_gamma = fitGammaGamma(customers);
   REQUIRE(bgnbd);
   REQUIRE(gamma_gamma);
-  const ClvOptions as_printed{.horizon_days = 360, .step_days = 30,
-                              .discount_rate_per_step = 0.01, .time_unit_days = 1};
-  const double want[] = {140.096211, 18.943467, 38.180574, 38.180574, 38.180574,
+  const ClvOptions as_printed{
+      .horizon_days = 360, .step_days = 30, .discount_rate_per_step = 0.01, .time_unit_days = 1};
+  const double want[] = {140.096211,  18.943467, 38.180574, 38.180574,  38.180574,
                          1003.868107, 28.109683, 38.180574, 167.418216, 38.180574};
   for (int id = 1; id <= 10; ++id) {
     CAPTURE(id);
-    const double clv = customerLifetimeValue(bgnbd->params, gamma_gamma->params,
-                                             customers[id - 1], as_printed);
+    const double clv =
+        customerLifetimeValue(bgnbd->params, gamma_gamma->params, customers[id - 1], as_printed);
     CHECK(clv == doctest::Approx(want[id - 1]).epsilon(0.001));
   }
 }
@@ -32,8 +32,8 @@ TEST_CASE("a 12-month CLV in days is a discounted sum of monthly expected spend"
   const BgNbdParams weekly{0.2425945, 4.4136019, 0.7929199, 2.4258881};
   const GammaGammaParams spend{6.25, 3.74, 15.44};
   const BtydSummary customer{.x = 2, .t_x = 30.43, .T = 38.86, .monetary = 22.35};
-  const ClvOptions options{.horizon_days = 360, .step_days = 30, .discount_rate_per_step = 0.01,
-                           .time_unit_days = 7};
+  const ClvOptions options{
+      .horizon_days = 360, .step_days = 30, .discount_rate_per_step = 0.01, .time_unit_days = 7};
   double by_hand = 0;
   double previous = 0;
   for (int k = 1; k <= 12; ++k) {
@@ -44,8 +44,8 @@ TEST_CASE("a 12-month CLV in days is a discounted sum of monthly expected spend"
   CHECK(customerLifetimeValue(weekly, spend, customer, options) ==
         doctest::Approx(by_hand).epsilon(1e-4));
   // No discount: CLV = E[M] · E[Y(horizon)].
-  const ClvOptions flat{.horizon_days = 365, .step_days = 30, .discount_rate_per_step = 0,
-                        .time_unit_days = 7};
+  const ClvOptions flat{
+      .horizon_days = 365, .step_days = 30, .discount_rate_per_step = 0, .time_unit_days = 7};
   CHECK(customerLifetimeValue(weekly, spend, customer, flat) ==
         doctest::Approx(gammaGammaExpectedSpend(spend, 2, 22.35) *
                         bgNbdConditionalExpectedPurchases(weekly, 365.0 / 7, customer)));
@@ -83,8 +83,7 @@ TEST_CASE("seed LTV is annual spend times expected lifetime years") {
   const TimeMs two_years = first + static_cast<TimeMs>(2 * 365.25 * kDayMs);
   CHECK(annualSpend(1000, first, two_years) == doctest::Approx(500));
   CHECK(seedLtv(1000, first, two_years) == doctest::Approx(1500));
-  CHECK(seedLtv(1000, first, two_years, {.expected_lifetime_years = 5}) ==
-        doctest::Approx(2500));
+  CHECK(seedLtv(1000, first, two_years, {.expected_lifetime_years = 5}) == doctest::Approx(2500));
   CHECK(annualSpend(300, first, first + 30 * kDayMs) == doctest::Approx(300));  // min 1 year
   CHECK(annualSpend(300, first, first + 30 * kDayMs, {.min_observed_years = 0.25}) ==
         doctest::Approx(1200));

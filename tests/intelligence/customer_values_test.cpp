@@ -91,9 +91,9 @@ TEST_CASE("values of a repeat customer, computed by hand") {
 
   // The daily model gives what the weekly CDNOW model gives for the same customer.
   const BtydSummary weekly{.x = 2, .t_x = 213.0 / 7, .T = 272.0 / 7, .monetary = 22.35};
-  CHECK(v["expected_orders_90d"].get<double>() ==
-        doctest::Approx(bgNbdConditionalExpectedPurchases(kWeekly, 90.0 / 7, weekly))
-            .epsilon(1e-3));
+  CHECK(
+      v["expected_orders_90d"].get<double>() ==
+      doctest::Approx(bgNbdConditionalExpectedPurchases(kWeekly, 90.0 / 7, weekly)).epsilon(1e-3));
   const double clv = customerLifetimeValue(
       kWeekly, kSpend, weekly,
       {.horizon_days = 365, .step_days = 30, .discount_rate_per_step = 0.01, .time_unit_days = 7});
@@ -124,7 +124,7 @@ TEST_CASE("a one-time buyer counts as alive; a long-silent one is lapsed") {
   CHECK(v["expected_orders_90d"].get<double>() < 1.0);
   CHECK(v["clv_12m"].get<double>() > 0.0);
   CHECK(v["ltv"].get<double>() == doctest::Approx(45.0));  // 15 a year × 3
-  CHECK(v["lifecycle"] == "lapsed");                          // 194 days of silence
+  CHECK(v["lifecycle"] == "lapsed");                       // 194 days of silence
   // R: 1997-03-20 beats 1997-02-01 and 1997-03-01 (3); F 1 (1); M 15 (1): FM 1 → about_to_sleep.
   CHECK(v["rfm"] == json({{"r", 3}, {"f", 1}, {"m", 1}, {"segment", "about_to_sleep"}}));
 }

@@ -14,8 +14,7 @@ namespace {
 
 /// RFM facts of every master-file customer with an order on or before as_of (frequency =
 /// purchase days, monetary = total spend), keyed by customer id.
-std::map<int, RfmFacts> masterFacts(const std::map<int, std::vector<Order>>& orders,
-                                    TimeMs as_of) {
+std::map<int, RfmFacts> masterFacts(const std::map<int, std::vector<Order>>& orders, TimeMs as_of) {
   std::map<int, RfmFacts> facts;
   for (const auto& [id, list] : orders) {
     const PurchaseTally tally = tallyOrders(list, as_of).value();
@@ -98,9 +97,8 @@ TEST_CASE("RFM quintiles on the full CDNOW cohort as of 1998-06-30") {
   // Hand-checked customers: #1 bought once, $11.77, on 1997-01-01: the bottom everywhere.
   CHECK(scoreRfm(facts_by_id.at(1), boundaries) == RfmScore{1, 1, 1});
   // The biggest spender of the cohort scores M = 5.
-  const auto biggest = std::max_element(facts.begin(), facts.end(), [](auto& l, auto& r) {
-    return l.monetary < r.monetary;
-  });
+  const auto biggest = std::max_element(facts.begin(), facts.end(),
+                                        [](auto& l, auto& r) { return l.monetary < r.monetary; });
   CHECK(scoreRfm(*biggest, boundaries).m == 5);
 }
 
@@ -142,8 +140,9 @@ TEST_CASE("segments move between the end of calibration and the end of the holdo
     }
   }
   MESSAGE("segment changed for " << changed << " of 23570; holdout buyers " << holdout_buyers
-          << "; lost+hibernating " << count_before["lost"] + count_before["hibernating"]
-          << " -> " << count_after["lost"] + count_after["hibernating"]);
+                                 << "; lost+hibernating "
+                                 << count_before["lost"] + count_before["hibernating"] << " -> "
+                                 << count_after["lost"] + count_after["hibernating"]);
   CHECK(changed > 23570 / 10);
   CHECK(changed < 23570);
   CHECK(silent_gaining == 0);

@@ -1,18 +1,18 @@
 // `journeyd model fit` end to end: the CDNOW sample goes in through the real `journeyd import`
 // as Segment track messages, the real binary fits the models, and the parameters printed must
 // be the published ones (tests/data/cdnow/REFERENCE.md, section 3).
+#include "daemon/cli/model_fit.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "daemon/cli/model_fit.h"
 #include "daemon/store/sqlite_store.h"
 #include "tests/integration/daemon_process.h"
 
@@ -49,14 +49,13 @@ int writeCdnowNdjson(const fs::path& out_path) {
     double dollars = 0;
     if (!(fields >> master_id >> sample_id >> date >> cds >> dollars)) continue;
     ++row;
-    const json message = {
-        {"type", "track"},
-        {"userId", sample_id},
-        {"event", "Order Completed"},
-        {"messageId", "cdnow-" + std::to_string(row)},
-        {"properties", {{"revenue", dollars}}},
-        {"timestamp", date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2) +
-                          "T12:00:00Z"}};
+    const json message = {{"type", "track"},
+                          {"userId", sample_id},
+                          {"event", "Order Completed"},
+                          {"messageId", "cdnow-" + std::to_string(row)},
+                          {"properties", {{"revenue", dollars}}},
+                          {"timestamp", date.substr(0, 4) + "-" + date.substr(4, 2) + "-" +
+                                            date.substr(6, 2) + "T12:00:00Z"}};
     out << message.dump() << "\n";
   }
   return row;
@@ -71,14 +70,14 @@ TEST_CASE("model fit on the imported CDNOW sample reproduces the published param
   const fs::path orders = tmp.path() / "cdnow.ndjson";
   REQUIRE(writeCdnowNdjson(orders) == 6919);
 
-  auto imported = run({binary(), "import", "--config", config.string(), orders.string()},
-                             tmp.path());
+  auto imported =
+      run({binary(), "import", "--config", config.string(), orders.string()}, tmp.path());
   INFO("import: " << imported.out << imported.err);
   REQUIRE(imported.status == 0);
 
-  auto fitted = run({binary(), "model", "fit", "--config", config.string(), "--as-of",
-                            "1997-09-30", "--unit", "weeks", "--json"},
-                           tmp.path());
+  auto fitted = run({binary(), "model", "fit", "--config", config.string(), "--as-of", "1997-09-30",
+                     "--unit", "weeks", "--json"},
+                    tmp.path());
   INFO("model fit: " << fitted.out << fitted.err);
   REQUIRE(fitted.status == 0);
   const json out = json::parse(fitted.out);
@@ -107,7 +106,8 @@ TEST_CASE("model fit on the imported CDNOW sample reproduces the published param
   {
     auto store = openSqliteStoreReadOnly((tmp.path() / "data" / "journeyd.db").string());
     REQUIRE(store);
-    auto stored = (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
+    auto stored =
+        (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
     REQUIRE(stored);
     REQUIRE(stored->has_value());
     const StoredModels& models = **stored;
@@ -126,9 +126,9 @@ TEST_CASE("model fit on the imported CDNOW sample reproduces the published param
   }
 
   // The product's unit: the same model in days.
-  auto daily = run({binary(), "model", "fit", "--config", config.string(), "--as-of",
-                           "1997-09-30", "--json"},
-                          tmp.path());
+  auto daily = run(
+      {binary(), "model", "fit", "--config", config.string(), "--as-of", "1997-09-30", "--json"},
+      tmp.path());
   INFO("model fit (days): " << daily.out << daily.err);
   REQUIRE(daily.status == 0);
   const json days = json::parse(daily.out);
@@ -140,13 +140,13 @@ TEST_CASE("model fit on the imported CDNOW sample reproduces the published param
 
   // Readable output, and a bad unit.
   auto readable = run({binary(), "model", "fit", "--config", config.string(), "--as-of",
-                              "1997-09-30", "--unit", "weeks"},
-                             tmp.path());
+                       "1997-09-30", "--unit", "weeks"},
+                      tmp.path());
   CHECK(readable.status == 0);
   CHECK(readable.out.find("BG/NBD") != std::string::npos);
   CHECK(readable.out.find("2357 customers") != std::string::npos);
-  auto bad = run({binary(), "model", "fit", "--config", config.string(), "--unit", "months"},
-                        tmp.path());
+  auto bad =
+      run({binary(), "model", "fit", "--config", config.string(), "--unit", "months"}, tmp.path());
   CHECK(bad.status != 0);  // 2 from runModelFit, or CLI11's code if the option is checked there
 }
 
@@ -174,20 +174,23 @@ TEST_CASE("model fit counts the as-of day in full and nothing after it") {
   order("b", "2024-01-05T10:00:00Z", "30");
   order("b", "2024-02-01T10:00:00Z", "35");
   order("c", "2024-03-02T00:00:01Z", "50");
-  ndjson += json({{"type", "track"}, {"userId", "b"}, {"event", "Product Viewed"},
-                  {"messageId", "v1"}, {"properties", {{"revenue", 999}}},
+  ndjson += json({{"type", "track"},
+                  {"userId", "b"},
+                  {"event", "Product Viewed"},
+                  {"messageId", "v1"},
+                  {"properties", {{"revenue", 999}}},
                   {"timestamp", "2024-02-10T10:00:00Z"}})
                 .dump() +
             "\n";
   writeFile(orders, ndjson);
-  auto imported = run({binary(), "import", "--config", config.string(), orders.string()},
-                             tmp.path());
+  auto imported =
+      run({binary(), "import", "--config", config.string(), orders.string()}, tmp.path());
   INFO("import: " << imported.out << imported.err);
   REQUIRE(imported.status == 0);
 
-  auto fitted = run({binary(), "model", "fit", "--config", config.string(), "--as-of",
-                            "2024-03-01", "--json"},
-                           tmp.path());
+  auto fitted = run(
+      {binary(), "model", "fit", "--config", config.string(), "--as-of", "2024-03-01", "--json"},
+      tmp.path());
   INFO("model fit: " << fitted.out << fitted.err);
   REQUIRE(fitted.status == 0);
   const json out = json::parse(fitted.out);
@@ -197,7 +200,8 @@ TEST_CASE("model fit counts the as-of day in full and nothing after it") {
 
   auto store = openSqliteStoreReadOnly((tmp.path() / "data" / "journeyd.db").string());
   REQUIRE(store);
-  auto stored = (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
+  auto stored =
+      (*store)->withSnapshot("load", [](const Snapshot& s) { return loadStoredModels(s); });
   REQUIRE(stored);
   REQUIRE(stored->has_value());
   REQUIRE((*stored)->rfm);
@@ -206,9 +210,8 @@ TEST_CASE("model fit counts the as-of day in full and nothing after it") {
   CHECK((*stored)->rfm->monetary[0] == doctest::Approx(42.5));
 
   // Nothing before the first order: an error, nothing stored over the previous fit.
-  auto early = run({binary(), "model", "fit", "--config", config.string(), "--as-of",
-                           "2023-12-31"},
-                          tmp.path());
+  auto early = run({binary(), "model", "fit", "--config", config.string(), "--as-of", "2023-12-31"},
+                   tmp.path());
   CHECK(early.status == 1);
   CHECK(early.err.find("no orders") != std::string::npos);
 }

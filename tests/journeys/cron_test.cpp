@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "daemon/journeys/cron.h"
+
+#include <doctest/doctest.h>
 
 using namespace journeyd;
 
@@ -65,8 +65,10 @@ TEST_CASE("cron across daylight saving time fires once, never twice or never") {
   // 2024-03-10: 02:00 → 03:00 in New York. 02:30 does not exist: it runs at the transition.
   auto spring = CronSchedule::parse("30 2 * * *", error);
   REQUIRE(spring);
-  CHECK(formatIsoTime(*spring->nextAfter(at("2024-03-09T12:00:00Z"), ny)) == "2024-03-10T07:00:00.000Z");
-  CHECK(formatIsoTime(*spring->nextAfter(at("2024-03-10T07:00:00Z"), ny)) == "2024-03-11T06:30:00.000Z");
+  CHECK(formatIsoTime(*spring->nextAfter(at("2024-03-09T12:00:00Z"), ny)) ==
+        "2024-03-10T07:00:00.000Z");
+  CHECK(formatIsoTime(*spring->nextAfter(at("2024-03-10T07:00:00Z"), ny)) ==
+        "2024-03-11T06:30:00.000Z");
   // 2024-11-03: 01:30 happens twice; it runs at the first one only.
   auto fall = CronSchedule::parse("30 1 * * *", error);
   REQUIRE(fall);
@@ -75,7 +77,8 @@ TEST_CASE("cron across daylight saving time fires once, never twice or never") {
   CHECK(formatIsoTime(*fall->nextAfter(first, ny)) == "2024-11-04T06:30:00.000Z");
   // 9:00 local stays 9:00 local across the change.
   auto nine = CronSchedule::parse("0 9 * * *", error);
-  CHECK(formatIsoTime(*nine->nextAfter(at("2024-03-09T15:00:00Z"), ny)) == "2024-03-10T13:00:00.000Z");
+  CHECK(formatIsoTime(*nine->nextAfter(at("2024-03-09T15:00:00Z"), ny)) ==
+        "2024-03-10T13:00:00.000Z");
 }
 
 TEST_CASE("next local moment for wait_until honours time, weekdays and zone") {
@@ -88,7 +91,8 @@ TEST_CASE("next local moment for wait_until honours time, weekdays and zone") {
   CHECK(formatIsoTime(nextLocalMoment(at("2024-03-01T01:00:00Z"), 600, 0x3e, shanghai)) ==
         "2024-03-01T02:00:00.000Z");
   // Exactly at the moment: no wait.
-  CHECK(nextLocalMoment(at("2024-03-01T02:00:00Z"), 600, 0x7f, shanghai) == at("2024-03-01T02:00:00Z"));
+  CHECK(nextLocalMoment(at("2024-03-01T02:00:00Z"), 600, 0x7f, shanghai) ==
+        at("2024-03-01T02:00:00Z"));
   // Days only: Saturday → start of Monday local.
   CHECK(formatIsoTime(nextLocalMoment(at("2024-03-02T03:00:00Z"), std::nullopt, 0x3e, shanghai)) ==
         "2024-03-03T16:00:00.000Z");
@@ -101,20 +105,25 @@ TEST_CASE("next local moment for wait_until honours time, weekdays and zone") {
 TEST_CASE("date occurrences: yearly birthdays, offsets and leap days") {
   const auto* shanghai = findTimeZone("Asia/Shanghai");
   // Born 1990-05-17; at 09:00 Shanghai (01:00Z).
-  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, 0, 540, at("2024-01-01T00:00:00Z"), shanghai)) ==
+  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, 0, 540,
+                                          at("2024-01-01T00:00:00Z"), shanghai)) ==
         "2024-05-17T01:00:00.000Z");
-  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, 0, 540, at("2024-05-17T01:00:00Z"), shanghai)) ==
+  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, 0, 540,
+                                          at("2024-05-17T01:00:00Z"), shanghai)) ==
         "2025-05-17T01:00:00.000Z");
   // Three days before.
-  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, -3 * kDayMs, 540, at("2024-01-01T00:00:00Z"),
-                                          shanghai)) == "2024-05-14T01:00:00.000Z");
+  CHECK(formatIsoTime(*nextDateOccurrence(at("1990-05-17"), true, -3 * kDayMs, 540,
+                                          at("2024-01-01T00:00:00Z"), shanghai)) ==
+        "2024-05-14T01:00:00.000Z");
   // 29 February in a common year: the 28th.
-  CHECK(formatIsoTime(*nextDateOccurrence(at("2000-02-29"), true, 0, 0, at("2025-01-01T00:00:00Z"), nullptr)) ==
-        "2025-02-28T00:00:00.000Z");
+  CHECK(formatIsoTime(*nextDateOccurrence(at("2000-02-29"), true, 0, 0, at("2025-01-01T00:00:00Z"),
+                                          nullptr)) == "2025-02-28T00:00:00.000Z");
   // Once: past dates never come back.
-  CHECK_FALSE(nextDateOccurrence(at("2024-01-10"), false, 0, 540, at("2024-02-01T00:00:00Z"), nullptr));
-  CHECK(formatIsoTime(*nextDateOccurrence(at("2024-03-10"), false, -kDayMs, 600, at("2024-02-01T00:00:00Z"),
-                                          nullptr)) == "2024-03-09T10:00:00.000Z");
+  CHECK_FALSE(
+      nextDateOccurrence(at("2024-01-10"), false, 0, 540, at("2024-02-01T00:00:00Z"), nullptr));
+  CHECK(formatIsoTime(*nextDateOccurrence(at("2024-03-10"), false, -kDayMs, 600,
+                                          at("2024-02-01T00:00:00Z"), nullptr)) ==
+        "2024-03-09T10:00:00.000Z");
 }
 
 TEST_CASE("send windows: parsing, the next open moment, past midnight and across DST") {
@@ -134,24 +143,31 @@ TEST_CASE("send windows: parsing, the next open moment, past midnight and across
 
   const auto* shanghai = findTimeZone("Asia/Shanghai");
   // Friday 2024-03-01 19:00 Shanghai (11:00Z) → Monday 10:00 (02:00Z).
-  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T11:00:00Z"), *w, shanghai)) == "2024-03-04T02:00:00.000Z");
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T11:00:00Z"), *w, shanghai)) ==
+        "2024-03-04T02:00:00.000Z");
   // Friday 09:00 → 10:00 the same day; 12:00 → now.
-  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T01:00:00Z"), *w, shanghai)) == "2024-03-01T02:00:00.000Z");
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-01T01:00:00Z"), *w, shanghai)) ==
+        "2024-03-01T02:00:00.000Z");
   CHECK(nextInSendWindow(at("2024-03-01T04:00:00Z"), *w, shanghai) == at("2024-03-01T04:00:00Z"));
   // 22:00-02:00 on Fridays: Saturday 01:00 is still Friday's night; Saturday 03:00 waits a week.
   auto night = parseSendWindow("fri 22:00-02:00", error);
   REQUIRE(night);
-  CHECK(nextInSendWindow(at("2024-03-02T01:00:00Z"), *night, nullptr) == at("2024-03-02T01:00:00Z"));
-  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-02T03:00:00Z"), *night, nullptr)) == "2024-03-08T22:00:00.000Z");
+  CHECK(nextInSendWindow(at("2024-03-02T01:00:00Z"), *night, nullptr) ==
+        at("2024-03-02T01:00:00Z"));
+  CHECK(formatIsoTime(nextInSendWindow(at("2024-03-02T03:00:00Z"), *night, nullptr)) ==
+        "2024-03-08T22:00:00.000Z");
   // New York springs forward on 2026-03-08: a 02:30 start does not exist that day and maps to
   // the transition (03:00 EDT = 07:00Z), not an hour late or never.
   auto early = parseSendWindow("daily 02:30-04:00", error);
   const auto* ny = findTimeZone("America/New_York");
-  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-08T05:00:00Z"), *early, ny)) == "2026-03-08T07:00:00.000Z");
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-08T05:00:00Z"), *early, ny)) ==
+        "2026-03-08T07:00:00.000Z");
   // Falling back on 2026-11-01, 01:00-02:00 happens twice. At 01:15 in the second pass (EST,
   // 06:15Z) the 01:30 start still to come is 01:30 EST (06:30Z), not 01:30 EDT an hour ago.
   auto fall = parseSendWindow("daily 01:30-03:00", error);
-  CHECK(formatIsoTime(nextInSendWindow(at("2026-11-01T06:15:00Z"), *fall, ny)) == "2026-11-01T06:30:00.000Z");
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-11-01T06:15:00Z"), *fall, ny)) ==
+        "2026-11-01T06:30:00.000Z");
   // …and the day after the spring change, 02:30 EDT is 06:30Z.
-  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-09T05:00:00Z"), *early, ny)) == "2026-03-09T06:30:00.000Z");
+  CHECK(formatIsoTime(nextInSendWindow(at("2026-03-09T05:00:00Z"), *early, ny)) ==
+        "2026-03-09T06:30:00.000Z");
 }

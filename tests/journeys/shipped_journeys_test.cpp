@@ -14,11 +14,12 @@ TEST_CASE("every shipped journey and segment file loads without a problem") {
   std::vector<std::string> ids;
   for (const auto& j : defs.journeys) ids.push_back(j->id);
   std::sort(ids.begin(), ids.end());
-  CHECK(ids == std::vector<std::string>{"birthday", "cart-abandon", "member-exclusive", "newcomer-guide",
-                                        "nps-survey", "referral", "win-back"});
+  CHECK(ids == std::vector<std::string>{"birthday", "cart-abandon", "member-exclusive",
+                                        "newcomer-guide", "nps-survey", "referral", "win-back"});
   std::vector<std::string> segments;
   for (const auto& s : defs.segments) segments.push_back(s.name);
-  CHECK(segments == std::vector<std::string>{"dormant", "high-value", "churn-risk", "potential", "low-frequency"});
+  CHECK(segments == std::vector<std::string>{"dormant", "high-value", "churn-risk", "potential",
+                                             "low-frequency"});
   REQUIRE(defs.scores.size() == 1);
   CHECK(defs.scores[0].name == "engagement");
   for (const auto& j : defs.journeys) {

@@ -55,12 +55,16 @@ TEST_CASE("an unknown time zone is a render error") {
         "RENDER: t.liquid:1:8: error: date: unknown time zone 'Mars/Olympus'");
 }
 
-TEST_CASE("date: the strftime of Ruby's Time that Shopify uses: RFC 822, offsets with colons, ISO weeks") {
+TEST_CASE(
+    "date: the strftime of Ruby's Time that Shopify uses: RFC 822, offsets with colons, ISO "
+    "weeks") {
   // RFC 822 / 2822 as mail headers and feeds write it, and Unix seconds.
-  CHECK(inZone("{{ t | date: '%a, %d %b %Y %H:%M:%S %z' }}", "Asia/Shanghai") == "Sun, 10 Mar 2024 20:00:00 +0800");
+  CHECK(inZone("{{ t | date: '%a, %d %b %Y %H:%M:%S %z' }}", "Asia/Shanghai") ==
+        "Sun, 10 Mar 2024 20:00:00 +0800");
   CHECK(inZone("{{ t | date: '%s' }}", "Asia/Shanghai") == "1710072000");
   CHECK(inZone("{{ t | date: '%z %:z %::z' }}", "America/New_York") == "-0400 -04:00 -04:00:00");
-  CHECK(inZone("{{ t | date: '%Y-%m-%dT%H:%M:%S%:z' }}", "Asia/Kolkata") == "2024-03-10T17:30:00+05:30");
+  CHECK(inZone("{{ t | date: '%Y-%m-%dT%H:%M:%S%:z' }}", "Asia/Kolkata") ==
+        "2024-03-10T17:30:00+05:30");
   CHECK(inZone("{{ t | date: '%v' }}", "UTC") == "10-MAR-2024");
   CHECK(inZone("{{ t | date: '%+' }}", "Asia/Shanghai") == "Sun Mar 10 20:00:00 CST 2024");
   // ISO 8601 week dates, across year ends.

@@ -141,7 +141,8 @@ TEST_CASE("for loops: ranges, limit, offset, reversed, else, forloop, break, con
 }
 
 TEST_CASE("for loops slice as Shopify's liquid test suite says (for_tag_test.rb)") {
-  const json vars = json::parse(R"({"array": [1,2,3,4,5,6,7,8,9,10], "items": {"items": [1,2,3,4,5,6,7,8,9,10]},
+  const json vars =
+      json::parse(R"({"array": [1,2,3,4,5,6,7,8,9,10], "items": {"items": [1,2,3,4,5,6,7,8,9,10]},
                                     "limit": 2, "offset": 2})");
   const std::vector<Case> cases = {
       {"{%for i in array limit:2 %}{{ i }}{%endfor%}", "12"},
@@ -166,8 +167,11 @@ TEST_CASE("for loops slice as Shopify's liquid test suite says (for_tag_test.rb)
        "{%for i in items.items offset:continue limit:3 offset:1000 %}{{i}}{%endfor%}",
        "123\nnext\n456\nnext\n"},
       // A loop of another name starts from the beginning.
-      {"{%for i in array limit:2 %}{{i}}{%endfor%}{%for j in array offset:continue limit:2 %}{{j}}{%endfor%}", "1212"},
-      // The slice is taken before reversing, and a negative offset shortens it (to = offset + limit).
+      {"{%for i in array limit:2 %}{{i}}{%endfor%}{%for j in array offset:continue limit:2 "
+       "%}{{j}}{%endfor%}",
+       "1212"},
+      // The slice is taken before reversing, and a negative offset shortens it (to = offset +
+      // limit).
       {"{%for i in array reversed offset:1 limit:3 %}{{i}}{%endfor%}", "432"},
       {"{%for i in array offset:-2 limit:3 %}{{i}}{%endfor%}", "1"},
       {"{%for i in array limit:0 %}{{i}}{%else%}none{%endfor%}", "none"},

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,7 +9,8 @@
 using namespace journeyd;
 
 TEST_CASE("expired journey log lines are pruned in bounded slices, newer ones stay") {
-  const auto dir = std::filesystem::temp_directory_path() / ("journeyd-log-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("journeyd-log-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
     auto store = openSqliteStore({(dir / "journeyd.db").string()});
@@ -18,10 +18,13 @@ TEST_CASE("expired journey log lines are pruned in bounded slices, newer ones st
     auto check = Database::open({(dir / "journeyd.db").string()});
     REQUIRE(check);
     REQUIRE((*store)->write([](Tx& tx) -> Result<void> {
-      for (int i = 0; i < 30; ++i) tx.journeyLog().append({7, "win-back", 1, i * kDayMs, "", "line " + std::to_string(i)});
+      for (int i = 0; i < 30; ++i)
+        tx.journeyLog().append({7, "win-back", 1, i * kDayMs, "", "line " + std::to_string(i)});
       return ok();
     }));
-    auto count = [&] { return (*check)->sql().execAndGet("SELECT count(*) FROM journey_log").getInt(); };
+    auto count = [&] {
+      return (*check)->sql().execAndGet("SELECT count(*) FROM journey_log").getInt();
+    };
     auto prune = [&](int limit) {
       int n = 0;
       REQUIRE((*store)->write([&](Tx& tx) -> Result<void> {

@@ -11,7 +11,8 @@ using namespace journeyd;
 
 namespace {
 std::string tempDbPath(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / ("journeyd-store-test-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("journeyd-store-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto path = dir / name;
   std::filesystem::remove(path);
@@ -65,14 +66,16 @@ TEST_CASE("the writer groups queued jobs into one transaction and isolates a fai
   started.get_future().wait();
   std::vector<std::future<Result<void>>> jobs;
   for (int i = 0; i < 10; ++i) {
-    jobs.push_back(writer.submit([i](Database& d) -> Result<void> {
-      auto& q = d.prepare("INSERT INTO customers (created_at, updated_at) VALUES (?, ?)");
-      q.bind(1, i);
-      q.bind(2, i);
-      q.exec();
-      if (i == 4) return fail(Error::invalid("job 4 refuses"));
-      return ok();
-    }, /*urgent=*/true));
+    jobs.push_back(writer.submit(
+        [i](Database& d) -> Result<void> {
+          auto& q = d.prepare("INSERT INTO customers (created_at, updated_at) VALUES (?, ?)");
+          q.bind(1, i);
+          q.bind(2, i);
+          q.exec();
+          if (i == 4) return fail(Error::invalid("job 4 refuses"));
+          return ok();
+        },
+        /*urgent=*/true));
   }
   release.set_value();
   CHECK(first.get().has_value());

@@ -43,41 +43,79 @@ struct FaultyFile {
 
 sqlite3_file* real(sqlite3_file* f) { return reinterpret_cast<FaultyFile*>(f)->real; }
 
-int xClose(sqlite3_file* f) { return real(f)->pMethods ? real(f)->pMethods->xClose(real(f)) : SQLITE_OK; }
-int xRead(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) { return real(f)->pMethods->xRead(real(f), buf, n, off); }
+int xClose(sqlite3_file* f) {
+  return real(f)->pMethods ? real(f)->pMethods->xClose(real(f)) : SQLITE_OK;
+}
+int xRead(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+  return real(f)->pMethods->xRead(real(f), buf, n, off);
+}
 int xWrite(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
   while (currentFault() == Fault::kHang) usleep(20000);
   switch (currentFault()) {
-    case Fault::kWrite: return SQLITE_IOERR_WRITE;
-    case Fault::kFull: return SQLITE_FULL;
-    default: return real(f)->pMethods->xWrite(real(f), buf, n, off);
+    case Fault::kWrite:
+      return SQLITE_IOERR_WRITE;
+    case Fault::kFull:
+      return SQLITE_FULL;
+    default:
+      return real(f)->pMethods->xWrite(real(f), buf, n, off);
   }
 }
-int xTruncate(sqlite3_file* f, sqlite3_int64 size) { return real(f)->pMethods->xTruncate(real(f), size); }
+int xTruncate(sqlite3_file* f, sqlite3_int64 size) {
+  return real(f)->pMethods->xTruncate(real(f), size);
+}
 int xSync(sqlite3_file* f, int flags) {
   if (currentFault() == Fault::kFsync) return SQLITE_IOERR_FSYNC;
   return real(f)->pMethods->xSync(real(f), flags);
 }
-int xFileSize(sqlite3_file* f, sqlite3_int64* size) { return real(f)->pMethods->xFileSize(real(f), size); }
+int xFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  return real(f)->pMethods->xFileSize(real(f), size);
+}
 int xLock(sqlite3_file* f, int level) { return real(f)->pMethods->xLock(real(f), level); }
 int xUnlock(sqlite3_file* f, int level) { return real(f)->pMethods->xUnlock(real(f), level); }
-int xCheckReservedLock(sqlite3_file* f, int* out) { return real(f)->pMethods->xCheckReservedLock(real(f), out); }
-int xFileControl(sqlite3_file* f, int op, void* arg) { return real(f)->pMethods->xFileControl(real(f), op, arg); }
+int xCheckReservedLock(sqlite3_file* f, int* out) {
+  return real(f)->pMethods->xCheckReservedLock(real(f), out);
+}
+int xFileControl(sqlite3_file* f, int op, void* arg) {
+  return real(f)->pMethods->xFileControl(real(f), op, arg);
+}
 int xSectorSize(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
-int xDeviceCharacteristics(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
+int xDeviceCharacteristics(sqlite3_file* f) {
+  return real(f)->pMethods->xDeviceCharacteristics(real(f));
+}
 int xShmMap(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
   return real(f)->pMethods->xShmMap(real(f), page, size, extend, out);
 }
-int xShmLock(sqlite3_file* f, int offset, int n, int flags) { return real(f)->pMethods->xShmLock(real(f), offset, n, flags); }
+int xShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
+}
 void xShmBarrier(sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); }
 int xShmUnmap(sqlite3_file* f, int del) { return real(f)->pMethods->xShmUnmap(real(f), del); }
-int xFetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) { return real(f)->pMethods->xFetch(real(f), off, n, out); }
-int xUnfetch(sqlite3_file* f, sqlite3_int64 off, void* p) { return real(f)->pMethods->xUnfetch(real(f), off, p); }
+int xFetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
+  return real(f)->pMethods->xFetch(real(f), off, n, out);
+}
+int xUnfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
+  return real(f)->pMethods->xUnfetch(real(f), off, p);
+}
 
-const sqlite3_io_methods kMethods = {3,          xClose,         xRead,       xWrite,     xTruncate,
-                                     xSync,      xFileSize,      xLock,       xUnlock,    xCheckReservedLock,
-                                     xFileControl, xSectorSize, xDeviceCharacteristics, xShmMap, xShmLock,
-                                     xShmBarrier, xShmUnmap,     xFetch,      xUnfetch};
+const sqlite3_io_methods kMethods = {3,
+                                     xClose,
+                                     xRead,
+                                     xWrite,
+                                     xTruncate,
+                                     xSync,
+                                     xFileSize,
+                                     xLock,
+                                     xUnlock,
+                                     xCheckReservedLock,
+                                     xFileControl,
+                                     xSectorSize,
+                                     xDeviceCharacteristics,
+                                     xShmMap,
+                                     xShmLock,
+                                     xShmBarrier,
+                                     xShmUnmap,
+                                     xFetch,
+                                     xUnfetch};
 
 int xOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   auto* file = reinterpret_cast<FaultyFile*>(f);
@@ -87,18 +125,28 @@ int xOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* 
   file->base.pMethods = file->real->pMethods ? &kMethods : nullptr;
   return rc;
 }
-int xDelete(sqlite3_vfs*, const char* name, int sync_dir) { return g_real->xDelete(g_real, name, sync_dir); }
-int xAccess(sqlite3_vfs*, const char* name, int flags, int* out) { return g_real->xAccess(g_real, name, flags, out); }
-int xFullPathname(sqlite3_vfs*, const char* name, int n, char* out) { return g_real->xFullPathname(g_real, name, n, out); }
+int xDelete(sqlite3_vfs*, const char* name, int sync_dir) {
+  return g_real->xDelete(g_real, name, sync_dir);
+}
+int xAccess(sqlite3_vfs*, const char* name, int flags, int* out) {
+  return g_real->xAccess(g_real, name, flags, out);
+}
+int xFullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
+  return g_real->xFullPathname(g_real, name, n, out);
+}
 void* xDlOpen(sqlite3_vfs*, const char* name) { return g_real->xDlOpen(g_real, name); }
 void xDlError(sqlite3_vfs*, int n, char* msg) { g_real->xDlError(g_real, n, msg); }
-void (*xDlSym(sqlite3_vfs*, void* h, const char* sym))(void) { return g_real->xDlSym(g_real, h, sym); }
+void (*xDlSym(sqlite3_vfs*, void* h, const char* sym))(void) {
+  return g_real->xDlSym(g_real, h, sym);
+}
 void xDlClose(sqlite3_vfs*, void* h) { g_real->xDlClose(g_real, h); }
 int xRandomness(sqlite3_vfs*, int n, char* out) { return g_real->xRandomness(g_real, n, out); }
 int xSleep(sqlite3_vfs*, int us) { return g_real->xSleep(g_real, us); }
 int xCurrentTime(sqlite3_vfs*, double* out) { return g_real->xCurrentTime(g_real, out); }
 int xGetLastError(sqlite3_vfs*, int n, char* out) { return g_real->xGetLastError(g_real, n, out); }
-int xCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) { return g_real->xCurrentTimeInt64(g_real, out); }
+int xCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
+  return g_real->xCurrentTimeInt64(g_real, out);
+}
 
 sqlite3_vfs g_faulty;
 

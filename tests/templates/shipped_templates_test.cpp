@@ -20,13 +20,23 @@ namespace {
 
 const std::filesystem::path kRoot = JOURNEYD_SOURCE_DIR;
 
-const std::vector<std::string> kShipped = {
-    "birthday/greeting",     "birthday/greeting-vip",  "cart/nudge",
-    "member/invitation",     "member/reminder",        "member/thank-you",
-    "newcomer/coupon",       "newcomer/first-steps",   "newcomer/welcome",
-    "nps/detractor-follow-up", "nps/promoter-thanks",  "nps/reminder",
-    "nps/survey",            "referral/friend-thanks", "referral/reward-webhook",
-    "winback/coupon",        "winback/reminder"};
+const std::vector<std::string> kShipped = {"birthday/greeting",
+                                           "birthday/greeting-vip",
+                                           "cart/nudge",
+                                           "member/invitation",
+                                           "member/reminder",
+                                           "member/thank-you",
+                                           "newcomer/coupon",
+                                           "newcomer/first-steps",
+                                           "newcomer/welcome",
+                                           "nps/detractor-follow-up",
+                                           "nps/promoter-thanks",
+                                           "nps/reminder",
+                                           "nps/survey",
+                                           "referral/friend-thanks",
+                                           "referral/reward-webhook",
+                                           "winback/coupon",
+                                           "winback/reminder"};
 
 const std::string kUnsubscribeUrl = "https://shop.test/unsubscribe?c=42&sig=abc";
 const std::string kUnsubscribeHref = "https://shop.test/unsubscribe?c=42&amp;sig=abc";
@@ -103,32 +113,53 @@ std::size_t count(const std::string& haystack, const std::string& needle) {
 }
 
 json zhCustomer() {
-  return {{"id", "42"},           {"user_id", "u-42"},
-          {"email", "xm@example.com"}, {"phone", "+8613800000000"},
-          {"first_name", "小明"}, {"last_name", "王"},
-          {"timezone", "Asia/Shanghai"}, {"locale", "zh-CN"},
+  return {{"id", "42"},
+          {"user_id", "u-42"},
+          {"email", "xm@example.com"},
+          {"phone", "+8613800000000"},
+          {"first_name", "小明"},
+          {"last_name", "王"},
+          {"timezone", "Asia/Shanghai"},
+          {"locale", "zh-CN"},
           {"traits", {{"first_name", "小明"}, {"last_name", "王"}}},
-          {"tags", json::array()}, {"orders_count", 3},
-          {"total_spent", 1288.5}, {"first_order_at", "2024-03-15T10:00:00.000Z"},
-          {"last_order_at", "2026-08-01T12:00:00.000Z"}, {"unsubscribed", false}};
+          {"tags", json::array()},
+          {"orders_count", 3},
+          {"total_spent", 1288.5},
+          {"first_order_at", "2024-03-15T10:00:00.000Z"},
+          {"last_order_at", "2026-08-01T12:00:00.000Z"},
+          {"unsubscribed", false}};
 }
 
 json enCustomer() {
-  return {{"id", "43"},           {"user_id", "u-43"},
-          {"email", "alex@example.com"}, {"phone", "+447700900123"},
-          {"first_name", "Alex"}, {"timezone", "Europe/London"},
-          {"locale", "en-GB"},    {"traits", {{"first_name", "Alex"}}},
-          {"tags", json::array()}, {"orders_count", 3},
-          {"total_spent", 420.0}, {"first_order_at", "2024-03-15T10:00:00.000Z"},
-          {"last_order_at", "2026-08-01T12:00:00.000Z"}, {"unsubscribed", false}};
+  return {{"id", "43"},
+          {"user_id", "u-43"},
+          {"email", "alex@example.com"},
+          {"phone", "+447700900123"},
+          {"first_name", "Alex"},
+          {"timezone", "Europe/London"},
+          {"locale", "en-GB"},
+          {"traits", {{"first_name", "Alex"}}},
+          {"tags", json::array()},
+          {"orders_count", 3},
+          {"total_spent", 420.0},
+          {"first_order_at", "2024-03-15T10:00:00.000Z"},
+          {"last_order_at", "2026-08-01T12:00:00.000Z"},
+          {"unsubscribed", false}};
 }
 
 /// A customer with no name and nothing but the required fields.
 json anonymousCustomer(const std::string& locale) {
-  return {{"id", "44"},          {"email", "anon@example.com"}, {"phone", "+8613900000000"},
-          {"timezone", "UTC"},   {"locale", locale},            {"traits", json::object()},
-          {"tags", json::array()}, {"orders_count", 0},         {"total_spent", 0},
-          {"first_order_at", nullptr}, {"last_order_at", nullptr}};
+  return {{"id", "44"},
+          {"email", "anon@example.com"},
+          {"phone", "+8613900000000"},
+          {"timezone", "UTC"},
+          {"locale", locale},
+          {"traits", json::object()},
+          {"tags", json::array()},
+          {"orders_count", 0},
+          {"total_spent", 0},
+          {"first_order_at", nullptr},
+          {"last_order_at", nullptr}};
 }
 
 const TimeMs kNow = *parseIsoTime("2026-11-23T02:00:00Z");
@@ -268,16 +299,23 @@ TEST_CASE("every template a journey sends exists, on the channel the journey sen
   // Nothing shipped that no journey sends, nothing sent that is not shipped.
   CHECK(std::vector<std::string>(referenced.begin(), referenced.end()) == kShipped);
   // The channels, spelled out, so a journey moving a step to another channel is noticed here.
-  const std::map<std::string, std::string> expected = {
-      {"newcomer/welcome", "email"},      {"newcomer/first-steps", "email"},
-      {"newcomer/coupon", "sms"},         {"winback/coupon", "email"},
-      {"winback/reminder", "sms"},        {"member/invitation", "email"},
-      {"member/reminder", "sms"},         {"member/thank-you", "email"},
-      {"birthday/greeting", "email"},     {"birthday/greeting-vip", "email"},
-      {"cart/nudge", "email"},            {"referral/reward-webhook", "webhook"},
-      {"referral/friend-thanks", "email"}, {"nps/survey", "email"},
-      {"nps/reminder", "sms"},            {"nps/promoter-thanks", "email"},
-      {"nps/detractor-follow-up", "email"}};
+  const std::map<std::string, std::string> expected = {{"newcomer/welcome", "email"},
+                                                       {"newcomer/first-steps", "email"},
+                                                       {"newcomer/coupon", "sms"},
+                                                       {"winback/coupon", "email"},
+                                                       {"winback/reminder", "sms"},
+                                                       {"member/invitation", "email"},
+                                                       {"member/reminder", "sms"},
+                                                       {"member/thank-you", "email"},
+                                                       {"birthday/greeting", "email"},
+                                                       {"birthday/greeting-vip", "email"},
+                                                       {"cart/nudge", "email"},
+                                                       {"referral/reward-webhook", "webhook"},
+                                                       {"referral/friend-thanks", "email"},
+                                                       {"nps/survey", "email"},
+                                                       {"nps/reminder", "sms"},
+                                                       {"nps/promoter-thanks", "email"},
+                                                       {"nps/detractor-follow-up", "email"}};
   for (const auto& [tmpl, channel] : expected) {
     CAPTURE(tmpl);
     REQUIRE(set->find(tmpl) != nullptr);
@@ -387,8 +425,9 @@ TEST_CASE("a name with markup is escaped in HTML and cannot break SMS or webhook
 TEST_CASE("customers without a name get a friendly default, never an empty greeting") {
   auto set = shippedTemplates();
   const std::map<std::string, std::vector<std::string>> bad = {
-      {"zh-CN", {"，，", "<h1 style=\"font-size:22px\">，", "<h1 style=\"font-size:24px\">，",
-                 "<p>，", "<p>好，"}},
+      {"zh-CN",
+       {"，，", "<h1 style=\"font-size:22px\">，", "<h1 style=\"font-size:24px\">，", "<p>，",
+        "<p>好，"}},
       {"en", {" ,", " !", "Hi ,", ">, ", "Happy birthday, !"}}};
   for (const auto& name : kShipped) {
     for (const char* locale : {"zh-CN", "en"}) {
@@ -398,8 +437,9 @@ TEST_CASE("customers without a name get a friendly default, never an empty greet
       json extra = json::object();
       if (name == "nps/promoter-thanks" || name == "nps/detractor-follow-up")
         extra["last_event"] = {{"properties", {{"score", 5}}}};
-      const RenderedMessage m = render(name, contextFor(name, customer, std::string(locale) == "zh-CN", extra),
-                                       locale, optionsFor(customer));
+      const RenderedMessage m =
+          render(name, contextFor(name, customer, std::string(locale) == "zh-CN", extra), locale,
+                 optionsFor(customer));
       const std::string all = m.subject + "\n" + m.html + "\n" + m.body;
       CHECK_FALSE(all.empty());
       for (const auto& pattern : bad.at(locale)) {
@@ -416,12 +456,14 @@ TEST_CASE("customers without a name get a friendly default, never an empty greet
   }
   // The documented defaults.
   const json en = anonymousCustomer("en"), zh = anonymousCustomer("zh-CN");
-  CHECK(contains(render("newcomer/welcome", contextFor("newcomer/welcome", en, false), "en",
-                        optionsFor(en)).html,
-                 "Hi there, welcome!"));
-  CHECK(contains(render("newcomer/welcome", contextFor("newcomer/welcome", zh, true), "zh-CN",
-                        optionsFor(zh)).subject,
-                 "朋友，欢迎加入本店"));
+  CHECK(contains(
+      render("newcomer/welcome", contextFor("newcomer/welcome", en, false), "en", optionsFor(en))
+          .html,
+      "Hi there, welcome!"));
+  CHECK(contains(
+      render("newcomer/welcome", contextFor("newcomer/welcome", zh, true), "zh-CN", optionsFor(zh))
+          .subject,
+      "朋友，欢迎加入本店"));
 }
 
 TEST_CASE("newcomer coupon SMS: the journey's code and discount, one segment") {
@@ -429,13 +471,13 @@ TEST_CASE("newcomer coupon SMS: the journey's code and discount, one segment") {
   REQUIRE(data["coupon_code"] == "NEW15");
   REQUIRE(data["discount_percent"] == 15);
   const json zh = zhCustomer(), en = enCustomer();
-  const auto z = render("newcomer/coupon", contextFor("newcomer/coupon", zh, true), "zh-CN",
-                        optionsFor(zh));
+  const auto z =
+      render("newcomer/coupon", contextFor("newcomer/coupon", zh, true), "zh-CN", optionsFor(zh));
   CHECK(z.body == "小明，新人礼已到账：首单用优惠码NEW15享85折，快来选购吧！回T退订");
   CHECK(z.sms->segments == 1);
   CHECK(z.sms->characters <= 70);
-  const auto e = render("newcomer/coupon", contextFor("newcomer/coupon", en, false), "en",
-                        optionsFor(en));
+  const auto e =
+      render("newcomer/coupon", contextFor("newcomer/coupon", en, false), "en", optionsFor(en));
   CHECK(e.body ==
         "Hi Alex, a welcome gift from the shop: 15% off your first order with code NEW15. "
         "Reply STOP to opt out");
@@ -444,7 +486,8 @@ TEST_CASE("newcomer coupon SMS: the journey's code and discount, one segment") {
   json longname = zhCustomer();
   longname["first_name"] = "欧阳娜娜娜";
   CHECK(render("newcomer/coupon", contextFor("newcomer/coupon", longname, true), "zh-CN",
-               optionsFor(longname)).sms->segments == 1);
+               optionsFor(longname))
+            .sms->segments == 1);
 }
 
 TEST_CASE("win-back coupon: code, 8折/20% and an expiry date in the customer's timezone") {
@@ -460,21 +503,24 @@ TEST_CASE("win-back coupon: code, 8折/20% and an expiry date in the customer's 
   // New York: 14 days after 2026-11-23T02:00Z is still December 6 there.
   json ny = enCustomer();
   ny["timezone"] = "America/New_York";
-  const auto e = render("winback/coupon", contextFor("winback/coupon", ny, false), "en",
-                        optionsFor(ny));
+  const auto e =
+      render("winback/coupon", contextFor("winback/coupon", ny, false), "en", optionsFor(ny));
   CHECK(e.subject == "Alex, we miss you: 20% off your next order");
   CHECK(contains(e.html, "The code is valid for 14 days, until December 6, 2026."));
   CHECK(contains(e.html, "Your last order with us was on August 1, 2026"));
   // No last order known: the sentence still reads.
   json fresh = enCustomer();
   fresh["last_order_at"] = nullptr;
-  CHECK(contains(render("winback/coupon", contextFor("winback/coupon", fresh, false), "en",
-                        optionsFor(fresh)).html,
-                 "<p>We have added plenty of new things since."));
+  CHECK(contains(
+      render("winback/coupon", contextFor("winback/coupon", fresh, false), "en", optionsFor(fresh))
+          .html,
+      "<p>We have added plenty of new things since."));
 
-  const auto r = render("winback/reminder", contextFor("winback/reminder", zh, true), "zh-CN",
-                        optionsFor(zh));
-  CHECK(r.body == "小明，您的回归优惠码COMEBACK20还没有使用哦，过期就可惜了，下单时输入即可享受优惠。回T退订");
+  const auto r =
+      render("winback/reminder", contextFor("winback/reminder", zh, true), "zh-CN", optionsFor(zh));
+  CHECK(
+      r.body ==
+      "小明，您的回归优惠码COMEBACK20还没有使用哦，过期就可惜了，下单时输入即可享受优惠。回T退订");
   CHECK(r.sms->segments == 1);
 }
 
@@ -487,8 +533,8 @@ TEST_CASE("member invitation and reminder show the event date in the customer's 
   CHECK(contains(zi.html, "<strong>上海静安店</strong>"));
   CHECK(contains(zi.html, "VIP 会员专享"));  // data.tier = vip from the send step
   CHECK(contains(zi.html, "直接回复这封邮件即可预留席位"));
-  const auto ei = render("member/invitation", contextFor("member/invitation", en, false), "en",
-                         optionsFor(en));
+  const auto ei =
+      render("member/invitation", contextFor("member/invitation", en, false), "en", optionsFor(en));
   CHECK(ei.subject == "Alex, you're invited: Winter preview night on December 5");
   CHECK(contains(ei.html, "<strong>Saturday, December 5, 2026 at 11:00 AM</strong>"));
   CHECK(contains(ei.html, "VIP MEMBERS ONLY"));
@@ -496,26 +542,27 @@ TEST_CASE("member invitation and reminder show the event date in the customer's 
   // An RSVP link replaces "reply to this email"; a date without a time shows no time.
   json ev = triggerEvent("member-exclusive", false);
   ev["properties"]["event_date"] = "2026-12-05";
-  json ctx = contextFor("member/invitation", en, false, {{"rsvp_url", "https://shop.test/rsvp?e=12"}}, ev);
+  json ctx =
+      contextFor("member/invitation", en, false, {{"rsvp_url", "https://shop.test/rsvp?e=12"}}, ev);
   const auto dated = render("member/invitation", ctx, "en", optionsFor(en));
   CHECK(contains(dated.html, "<strong>Saturday, December 5, 2026</strong>"));
   CHECK(contains(dated.html, "<a href=\"https://shop.test/rsvp?e=12\""));
   CHECK_FALSE(contains(dated.html, "reply to this email to save yours"));
 
-  const auto zr = render("member/reminder", contextFor("member/reminder", zh, true), "zh-CN",
-                         optionsFor(zh));
+  const auto zr =
+      render("member/reminder", contextFor("member/reminder", zh, true), "zh-CN", optionsFor(zh));
   CHECK(zr.body == "小明，冬季新品品鉴会明天19:00开始，已为您预留席位，明天见！回T退订");
   CHECK(zr.sms->segments == 1);
-  const auto er = render("member/reminder", contextFor("member/reminder", en, false), "en",
-                         optionsFor(en));
+  const auto er =
+      render("member/reminder", contextFor("member/reminder", en, false), "en", optionsFor(en));
   CHECK(er.body ==
         "Hi Alex, a reminder from the shop: Winter preview night is tomorrow at 11:00 AM. Your "
         "place is saved, see you there! Reply STOP to opt out");
   CHECK(er.sms->encoding == "GSM-7");
   CHECK(er.sms->segments == 1);
 
-  const auto zt = render("member/thank-you", contextFor("member/thank-you", zh, true), "zh-CN",
-                         optionsFor(zh));
+  const auto zt =
+      render("member/thank-you", contextFor("member/thank-you", zh, true), "zh-CN", optionsFor(zh));
   CHECK(contains(zt.html, "很高兴您能参加冬季新品品鉴会"));
 }
 
@@ -535,16 +582,16 @@ TEST_CASE("birthday greetings carry the branch's own code and discount") {
                          "en", optionsFor(en));
   CHECK(ev.subject == "Happy birthday, Alex! Your VIP gift: 25% off");
   CHECK(contains(ev.html, "You have been with us since March 2024, across 3 orders"));
-  const auto e = render("birthday/greeting", contextFor("birthday/greeting", en, false), "en",
-                        optionsFor(en));
+  const auto e =
+      render("birthday/greeting", contextFor("birthday/greeting", en, false), "en", optionsFor(en));
   CHECK(contains(e.html, "10% off"));
   CHECK(contains(e.text, "BDAY10"));
 }
 
 TEST_CASE("cart nudge lists the cart with prices and a subtotal, or a fallback") {
   const json zh = zhCustomer(), en = enCustomer();
-  const auto z = render("cart/nudge", contextFor("cart/nudge", zh, true), "zh-CN",
-                        optionsFor(zh, "CNY"));
+  const auto z =
+      render("cart/nudge", contextFor("cart/nudge", zh, true), "zh-CN", optionsFor(zh, "CNY"));
   CHECK(z.subject == "小明，您的购物车里还有宝贝在等您");
   CHECK(contains(z.html, "<a href=\"https://shop.test/p/1\" style=\"color:#222\">羊绒围巾</a>"));
   CHECK(contains(z.html, "（燕麦色）"));
@@ -563,19 +610,21 @@ TEST_CASE("cart nudge lists the cart with prices and a subtotal, or a fallback")
   CHECK(count(e.text, "Cashmere scarf") == 1);  // the image adds no second copy to the text
 
   // A Segment-style "Product Added" with a single product.
-  json single = {{"name", "Product Added"},
-                 {"properties", {{"cart_id", "c2"}, {"name", "Linen shirt"}, {"price", 45}, {"quantity", 2}}},
-                 {"time", "2026-11-18T06:30:00.000Z"}};
-  const auto s = render("cart/nudge", contextFor("cart/nudge", en, false, {}, single), "en",
-                        optionsFor(en));
+  json single = {
+      {"name", "Product Added"},
+      {"properties", {{"cart_id", "c2"}, {"name", "Linen shirt"}, {"price", 45}, {"quantity", 2}}},
+      {"time", "2026-11-18T06:30:00.000Z"}};
+  const auto s =
+      render("cart/nudge", contextFor("cart/nudge", en, false, {}, single), "en", optionsFor(en));
   CHECK(contains(s.html, "Linen shirt"));
   CHECK(contains(s.html, "Qty 2"));
   CHECK(contains(s.html, "Subtotal: $90.00"));
   // Nothing known about the cart.
-  json empty = {{"name", "Product Added"}, {"properties", {{"cart_id", "c3"}}},
+  json empty = {{"name", "Product Added"},
+                {"properties", {{"cart_id", "c3"}}},
                 {"time", "2026-11-18T06:30:00.000Z"}};
-  const auto n = render("cart/nudge", contextFor("cart/nudge", zh, true, {}, empty), "zh-CN",
-                        optionsFor(zh));
+  const auto n =
+      render("cart/nudge", contextFor("cart/nudge", zh, true, {}, empty), "zh-CN", optionsFor(zh));
   CHECK(contains(n.html, "您挑选的商品还在购物车里。"));
   CHECK_FALSE(contains(n.html, "合计"));
   CHECK_FALSE(contains(n.html, "返回购物车"));
@@ -585,9 +634,9 @@ TEST_CASE("referral webhook is valid JSON with the customer, journey, step and d
   const auto& data = siteOf("referral/reward-webhook").step->data;
   for (const auto& c : cases()) {
     CAPTURE(c.locale);
-    const auto m = render("referral/reward-webhook",
-                          contextFor("referral/reward-webhook", c.customer, c.zh), c.locale,
-                          optionsFor(c.customer));
+    const auto m =
+        render("referral/reward-webhook", contextFor("referral/reward-webhook", c.customer, c.zh),
+               c.locale, optionsFor(c.customer));
     CHECK(m.subject.empty());
     CHECK_FALSE(m.sms.has_value());
     const json b = json::parse(m.body);
@@ -605,11 +654,13 @@ TEST_CASE("referral webhook is valid JSON with the customer, journey, step and d
     CHECK(contains(b["note"].get<std::string>(), c.name));
   }
   // Missing data becomes null, never broken JSON.
-  json bare = {{"name", "Order Completed"}, {"properties", json::object()}, {"time", "2026-11-18T06:30:00Z"}};
+  json bare = {{"name", "Order Completed"},
+               {"properties", json::object()},
+               {"time", "2026-11-18T06:30:00Z"}};
   const json zh = anonymousCustomer("zh-CN");
-  const auto m = render("referral/reward-webhook",
-                        contextFor("referral/reward-webhook", zh, true, {}, bare), "zh-CN",
-                        optionsFor(zh));
+  const auto m =
+      render("referral/reward-webhook", contextFor("referral/reward-webhook", zh, true, {}, bare),
+             "zh-CN", optionsFor(zh));
   const json b = json::parse(m.body);
   CHECK(b["referrer_id"].is_null());
   CHECK(b["order_id"].is_null());
@@ -624,33 +675,36 @@ TEST_CASE("referral webhook is valid JSON with the customer, journey, step and d
 TEST_CASE("NPS: survey links 0-10, reminder, promoter and detractor follow-ups") {
   const json zh = zhCustomer(), en = enCustomer();
   // Without a survey link: answer by reply.
-  const auto plain = render("nps/survey", contextFor("nps/survey", en, false), "en", optionsFor(en));
+  const auto plain =
+      render("nps/survey", contextFor("nps/survey", en, false), "en", optionsFor(en));
   CHECK(contains(plain.html, "Thank you for your order #A1002 on November 18."));
   CHECK(contains(plain.html, "reply to this email with a number from 0"));
   CHECK(count(plain.html, "?score=") == 0);
   // With one: eleven score links carrying the order.
-  const auto linked = render("nps/survey",
-                             contextFor("nps/survey", zh, true, {{"survey_url", "https://shop.test/nps"}}),
-                             "zh-CN", optionsFor(zh));
+  const auto linked = render(
+      "nps/survey", contextFor("nps/survey", zh, true, {{"survey_url", "https://shop.test/nps"}}),
+      "zh-CN", optionsFor(zh));
   CHECK(count(linked.html, "href=\"https://shop.test/nps?score=") == 11);
   CHECK(contains(linked.html, "href=\"https://shop.test/nps?score=0&amp;order_id=A1002\""));
   CHECK(contains(linked.html, "href=\"https://shop.test/nps?score=10&amp;order_id=A1002\""));
   CHECK(contains(linked.html, "感谢您在11月18日的订单（订单号 A1002）"));
 
-  const auto zr = render("nps/reminder", contextFor("nps/reminder", zh, true), "zh-CN", optionsFor(zh));
+  const auto zr =
+      render("nps/reminder", contextFor("nps/reminder", zh, true), "zh-CN", optionsFor(zh));
   CHECK(zr.body == "小明，您有多大可能把本店推荐给朋友？回复0-10的数字即可。谢谢！回T退订");
   CHECK(zr.sms->segments == 1);
-  const auto er = render("nps/reminder",
-                         contextFor("nps/reminder", en, false, {{"survey_url", "https://shop.test/nps"}}),
-                         "en", optionsFor(en));
+  const auto er =
+      render("nps/reminder",
+             contextFor("nps/reminder", en, false, {{"survey_url", "https://shop.test/nps"}}), "en",
+             optionsFor(en));
   CHECK(contains(er.body, "Answer here: https://shop.test/nps Reply STOP"));
   CHECK(er.sms->encoding == "GSM-7");
   CHECK(er.sms->segments == 1);
 
   const json promoter = {{"name", "Survey Answered"}, {"properties", {{"score", 10}}}};
   const auto p = render("nps/promoter-thanks",
-                        contextFor("nps/promoter-thanks", en, false, {{"last_event", promoter}}), "en",
-                        optionsFor(en));
+                        contextFor("nps/promoter-thanks", en, false, {{"last_event", promoter}}),
+                        "en", optionsFor(en));
   CHECK(contains(p.html, "Thank you for the 10 out of 10."));
   const auto pz = render("nps/promoter-thanks",
                          contextFor("nps/promoter-thanks", zh, true, {{"last_event", promoter}}),
@@ -659,19 +713,20 @@ TEST_CASE("NPS: survey links 0-10, reminder, promoter and detractor follow-ups")
 
   const json detractor = {{"name", "Survey Answered"},
                           {"properties", {{"score", 0}, {"comment", "包装破损 <太差>"}}}};
-  const auto d = render("nps/detractor-follow-up",
-                        contextFor("nps/detractor-follow-up", zh, true, {{"last_event", detractor}}),
-                        "zh-CN", optionsFor(zh));
+  const auto d =
+      render("nps/detractor-follow-up",
+             contextFor("nps/detractor-follow-up", zh, true, {{"last_event", detractor}}), "zh-CN",
+             optionsFor(zh));
   CHECK(contains(d.html, "感谢您给出0分的真实评价"));
   CHECK(contains(d.html, "在订单 A1002 上"));
   CHECK(contains(d.html, ">包装破损 &lt;太差&gt;</blockquote>"));
-  const auto de = render("nps/detractor-follow-up",
-                         contextFor("nps/detractor-follow-up", en, false, {{"last_event", detractor}}),
-                         "en", optionsFor(en));
+  const auto de =
+      render("nps/detractor-follow-up",
+             contextFor("nps/detractor-follow-up", en, false, {{"last_event", detractor}}), "en",
+             optionsFor(en));
   CHECK(contains(de.html, "Thank you for your honest rating of 0 out of 10."));
   CHECK(de.subject == "Alex, we are sorry we let you down");
 }
-
 
 TEST_CASE("SMS stay one segment for long names too") {
   auto set = shippedTemplates();
